@@ -1,0 +1,1 @@
+//! ARCA WSAA + WSFEv1 client and simulator (work in progress).

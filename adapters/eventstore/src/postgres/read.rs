@@ -1,0 +1,111 @@
+//! Reading one stream, and the global log behind the xid8 watermark.
+
+use domain::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, TenantId};
+use sqlx::PgPool;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::port::ReadOptions;
+
+/// The columns of an [`EventRow`], from `es.events e`.
+macro_rules! select_events {
+    () => {
+        "select e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, \
+         e.data, e.metadata, e.recorded_at, (e.tx_id::text)::bigint as tx_id, e.global_position \
+         from es.events e "
+    };
+}
+
+/// Only events whose transaction id is below the oldest transaction still running are read: every
+/// transaction below it has ended, so no event can later appear behind the returned ones.
+const READ_ALL: &str = concat!(
+    select_events!(),
+    "where (e.tx_id, e.global_position) > ($1::text::xid8, $2) \
+       and e.tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+     order by e.tx_id, e.global_position \
+     limit $3"
+);
+
+const READ_STREAM: &str = concat!(
+    select_events!(),
+    "where e.stream_id = $1 and e.tenant_id = $2 \
+       and ($3::bigint is null or e.stream_version <= $3) \
+       and ($4::timestamptz is null or e.recorded_at <= $4) \
+     order by e.stream_version"
+);
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    event_id: Uuid,
+    stream_id: String,
+    stream_version: i64,
+    event_type: String,
+    schema_version: i32,
+    data: serde_json::Value,
+    metadata: Json<EventMetadata>,
+    recorded_at: OffsetDateTime,
+    tx_id: i64,
+    global_position: i64,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<RecordedEvent, sqlx::Error> {
+        Ok(RecordedEvent {
+            event_id: self.event_id,
+            stream_id: StreamId::new(self.stream_id),
+            stream_version: to_u64(self.stream_version)?,
+            event_type: self.event_type,
+            schema_version: u16::try_from(self.schema_version)
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            data: self.data,
+            metadata: self.metadata.0,
+            recorded_at: self.recorded_at,
+            position: GlobalPosition {
+                tx_id: to_u64(self.tx_id)?,
+                position: self.global_position,
+            },
+        })
+    }
+}
+
+/// A non-negative database integer as `u64`.
+pub(super) fn to_u64(value: i64) -> Result<u64, sqlx::Error> {
+    u64::try_from(value).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// Events of one stream of `tenant`, in version order.
+pub(super) async fn read_stream(
+    pool: &PgPool,
+    tenant: TenantId,
+    stream: &StreamId,
+    options: ReadOptions,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    // Versions beyond i64 do not exist: read everything.
+    let up_to = options
+        .up_to_version
+        .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+    let rows: Vec<EventRow> = sqlx::query_as(READ_STREAM)
+        .bind(stream.as_str())
+        .bind(tenant.as_uuid())
+        .bind(up_to)
+        .bind(options.as_of)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(EventRow::into_event).collect()
+}
+
+/// Up to `limit` events of the global log after `after`, behind the watermark.
+pub(super) async fn read_all(
+    pool: &PgPool,
+    after: GlobalPosition,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    let rows: Vec<EventRow> = sqlx::query_as(READ_ALL)
+        .bind(after.tx_id.to_string())
+        .bind(after.position)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(EventRow::into_event).collect()
+}

@@ -1,0 +1,204 @@
+//! What only the Postgres store has: the append-only table, caller transactions, races between
+//! connections, and the mapping of connection failures.
+
+use std::time::Duration;
+
+use anyhow::{Context, ensure};
+use eventstore::{EventStore, ExpectedVersion, PgEventStore, ReadOptions, StoreError};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tokio::time::Instant;
+
+use crate::support::{TENANT, events, stream};
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn stored_events_cannot_be_updated_deleted_or_truncated(pool: PgPool) -> anyhow::Result<()> {
+    let store = PgEventStore::new(pool.clone());
+    store
+        .append(
+            &stream("invoice-1"),
+            ExpectedVersion::NoStream,
+            &events(TENANT, 2),
+        )
+        .await?;
+    for sql in [
+        "update es.events set event_type = 'tampered'",
+        "delete from es.events",
+        "truncate es.events",
+    ] {
+        let err = sqlx::query(sql).execute(&pool).await.expect_err(sql);
+        let code = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .context("a database error")?;
+        assert_eq!(code, "ES010", "{sql}: {err}");
+    }
+    let read = store
+        .read_stream(TENANT, &stream("invoice-1"), ReadOptions::default())
+        .await?;
+    assert_eq!(read.len(), 2);
+    assert!(read.iter().all(|e| e.event_type == "test.happened"));
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn append_in_commits_and_rolls_back_with_the_callers_transaction(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let store = PgEventStore::new(pool.clone());
+    let s = stream("invoice-1");
+    let mut tx = pool.begin().await?;
+    PgEventStore::append_in(&mut tx, &s, ExpectedVersion::NoStream, &events(TENANT, 2)).await?;
+    tx.rollback().await?;
+    assert!(
+        store
+            .read_stream(TENANT, &s, ReadOptions::default())
+            .await?
+            .is_empty()
+    );
+
+    let mut tx = pool.begin().await?;
+    let outcome =
+        PgEventStore::append_in(&mut tx, &s, ExpectedVersion::NoStream, &events(TENANT, 2)).await?;
+    assert_eq!((outcome.first_version, outcome.last_version), (0, 1));
+    tx.commit().await?;
+    assert_eq!(
+        store
+            .read_stream(TENANT, &s, ReadOptions::default())
+            .await?
+            .len(),
+        2
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_retry_racing_the_original_append_is_stored_once(pool: PgPool) -> anyhow::Result<()> {
+    let store = PgEventStore::new(pool.clone());
+    for (name, expected) in [
+        ("invoice-1", ExpectedVersion::NoStream),
+        ("invoice-2", ExpectedVersion::Any),
+    ] {
+        let s = stream(name);
+        let batch = events(TENANT, 2);
+        let mut tx = pool.begin().await?;
+        let original = PgEventStore::append_in(&mut tx, &s, expected, &batch).await?;
+        let retry = {
+            let (store, s, batch) = (store.clone(), s.clone(), batch.clone());
+            tokio::spawn(async move { store.append(&s, expected, &batch).await })
+        };
+        wait_for_a_lock_waiter(&pool).await?;
+        tx.commit().await?;
+        let retried = retry.await??;
+        assert!(retried.already_stored, "{expected:?}");
+        assert_eq!(retried.position, original.position, "{expected:?}");
+        assert_eq!(
+            store
+                .read_stream(TENANT, &s, ReadOptions::default())
+                .await?
+                .len(),
+            2
+        );
+    }
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_event_id_raced_onto_another_stream_is_rejected(pool: PgPool) -> anyhow::Result<()> {
+    let store = PgEventStore::new(pool.clone());
+    let batch = events(TENANT, 1);
+    let mut tx = pool.begin().await?;
+    PgEventStore::append_in(
+        &mut tx,
+        &stream("invoice-1"),
+        ExpectedVersion::NoStream,
+        &batch,
+    )
+    .await?;
+    let racing = {
+        let (store, batch) = (store.clone(), batch.clone());
+        tokio::spawn(async move {
+            store
+                .append(&stream("invoice-2"), ExpectedVersion::Any, &batch)
+                .await
+        })
+    };
+    wait_for_a_lock_waiter(&pool).await?;
+    tx.commit().await?;
+    let err = racing.await?.expect_err("the id went to invoice-1");
+    assert!(
+        matches!(err, StoreError::EventIdReused { event_id } if event_id == batch[0].event_id),
+        "got {err:?}"
+    );
+    assert!(
+        store
+            .read_stream(TENANT, &stream("invoice-2"), ReadOptions::default())
+            .await?
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_unreachable_or_exhausted_database_is_unavailable(pool: PgPool) -> anyhow::Result<()> {
+    let short = || PgPoolOptions::new().acquire_timeout(Duration::from_millis(300));
+    let nowhere = PgConnectOptions::new()
+        .host("127.0.0.1")
+        .port(1)
+        .username("postgres");
+    let unreachable = PgEventStore::new(short().connect_lazy_with(nowhere));
+    let err = unreachable
+        .append(
+            &stream("invoice-1"),
+            ExpectedVersion::Any,
+            &events(TENANT, 1),
+        )
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+
+    let one = short()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await?;
+    let exhausted = PgEventStore::new(one.clone());
+    let _held = one.acquire().await?;
+    let err = exhausted
+        .read_all(domain::GlobalPosition::START, 10)
+        .await
+        .expect_err("no connection");
+    assert!(matches!(err, StoreError::Unavailable(_)), "got {err:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn connect_guards_the_watermark_against_idle_transactions() -> anyhow::Result<()> {
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL")?;
+    let store = PgEventStore::connect(&url, 1).await?;
+    let timeout: String = sqlx::query_scalar("show idle_in_transaction_session_timeout")
+        .fetch_one(store.pool())
+        .await?;
+    assert_eq!(timeout, "10s");
+    Ok(())
+}
+
+/// Waits until a session of this database waits for a lock (the racing append has arrived).
+async fn wait_for_a_lock_waiter(pool: &PgPool) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity \
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await?;
+        if waiting > 0 {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "the racing append never waited for a lock"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}

@@ -1,0 +1,264 @@
+//! The generic command handler: load an aggregate from its stream, decide, append with the
+//! expected version, and retry on a concurrent write.
+
+use std::{borrow::Cow, sync::Arc};
+
+use domain::{
+    EventMetadata, NewEvent, RecordedEvent, StreamId, TenantId,
+    aggregate::{Aggregate, Context, DomainEvent, ErrorCode},
+};
+use eventstore::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
+use uuid::Uuid;
+
+/// How many times a command is decided in all. Every lost race means another writer won, so with
+/// up to this many writers racing on one stream every one of them lands.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// Why a command did not produce events.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The domain refused the command: a business rule, not a failure.
+    #[error("{code}: {detail}")]
+    Rejected {
+        /// What kind of refusal it is.
+        kind: RejectionKind,
+        /// Stable snake_case code of the rule.
+        code: &'static str,
+        /// The request field to blame, when there is one.
+        field: Option<String>,
+        /// Human explanation.
+        detail: String,
+    },
+    /// The caller's expected version (`If-Match`) is not the stream's.
+    #[error("stale expected version {expected}")]
+    StaleVersion {
+        /// What the caller expected.
+        expected: u64,
+        /// What the stream is at.
+        actual: Option<u64>,
+    },
+    /// Other writers kept winning the race for the stream.
+    #[error("the stream kept changing while the command was retried")]
+    Contended,
+    /// The store is unreachable; retrying later is safe.
+    #[error("event store unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What kind of refusal a domain error is, for callers that map it (HTTP: 422, 409, 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// The command's content breaks a rule.
+    Invalid,
+    /// The command clashes with the aggregate's current state (already done, already exists).
+    Conflict,
+    /// The aggregate the command is about does not exist.
+    NotFound,
+}
+
+impl RejectionKind {
+    /// The kind of a domain error, from its stable code: refusals that clash with what already
+    /// happened are conflicts, refusals about a missing aggregate are "not found", the rest are
+    /// invalid content.
+    pub fn of(code: &str) -> Self {
+        match code {
+            "already_registered" | "point_of_sale_exists" | "already_created" | "api_key_exists"
+            | "already_requested" | "already_authorized" | "invalid_transition" => Self::Conflict,
+            "not_registered" | "tenant_not_found" | "not_requested" => Self::NotFound,
+            _ => Self::Invalid,
+        }
+    }
+}
+
+impl CommandError {
+    /// Wraps a domain rejection.
+    pub fn rejected<E: std::error::Error + ErrorCode>(err: &E) -> Self {
+        Self::Rejected {
+            kind: RejectionKind::of(err.code()),
+            code: err.code(),
+            field: err.field().map(Cow::into_owned),
+            detail: err.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(e) => {
+                Self::Unavailable(anyhow::Error::new(e).context("event store"))
+            }
+            other => Self::Unexpected(anyhow::Error::new(other).context("event store")),
+        }
+    }
+}
+
+/// How the ids of new events are chosen.
+#[derive(Debug, Clone, Copy)]
+pub enum EventIds {
+    /// Fresh time-ordered ids (UUIDv7).
+    Fresh,
+    /// Ids derived from a key and the event's stream version (UUIDv5), so the same decision
+    /// appended twice is stored once.
+    DerivedFrom(Uuid),
+}
+
+/// A command ready to run against one stream.
+pub struct Command<A: Aggregate> {
+    /// The stream of the aggregate.
+    pub stream: StreamId,
+    /// What to decide.
+    pub command: A::Command,
+    /// Metadata stamped on every new event.
+    pub metadata: EventMetadata,
+    /// `If-Match`: the version the caller saw; a mismatch is reported, never retried.
+    pub expected: Option<u64>,
+    /// How to name new events.
+    pub event_ids: EventIds,
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Executed<A> {
+    /// The aggregate after the new events.
+    pub state: A,
+    /// The new events (empty if the command changed nothing).
+    pub events: Vec<NewEvent>,
+    /// Where they were stored; `None` when nothing was appended.
+    pub outcome: Option<AppendOutcome>,
+    /// Stream version after the command.
+    pub version: Option<u64>,
+}
+
+/// Loads, folds and decides, appending with optimistic concurrency; on a conflict with another
+/// writer the command is decided again on the fresh state, up to [`MAX_ATTEMPTS`] times.
+///
+/// # Errors
+/// [`CommandError::Rejected`] when the domain refuses, [`CommandError::StaleVersion`] when the
+/// caller's expected version is outdated, [`CommandError::Contended`] after too many lost races,
+/// and store failures.
+pub async fn execute<A>(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    cmd: Command<A>,
+) -> Result<Executed<A>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    let tenant = cmd.metadata.tenant_id;
+    for attempt in 0..MAX_ATTEMPTS {
+        if attempt > 0 {
+            // A short random pause spreads the losers out so they do not collide again at once.
+            let pause = rand::random_range(0..=attempt * 2);
+            tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause))).await;
+        }
+        let (state, version) = load::<A>(store, tenant, &cmd.stream).await?;
+        if let Some(expected) = cmd.expected {
+            if version != Some(expected) {
+                return Err(CommandError::StaleVersion {
+                    expected,
+                    actual: version,
+                });
+            }
+        }
+        let decided = state
+            .decide(cmd.command.clone(), ctx)
+            .map_err(|e| CommandError::rejected(&e))?;
+        if decided.is_empty() {
+            return Ok(Executed {
+                state,
+                events: Vec::new(),
+                outcome: None,
+                version,
+            });
+        }
+        let events = to_new_events(&decided, version, &cmd.metadata, cmd.event_ids);
+        let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+        match store.append(&cmd.stream, expected, &events).await {
+            Ok(outcome) => {
+                let state = decided.iter().fold(state, A::evolve);
+                let version = Some(outcome.last_version);
+                return Ok(Executed {
+                    state,
+                    events,
+                    outcome: Some(outcome),
+                    version,
+                });
+            }
+            Err(StoreError::Conflict { .. }) => {
+                tracing::debug!(stream = %cmd.stream, "lost a race for the stream; deciding again");
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(CommandError::Contended)
+}
+
+/// Reads a stream and folds it into the aggregate; returns the version of its last event.
+///
+/// # Errors
+/// Store failures, or a stored event this build cannot decode.
+pub async fn load<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    tenant: TenantId,
+    stream: &StreamId,
+) -> Result<(A, Option<u64>), CommandError> {
+    let recorded = store
+        .read_stream(tenant, stream, ReadOptions::default())
+        .await?;
+    fold::<A>(&recorded)
+}
+
+/// Folds recorded events into the aggregate.
+///
+/// # Errors
+/// A stored event this build cannot decode.
+pub fn fold<A: Aggregate>(recorded: &[RecordedEvent]) -> Result<(A, Option<u64>), CommandError> {
+    let mut state = A::default();
+    let mut version = None;
+    for event in recorded {
+        let decoded =
+            A::Event::from_stored(&event.event_type, event.schema_version, &event.data)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "decoding {} v{} at {}#{}: {e}",
+                        event.event_type,
+                        event.schema_version,
+                        event.stream_id,
+                        event.stream_version
+                    )
+                })?;
+        state = state.evolve(&decoded);
+        version = Some(event.stream_version);
+    }
+    Ok((state, version))
+}
+
+fn to_new_events<E: DomainEvent>(
+    decided: &[E],
+    version: Option<u64>,
+    metadata: &EventMetadata,
+    ids: EventIds,
+) -> Vec<NewEvent> {
+    let first = version.map_or(0, |v| v + 1);
+    decided
+        .iter()
+        .enumerate()
+        .map(|(i, event)| NewEvent {
+            event_id: match ids {
+                EventIds::Fresh => Uuid::now_v7(),
+                EventIds::DerivedFrom(key) => {
+                    Uuid::new_v5(&key, &(first + i as u64).to_be_bytes())
+                }
+            },
+            event_type: event.event_type().to_owned(),
+            schema_version: event.schema_version(),
+            data: event.to_data(),
+            metadata: metadata.clone(),
+        })
+        .collect()
+}

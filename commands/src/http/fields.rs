@@ -1,0 +1,64 @@
+//! Collects field-level errors while a request body is turned into domain values, so a client
+//! learns about every bad field at once.
+
+use std::fmt::Display;
+
+use super::error::{ApiError, FieldError};
+
+/// A value error that knows its stable code.
+pub trait Coded: Display {
+    /// Stable snake_case code.
+    fn code(&self) -> &'static str;
+}
+
+macro_rules! coded {
+    ($($ty:ty),+) => {$(
+        impl Coded for $ty {
+            fn code(&self) -> &'static str {
+                <$ty>::code(self)
+            }
+        }
+    )+};
+}
+
+coded!(
+    domain::values::CuitError,
+    domain::values::CurrencyError,
+    domain::values::IvaRateError,
+    domain::values::MoneyError,
+    domain::values::UnknownCode
+);
+
+/// The field errors found so far.
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// Keeps the value, or records why `field` is wrong.
+    pub fn take<T, E: Coded>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.add(field, e.code(), e.to_string())).ok()
+    }
+
+    /// Records an error.
+    pub fn add(&mut self, field: &str, code: &str, detail: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            detail: detail.into(),
+        });
+    }
+
+    /// `Ok` when no error was recorded, else a 422 listing them all.
+    ///
+    /// # Errors
+    /// The collected field errors.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.errors))
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! `/v1/invoices`: request an invoice, read its state and its history.
+//!
+//! Idempotency: with an `Idempotency-Key`, the invoice id is derived from (tenant, key), and so are
+//! the ids of its first events; the canonical request hash travels in the event metadata. A retry
+//! finds the stream already there and gets the first answer again; a different body under the same
+//! key is refused with `idempotency_key_reused`. No table of keys is needed, and the check is as
+//! atomic as the append itself.
+
+pub mod body;
+mod parse;
+pub mod view;
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use domain::{
+    EventMetadata, InvoiceId, RecordedEvent, TenantId,
+    invoice::{Invoice, InvoiceCommand},
+    taxpayer::Taxpayer,
+};
+use eventstore::ReadOptions;
+use uuid::Uuid;
+
+use self::body::{InvoiceAccepted, RequestInvoiceBody};
+use self::view::{InvoiceEvents, InvoiceView};
+use super::{
+    error::ApiError,
+    extract::{ApiJson, ApiPath, CommandHeaders},
+    fields::Fields,
+    state::AppState,
+};
+use crate::{
+    handler::{self, Command, CommandError, EventIds},
+    tenants::Principal,
+};
+
+/// Namespace of invoice ids derived from idempotency keys.
+const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b_7f41_c3a9);
+
+/// Requests an invoice: validated against ARCA's rules, then recorded; ARCA is asked later.
+#[utoipa::path(post, path = "/v1/invoices", tag = "invoices",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first answer")),
+    request_body = RequestInvoiceBody,
+    responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later"),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
+    security(("api_key" = [])))]
+pub async fn request(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: CommandHeaders,
+    ApiJson { value: body, hash }: ApiJson<RequestInvoiceBody>,
+) -> Result<Response, ApiError> {
+    let ctx = state.context();
+    let parsed = parse::parse(body, ctx.now)?;
+    let id = match &headers.idempotency_key {
+        Some(key) => derived_id(principal.tenant_id, key),
+        None => InvoiceId(Uuid::now_v7()),
+    };
+    let stream = Invoice::stream_id(id);
+    if headers.idempotency_key.is_some() {
+        if let Some(answer) = replay(&state, principal.tenant_id, id, &hash).await? {
+            return Ok(answer);
+        }
+    }
+    let issuer_stream = Taxpayer::stream_id(principal.tenant_id, &parsed.issuer);
+    let (issuer, _) =
+        handler::load::<Taxpayer>(state.store(), principal.tenant_id, &issuer_stream).await?;
+    let Some(snapshot) = issuer.snapshot() else {
+        let mut fields = Fields::default();
+        fields.add(
+            "issuer_cuit",
+            "issuer_not_registered",
+            format!("{} is not registered: POST /v1/taxpayers first", parsed.issuer),
+        );
+        return Err(fields.finish().err().unwrap_or_else(|| ApiError::not_found("issuer")));
+    };
+    let command = Command::<Invoice> {
+        stream,
+        command: InvoiceCommand::from(parsed.into_command(id, snapshot)),
+        metadata: EventMetadata {
+            actor: Some(principal.actor()),
+            request_id: headers.request_id.clone(),
+            correlation_id: headers.correlation_id,
+            request_hash: Some(hash.clone()),
+            ..EventMetadata::for_tenant(principal.tenant_id)
+        },
+        expected: None,
+        event_ids: match headers.idempotency_key {
+            Some(_) => EventIds::DerivedFrom(id.as_uuid()),
+            None => EventIds::Fresh,
+        },
+    };
+    let result = handler::execute(state.store(), &ctx, command).await;
+    let lost_race = match &result {
+        Ok(done) => done.outcome.as_ref().is_some_and(|o| o.already_stored),
+        Err(CommandError::Rejected { code, .. }) => *code == "already_requested",
+        Err(_) => false,
+    };
+    if lost_race && headers.idempotency_key.is_some() {
+        // Another request with the same key got there first: answer as a replay of it.
+        return replay(&state, principal.tenant_id, id, &hash)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} vanished")));
+    }
+    let executed = result?;
+    let requested = executed
+        .state
+        .request()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no invoice.requested after request")))?;
+    Ok(accepted_response(&view::accepted(requested), false))
+}
+
+/// An invoice's current state.
+#[utoipa::path(get, path = "/v1/invoices/{id}", tag = "invoices",
+    params(("id" = Uuid, Path, description = "The invoice id")),
+    responses((status = 200, body = InvoiceView), (status = 404, body = super::Problem)),
+    security(("api_key" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let events = history(&state, principal.tenant_id, InvoiceId(id)).await?;
+    let (invoice, version) = handler::fold::<Invoice>(&events)?;
+    let (Some(requested), Some(version)) = (invoice.request(), version) else {
+        return Err(ApiError::not_found("no such invoice"));
+    };
+    let view = view::invoice(&invoice, requested, version);
+    Ok(Json(view).into_response())
+}
+
+/// An invoice's full event history, with metadata: the audit view.
+#[utoipa::path(get, path = "/v1/invoices/{id}/events", tag = "invoices",
+    params(("id" = Uuid, Path, description = "The invoice id")),
+    responses((status = 200, body = InvoiceEvents), (status = 404, body = super::Problem)),
+    security(("api_key" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let events = history(&state, principal.tenant_id, InvoiceId(id)).await?;
+    if events.is_empty() {
+        return Err(ApiError::not_found("no such invoice"));
+    }
+    Ok(Json(InvoiceEvents { events }).into_response())
+}
+
+async fn history(
+    state: &AppState,
+    tenant: TenantId,
+    id: InvoiceId,
+) -> Result<Vec<RecordedEvent>, ApiError> {
+    state
+        .store()
+        .read_stream(tenant, &Invoice::stream_id(id), ReadOptions::default())
+        .await
+        .map_err(|e| ApiError::from(CommandError::from(e)))
+}
+
+/// The first answer again when the invoice of this idempotency key exists with the same request;
+/// `idempotency_key_reused` when it exists with another; `None` when it does not exist yet.
+async fn replay(
+    state: &AppState,
+    tenant: TenantId,
+    id: InvoiceId,
+    hash: &str,
+) -> Result<Option<Response>, ApiError> {
+    let events = history(state, tenant, id).await?;
+    let Some(first) = events.first() else {
+        return Ok(None);
+    };
+    if first.metadata.request_hash.as_deref() != Some(hash) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request body",
+        ));
+    }
+    let (invoice, _) = handler::fold::<Invoice>(&events[..1])?;
+    let requested = invoice
+        .request()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} has no request")))?;
+    Ok(Some(accepted_response(&view::accepted(requested), true)))
+}
+
+fn accepted_response(body: &InvoiceAccepted, replayed: bool) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/invoices/{}", body.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    if replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    (StatusCode::ACCEPTED, headers, Json(body)).into_response()
+}
+
+fn derived_id(tenant: TenantId, key: &str) -> InvoiceId {
+    let name = format!("{}\u{0}{key}", tenant.as_uuid());
+    InvoiceId(Uuid::new_v5(&IDEMPOTENT_INVOICE, name.as_bytes()))
+}

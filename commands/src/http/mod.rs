@@ -1,0 +1,85 @@
+//! The REST command router: endpoints, request ids, body limits, and problem documents for every
+//! failure, including the ones axum would answer in plain text (unknown route, wrong method).
+
+pub mod auth;
+pub mod error;
+pub mod fields;
+pub mod extract;
+pub mod invoices;
+pub mod openapi;
+pub mod state;
+pub mod taxpayers;
+
+use axum::{
+    Router,
+    body::{Body, to_bytes},
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderName, StatusCode, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post},
+};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+pub use error::{ApiError, FieldError, Problem};
+pub use state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The command API under `/v1`, plus `/openapi.json`.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    Router::new()
+        .route("/v1/taxpayers", post(taxpayers::register))
+        .route("/v1/taxpayers/{cuit}", get(taxpayers::get))
+        .route(
+            "/v1/taxpayers/{cuit}/points-of-sale",
+            post(taxpayers::add_point_of_sale),
+        )
+        .route("/v1/invoices", post(invoices::request))
+        .route("/v1/invoices/{id}", get(invoices::get))
+        .route("/v1/invoices/{id}/events", get(invoices::events))
+        .route("/openapi.json", get(openapi::serve))
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept that method",
+            )
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(stamp_problem))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Adds the request id to problem documents, so a client can quote it to support.
+async fn stamp_problem(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    let Some(request_id) = request_id.filter(|_| is_problem) else {
+        return response;
+    };
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.insert("request_id".to_owned(), request_id.into());
+            serde_json::to_vec(&map).map_or(bytes, Into::into)
+        }
+        _ => bytes,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}

@@ -1,0 +1,58 @@
+//! What every command endpoint shares.
+
+use std::sync::Arc;
+
+use domain::aggregate::{Context, Policy};
+use eventstore::EventStore;
+
+use crate::{ports::Clock, tenants::ApiKeys};
+
+/// Shared state of the command router; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    keys: ApiKeys,
+    clock: Arc<dyn Clock>,
+    policy: Policy,
+}
+
+impl AppState {
+    /// Builds the state from its parts.
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        keys: ApiKeys,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                keys,
+                clock,
+                policy,
+            }),
+        }
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.inner.store
+    }
+
+    /// The API key verifier.
+    pub fn keys(&self) -> &ApiKeys {
+        &self.inner.keys
+    }
+
+    /// A decision context at the current instant.
+    pub fn context(&self) -> Context {
+        Context {
+            now: self.inner.clock.now(),
+            policy: self.inner.policy.clone(),
+        }
+    }
+}

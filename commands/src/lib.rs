@@ -1,0 +1,13 @@
+//! The write side: command handlers, the REST command router, idempotency and API-key auth.
+//!
+//! Depends on `domain` and on the event store *port*; never names a concrete adapter type (the
+//! root binary wires the Postgres store in). Nothing but event appends is written on the request
+//! path.
+
+pub mod handler;
+pub mod http;
+pub mod ports;
+pub mod tenants;
+
+pub use handler::{CommandError, execute};
+pub use http::{AppState, router};

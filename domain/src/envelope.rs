@@ -1,0 +1,132 @@
+//! The envelope every stored event travels in, shared by the store, the relay and the read side.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::ids::TenantId;
+
+/// Name of an event stream, such as `invoice-0190…` or `taxpayer-<tenant>-20267565393`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StreamId(String);
+
+impl StreamId {
+    /// Wraps a stream name. Names are built by the aggregates (`Invoice::stream_id` …), never by users.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self(name.into())
+    }
+
+    /// The stream name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The category: everything before the first `-` (`invoice`, `taxpayer`, `tenant` …).
+    pub fn category(&self) -> &str {
+        self.0.split_once('-').map_or(self.0.as_str(), |(c, _)| c)
+    }
+}
+
+impl std::fmt::Display for StreamId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who caused an event and in which conversation; travels from the HTTP request into the store,
+/// NATS headers and the commands a saga sends back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventMetadata {
+    /// Owner of the stream; a tenant never reads another tenant's events.
+    pub tenant_id: TenantId,
+    /// The conversation this event belongs to (the first request's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<Uuid>,
+    /// The message (request or event) that directly caused this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<Uuid>,
+    /// Who acted: `api-key:<id>`, `cli`, `saga:arca` …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// The HTTP request id, when the event came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// SHA-256 (hex) of the request that produced the event, used to recognise a reused
+    /// idempotency key with a different body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
+}
+
+impl EventMetadata {
+    /// Metadata with only the tenant set.
+    pub fn for_tenant(tenant_id: TenantId) -> Self {
+        Self {
+            tenant_id,
+            correlation_id: None,
+            causation_id: None,
+            actor: None,
+            request_id: None,
+            request_hash: None,
+        }
+    }
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// Unique id; appending the same id twice stores the event once.
+    pub event_id: Uuid,
+    /// Stable type name, such as `invoice.requested`; never changes once released.
+    pub event_type: String,
+    /// Version of the payload shape for this type.
+    pub schema_version: u16,
+    /// The payload.
+    pub data: serde_json::Value,
+    /// Tenant, correlation, causation, actor.
+    pub metadata: EventMetadata,
+}
+
+/// Position of an event in the global log: the writing transaction's id, then the insertion order.
+/// Readers page in this order and stop below the oldest running transaction, so no event is skipped.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+pub struct GlobalPosition {
+    /// `pg_current_xact_id()` of the appending transaction.
+    pub tx_id: u64,
+    /// The store's insertion counter (unique, not dense, not commit-ordered on its own).
+    pub position: i64,
+}
+
+impl GlobalPosition {
+    /// Before the first event.
+    pub const START: Self = Self {
+        tx_id: 0,
+        position: 0,
+    };
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    /// Unique id given at append time.
+    pub event_id: Uuid,
+    /// Stream the event belongs to.
+    pub stream_id: StreamId,
+    /// 0-based version of the event inside its stream (dense, gapless).
+    pub stream_version: u64,
+    /// Stable type name.
+    pub event_type: String,
+    /// Version of the payload shape.
+    pub schema_version: u16,
+    /// The payload.
+    pub data: serde_json::Value,
+    /// Tenant, correlation, causation, actor.
+    pub metadata: EventMetadata,
+    /// When the store wrote it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    /// Where it sits in the global log.
+    pub position: GlobalPosition,
+}

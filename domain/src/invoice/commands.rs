@@ -1,0 +1,272 @@
+//! What an invoice can be asked to do, and the parts of a request that events reuse.
+//!
+//! Serde names are the request's JSON names, and the ones [`super::InvoiceError::field`] points at:
+//! `receiver.document_type`, `receiver.document_number`, `items[i].iva_rate`, `totals.total` …
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::events::{ArcaMessage, Totals};
+use crate::ids::InvoiceId;
+use crate::taxpayer::IssuerSnapshot;
+use crate::values::{
+    Concept, Cuit, Currency, DocType, IvaCondition, IvaTreatment, Money, TributeKind, VoucherType,
+};
+
+/// The client's own totals; when given they must match the computed ones within ARCA's tolerance.
+pub type DeclaredTotals = Totals;
+
+/// Asks for a new voucher. Validated against ARCA's rules; numbering and authorization come later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestInvoice {
+    /// The new invoice's id (chosen by the caller).
+    pub invoice_id: InvoiceId,
+    /// The issuer, from the taxpayer's state ([`crate::taxpayer::Taxpayer::snapshot`]).
+    pub issuer: IssuerSnapshot,
+    /// `PtoVta`: one of the issuer's points of sale.
+    pub point_of_sale: u32,
+    /// `CbteTipo`.
+    pub voucher_type: VoucherType,
+    /// Products, services or both.
+    pub concept: Concept,
+    /// `CbteFch`.
+    #[serde(with = "crate::values::date")]
+    pub issue_date: Date,
+    /// Who receives the voucher.
+    pub receiver: Receiver,
+    /// Required for services (concepts 2 and 3), refused for products.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_period: Option<ServicePeriod>,
+    /// `MonId`.
+    pub currency: Currency,
+    /// `MonCotiz`: exactly 1 for pesos, > 0 otherwise.
+    #[serde(with = "crate::values::decimal")]
+    pub exchange_rate: Decimal,
+    /// What is sold; at least one.
+    pub items: Vec<Item>,
+    /// Other taxes (`Tributos`), possibly none.
+    #[serde(default)]
+    pub tributes: Vec<Tribute>,
+    /// Vouchers this one refers to (`CbtesAsoc`); notes need these or a period.
+    #[serde(default)]
+    pub associated: Vec<AssociatedVoucher>,
+    /// Period this note refers to (`PeriodoAsoc`); invoices must not carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associated_period: Option<Period>,
+    /// The client's totals, checked against the computed ones.
+    #[serde(default, rename = "totals", skip_serializing_if = "Option::is_none")]
+    pub declared_totals: Option<DeclaredTotals>,
+}
+
+/// The receiver of a voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Receiver {
+    /// `DocTipo`.
+    #[serde(rename = "document_type")]
+    pub doc_type: DocType,
+    /// `DocNro`; 0 for an unidentified receiver (99).
+    #[serde(rename = "document_number")]
+    pub doc_number: u64,
+    /// Name or razón social, for the printed voucher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `CondicionIVAReceptorId`.
+    pub iva_condition: IvaCondition,
+}
+
+/// When services were provided and when they are due (`FchServDesde`, `FchServHasta`, `FchVtoPago`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ServicePeriod {
+    /// First day of service.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub from: Date,
+    /// Last day of service; not before `from`.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub to: Date,
+    /// Payment due date; not before the issue date.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub payment_due: Date,
+}
+
+/// A date range (`PeriodoAsoc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Period {
+    /// First day.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub from: Date,
+    /// Last day; not before `from`.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub to: Date,
+}
+
+/// One line of what is sold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    /// What it is; not empty.
+    pub description: String,
+    /// How many; greater than zero.
+    #[serde(with = "crate::values::decimal")]
+    pub quantity: Decimal,
+    /// Price of one unit without IVA: IVA is computed on top of line nets, for every letter
+    /// (class C vouchers carry none).
+    pub unit_price: Money,
+    /// Discount on the whole line; not more than quantity × unit price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+    /// IVA treatment; required on class A, B and M vouchers, refused on class C.
+    #[serde(default, rename = "iva_rate", skip_serializing_if = "Option::is_none")]
+    pub iva: Option<IvaTreatment>,
+}
+
+/// A tax other than IVA (`Tributo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Tribute {
+    /// `Tributo/Id`.
+    pub kind: TributeKind,
+    /// `Desc`; required for kind 99 ("Otro").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `BaseImp`.
+    pub base: Money,
+    /// `Alic`, a percentage, when the tribute has one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::values::decimal::option"
+    )]
+    #[schemars(with = "Option<Decimal>")]
+    pub rate: Option<Decimal>,
+    /// `Importe`.
+    pub amount: Money,
+}
+
+/// A voucher this one refers to (`CbteAsoc`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AssociatedVoucher {
+    /// `Tipo`.
+    pub voucher_type: VoucherType,
+    /// `PtoVta`, 1..=99998.
+    pub point_of_sale: u32,
+    /// `Nro`, 1..=99999999.
+    pub number: u64,
+    /// `Cuit` of its issuer, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cuit: Option<Cuit>,
+    /// `CbteFch`, when given.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::values::date::option"
+    )]
+    #[schemars(schema_with = "crate::values::date::option::schema")]
+    pub date: Option<Date>,
+}
+
+/// Records the voucher number reserved for this invoice in its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignNumber {
+    /// `CbteDesde` = `CbteHasta`, 1..=99999999.
+    pub number: u64,
+}
+
+/// Records that the invoice was sent to ARCA (`FECAESolicitar`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkSubmitted {
+    /// Hash of the request sent, to recognise it when reconciling.
+    pub request_hash: String,
+}
+
+/// Records the CAE ARCA granted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCae {
+    /// The voucher number ARCA authorized; must be the assigned one.
+    pub number: u64,
+    /// The CAE: 14 digits.
+    pub cae: String,
+    /// `CAEFchVto`.
+    #[serde(with = "crate::values::date")]
+    pub cae_due_date: Date,
+    /// ARCA's observations on an approved voucher.
+    #[serde(default)]
+    pub observations: Vec<ArcaMessage>,
+}
+
+/// Records that ARCA rejected the invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRejection {
+    /// Request-level errors (`Errors/Err`).
+    #[serde(default)]
+    pub errors: Vec<ArcaMessage>,
+    /// Detail-level reasons (`Observaciones/Obs`).
+    #[serde(default)]
+    pub observations: Vec<ArcaMessage>,
+}
+
+/// Records that ARCA's answer was lost (timeout, connection reset): reconcile before retrying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordUnknownOutcome {
+    /// What went wrong, for humans.
+    pub reason: String,
+}
+
+/// Every invoice command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceCommand {
+    /// See [`RequestInvoice`].
+    Request(Box<RequestInvoice>),
+    /// See [`AssignNumber`].
+    AssignNumber(AssignNumber),
+    /// See [`MarkSubmitted`].
+    MarkSubmitted(MarkSubmitted),
+    /// See [`RecordCae`].
+    RecordCae(RecordCae),
+    /// See [`RecordRejection`].
+    RecordRejection(RecordRejection),
+    /// See [`RecordUnknownOutcome`].
+    RecordUnknownOutcome(RecordUnknownOutcome),
+}
+
+impl InvoiceCommand {
+    /// The command's name, as used in [`super::InvoiceError::InvalidTransition`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Request(_) => "request_invoice",
+            Self::AssignNumber(_) => "assign_number",
+            Self::MarkSubmitted(_) => "mark_submitted",
+            Self::RecordCae(_) => "record_cae",
+            Self::RecordRejection(_) => "record_rejection",
+            Self::RecordUnknownOutcome(_) => "record_unknown_outcome",
+        }
+    }
+}
+
+impl From<RequestInvoice> for InvoiceCommand {
+    fn from(c: RequestInvoice) -> Self {
+        Self::Request(Box::new(c))
+    }
+}
+
+macro_rules! from_command {
+    ($($variant:ident),+) => {
+        $(impl From<$variant> for InvoiceCommand {
+            fn from(c: $variant) -> Self {
+                Self::$variant(c)
+            }
+        })+
+    };
+}
+
+from_command!(
+    AssignNumber,
+    MarkSubmitted,
+    RecordCae,
+    RecordRejection,
+    RecordUnknownOutcome
+);

@@ -1,0 +1,190 @@
+//! What happened to an invoice.
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use super::commands::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
+use crate::aggregate::domain_events;
+use crate::ids::InvoiceId;
+use crate::values::{
+    Concept, Cuit, Currency, ExchangeRate, IssuerIvaCondition, IvaRate, IvaTreatment, Money,
+    VoucherType,
+};
+
+/// The amounts of a voucher as ARCA adds them up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Totals {
+    /// `ImpTotConc`: not taxed.
+    pub not_taxed: Money,
+    /// `ImpNeto`: taxed bases (for class C, the whole subtotal).
+    pub net: Money,
+    /// `ImpOpEx`: exempt.
+    pub exempt: Money,
+    /// `ImpTrib`: other taxes.
+    pub tributes: Money,
+    /// `ImpIVA`: IVA.
+    pub iva: Money,
+    /// `ImpTotal` = not_taxed + net + exempt + tributes + iva.
+    pub total: Money,
+}
+
+/// One line of a requested invoice, with its computed net.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceLine {
+    /// What it is.
+    pub description: String,
+    /// How many.
+    #[serde(with = "crate::values::decimal")]
+    #[schemars(with = "Decimal")]
+    pub quantity: Decimal,
+    /// Price of one unit without IVA.
+    pub unit_price: Money,
+    /// Discount on the whole line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+    /// IVA treatment; absent on class C vouchers.
+    #[serde(default, rename = "iva_rate", skip_serializing_if = "Option::is_none")]
+    pub iva: Option<IvaTreatment>,
+    /// round(quantity × unit_price − discount), half-even.
+    pub net: Money,
+}
+
+/// The IVA of one rate (`AlicIva`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct IvaLine {
+    /// The rate (its ARCA id is `rate.id()`).
+    pub rate: IvaRate,
+    /// `BaseImp`: sum of the nets of the items taxed at this rate.
+    pub base: Money,
+    /// `Importe`: round(base × rate), half-even.
+    pub amount: Money,
+}
+
+/// A message from ARCA (`Err`, `Obs` or `Evt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ArcaMessage {
+    /// ARCA's code, such as 10016.
+    pub code: u32,
+    /// ARCA's text, verbatim.
+    pub message: String,
+}
+
+/// `invoice.requested` v1: a voucher passed validation, with everything needed to number,
+/// authorize and print it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceRequested {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// The issuer's CUIT.
+    pub issuer_cuit: Cuit,
+    /// The issuer's IVA condition when requested.
+    pub issuer_iva_condition: IssuerIvaCondition,
+    /// `PtoVta`.
+    pub point_of_sale: u32,
+    /// `CbteTipo`.
+    pub voucher_type: VoucherType,
+    /// `Concepto`.
+    pub concept: Concept,
+    /// `CbteFch`.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub issue_date: Date,
+    /// Who receives it.
+    pub receiver: Receiver,
+    /// Service dates (concepts 2 and 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_period: Option<ServicePeriod>,
+    /// `MonId`.
+    pub currency: Currency,
+    /// `MonCotiz`.
+    pub exchange_rate: ExchangeRate,
+    /// The items with their computed nets.
+    pub items: Vec<InvoiceLine>,
+    /// IVA per rate, lowest rate first (empty on class C).
+    pub iva: Vec<IvaLine>,
+    /// Other taxes.
+    pub tributes: Vec<Tribute>,
+    /// Vouchers it refers to.
+    pub associated: Vec<AssociatedVoucher>,
+    /// Period it refers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associated_period: Option<Period>,
+    /// The computed totals.
+    pub totals: Totals,
+    /// When it was requested.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub requested_at: OffsetDateTime,
+}
+
+/// `invoice.number_assigned` v1: the invoice got its number in its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceNumberAssigned {
+    /// `CbteDesde` = `CbteHasta`.
+    pub number: u64,
+}
+
+/// `invoice.submitted` v1: the invoice was sent to ARCA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceSubmitted {
+    /// The number sent.
+    pub number: u64,
+    /// Hash of the request sent.
+    pub request_hash: String,
+    /// When it was sent.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub submitted_at: OffsetDateTime,
+}
+
+/// `invoice.cae_granted` v1: ARCA authorized the invoice. At most one per invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CaeGranted {
+    /// The authorized number.
+    pub number: u64,
+    /// The CAE, 14 digits.
+    pub cae: String,
+    /// `CAEFchVto`.
+    #[serde(with = "crate::values::date")]
+    #[schemars(schema_with = "crate::values::date::schema")]
+    pub cae_due_date: Date,
+    /// Observations on the approved voucher.
+    pub observations: Vec<ArcaMessage>,
+}
+
+/// `invoice.rejected` v1: ARCA refused the invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceRejected {
+    /// Request-level errors.
+    pub errors: Vec<ArcaMessage>,
+    /// Detail-level reasons.
+    pub observations: Vec<ArcaMessage>,
+}
+
+/// `invoice.submission_outcome_unknown` v1: ARCA's answer was lost; reconcile before retrying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SubmissionOutcomeUnknown {
+    /// What went wrong.
+    pub reason: String,
+}
+
+domain_events! {
+    /// Every invoice event.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum InvoiceEvent {
+        /// See [`InvoiceRequested`].
+        Requested(Box<InvoiceRequested>) = "invoice.requested",
+        /// See [`InvoiceNumberAssigned`].
+        NumberAssigned(InvoiceNumberAssigned) = "invoice.number_assigned",
+        /// See [`InvoiceSubmitted`].
+        Submitted(InvoiceSubmitted) = "invoice.submitted",
+        /// See [`CaeGranted`].
+        CaeGranted(CaeGranted) = "invoice.cae_granted",
+        /// See [`InvoiceRejected`].
+        Rejected(InvoiceRejected) = "invoice.rejected",
+        /// See [`SubmissionOutcomeUnknown`].
+        OutcomeUnknown(SubmissionOutcomeUnknown) = "invoice.submission_outcome_unknown",
+    }
+}

@@ -1,0 +1,121 @@
+//! After the request: numbering, submission to ARCA and its outcome.
+//!
+//! ```text
+//! requested ─assign_number→ numbered ─mark_submitted→ submitted ─record_cae→ authorized
+//!                                                      │  │ └─record_rejection→ rejected
+//!                                                      │  └─record_unknown_outcome→ outcome_unknown
+//!                                 outcome_unknown ─record_cae / record_rejection→ authorized / rejected
+//! ```
+
+use super::commands::{AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection};
+use super::error::InvoiceError;
+use super::events::SubmissionOutcomeUnknown;
+use super::events::{
+    CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceRejected, InvoiceSubmitted,
+};
+use super::state::{Invoice, InvoiceStatus};
+use crate::aggregate::Context;
+
+/// The largest voucher number (`CbteDesde` 1..=99999999).
+pub const MAX_VOUCHER_NUMBER: u64 = 99_999_999;
+
+/// Decides a lifecycle command (anything but the request).
+pub(super) fn decide(
+    invoice: &Invoice,
+    command: InvoiceCommand,
+    ctx: &Context,
+) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    use InvoiceStatus::*;
+    let name = command.name();
+    let Some(status) = invoice.status() else {
+        return Err(InvoiceError::NotRequested { command: name });
+    };
+    match (status, command) {
+        (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
+        (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
+        (Numbered, InvoiceCommand::MarkSubmitted(cmd)) => submit(invoice, cmd, ctx),
+        (Submitted | OutcomeUnknown, InvoiceCommand::RecordCae(cmd)) => grant(invoice, cmd),
+        (Authorized, InvoiceCommand::RecordCae(cmd)) => regrant(invoice, &cmd),
+        (Submitted | OutcomeUnknown, InvoiceCommand::RecordRejection(cmd)) => reject(cmd),
+        (Submitted, InvoiceCommand::RecordUnknownOutcome(cmd)) => {
+            Ok(vec![InvoiceEvent::OutcomeUnknown(
+                SubmissionOutcomeUnknown { reason: cmd.reason },
+            )])
+        }
+        (from, _) => Err(InvoiceError::InvalidTransition {
+            from,
+            command: name,
+        }),
+    }
+}
+
+fn assign(cmd: AssignNumber) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    if !(1..=MAX_VOUCHER_NUMBER).contains(&cmd.number) {
+        return Err(InvoiceError::InvalidVoucherNumber(cmd.number));
+    }
+    Ok(vec![InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
+        number: cmd.number,
+    })])
+}
+
+fn submit(
+    invoice: &Invoice,
+    cmd: MarkSubmitted,
+    ctx: &Context,
+) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    if cmd.request_hash.trim().is_empty() {
+        return Err(InvoiceError::InvalidRequestHash);
+    }
+    let number = assigned_number(invoice, "mark_submitted")?;
+    Ok(vec![InvoiceEvent::Submitted(InvoiceSubmitted {
+        number,
+        request_hash: cmd.request_hash,
+        submitted_at: ctx.now,
+    })])
+}
+
+fn grant(invoice: &Invoice, cmd: RecordCae) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    let assigned = assigned_number(invoice, "record_cae")?;
+    if cmd.number != assigned {
+        return Err(InvoiceError::NumberMismatch {
+            assigned,
+            got: cmd.number,
+        });
+    }
+    if cmd.cae.len() != 14 || !cmd.cae.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InvoiceError::InvalidCae);
+    }
+    Ok(vec![InvoiceEvent::CaeGranted(CaeGranted {
+        number: cmd.number,
+        cae: cmd.cae,
+        cae_due_date: cmd.cae_due_date,
+        observations: cmd.observations,
+    })])
+}
+
+/// The same CAE again changes nothing (a saga retrying); any other CAE is refused.
+fn regrant(invoice: &Invoice, cmd: &RecordCae) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    let same = invoice.authorization().is_some_and(|a| a.cae == cmd.cae)
+        && invoice.number() == Some(cmd.number);
+    if same {
+        Ok(vec![])
+    } else {
+        Err(InvoiceError::AlreadyAuthorized)
+    }
+}
+
+fn reject(cmd: RecordRejection) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    if cmd.errors.is_empty() && cmd.observations.is_empty() {
+        return Err(InvoiceError::RejectionReasonRequired);
+    }
+    Ok(vec![InvoiceEvent::Rejected(InvoiceRejected {
+        errors: cmd.errors,
+        observations: cmd.observations,
+    })])
+}
+
+fn assigned_number(invoice: &Invoice, command: &'static str) -> Result<u64, InvoiceError> {
+    invoice
+        .number()
+        .ok_or(InvoiceError::NotRequested { command })
+}

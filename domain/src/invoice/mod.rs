@@ -1,0 +1,30 @@
+//! The invoice aggregate: one voucher from its request to ARCA's answer.
+//!
+//! Stream `invoice-{uuid}`. [`RequestInvoice`] is checked against ARCA's rules ([`rules`]) and
+//! its amounts computed ([`totals`]); the lifecycle ([`lifecycle`]) then records the number,
+//! the submission and the outcome. An invoice gets at most one CAE.
+
+mod commands;
+mod decide;
+mod error;
+mod events;
+pub mod lifecycle;
+pub mod rules;
+mod state;
+#[cfg(test)]
+mod tests;
+pub mod totals;
+
+pub use crate::taxpayer::IssuerSnapshot;
+pub use commands::{
+    AssignNumber, AssociatedVoucher, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, Period,
+    Receiver, RecordCae, RecordRejection, RecordUnknownOutcome, RequestInvoice, ServicePeriod,
+    Tribute,
+};
+pub use error::{InvoiceError, TotalsField};
+pub use events::{
+    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceLine, InvoiceNumberAssigned, InvoiceRejected,
+    InvoiceRequested, InvoiceSubmitted, IvaLine, SubmissionOutcomeUnknown, Totals,
+};
+pub use rules::dates::voucher_date_window;
+pub use state::{Authorization, Invoice, InvoiceStatus};

@@ -1,0 +1,168 @@
+//! The invoice's state, its status and how events change it.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::commands::InvoiceCommand;
+use super::error::InvoiceError;
+use super::events::{ArcaMessage, InvoiceEvent, InvoiceRejected, InvoiceRequested};
+use super::{decide, lifecycle};
+use crate::aggregate::{Aggregate, Context};
+use crate::envelope::StreamId;
+use crate::ids::InvoiceId;
+
+/// Where an invoice is in its life. Serialized in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Validated, waiting for a number.
+    Requested,
+    /// Numbered in its series, waiting to be sent.
+    Numbered,
+    /// Sent to ARCA, waiting for the answer.
+    Submitted,
+    /// ARCA granted a CAE (final).
+    Authorized,
+    /// ARCA refused it (final).
+    Rejected,
+    /// ARCA's answer was lost; to be reconciled.
+    OutcomeUnknown,
+}
+
+impl InvoiceStatus {
+    /// The snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Numbered => "numbered",
+            Self::Submitted => "submitted",
+            Self::Authorized => "authorized",
+            Self::Rejected => "rejected",
+            Self::OutcomeUnknown => "outcome_unknown",
+        }
+    }
+}
+
+impl fmt::Display for InvoiceStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The CAE an invoice got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// 14 digits.
+    pub cae: String,
+    /// `CAEFchVto`.
+    pub cae_due_date: Date,
+    /// ARCA's observations.
+    pub observations: Vec<ArcaMessage>,
+}
+
+/// An invoice: what was requested and how far it got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invoice {
+    request: Option<Box<InvoiceRequested>>,
+    status: Option<InvoiceStatus>,
+    number: Option<u64>,
+    request_hash: Option<String>,
+    authorization: Option<Authorization>,
+    rejection: Option<InvoiceRejected>,
+}
+
+impl Invoice {
+    /// The stream of an invoice: `invoice-{uuid}`.
+    pub fn stream_id(id: InvoiceId) -> StreamId {
+        StreamId::new(format!("invoice-{}", id.as_uuid()))
+    }
+
+    /// The status, once requested.
+    pub fn status(&self) -> Option<InvoiceStatus> {
+        self.status
+    }
+
+    /// The invoice's id, once requested.
+    pub fn id(&self) -> Option<InvoiceId> {
+        self.request.as_ref().map(|r| r.invoice_id)
+    }
+
+    /// What was requested.
+    pub fn request(&self) -> Option<&InvoiceRequested> {
+        self.request.as_deref()
+    }
+
+    /// The voucher number, once assigned.
+    pub fn number(&self) -> Option<u64> {
+        self.number
+    }
+
+    /// Hash of the last request sent to ARCA.
+    pub fn request_hash(&self) -> Option<&str> {
+        self.request_hash.as_deref()
+    }
+
+    /// The CAE, once authorized.
+    pub fn authorization(&self) -> Option<&Authorization> {
+        self.authorization.as_ref()
+    }
+
+    /// ARCA's reasons, once rejected.
+    pub fn rejection(&self) -> Option<&InvoiceRejected> {
+        self.rejection.as_ref()
+    }
+}
+
+impl Aggregate for Invoice {
+    type Command = InvoiceCommand;
+    type Event = InvoiceEvent;
+    type Error = InvoiceError;
+
+    fn decide(
+        &self,
+        command: InvoiceCommand,
+        ctx: &Context,
+    ) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+        match command {
+            InvoiceCommand::Request(cmd) if self.status.is_none() => decide::request(*cmd, ctx),
+            InvoiceCommand::Request(_) => Err(InvoiceError::AlreadyRequested),
+            other => lifecycle::decide(self, other, ctx),
+        }
+    }
+
+    fn evolve(mut self, event: &InvoiceEvent) -> Self {
+        match event {
+            InvoiceEvent::Requested(e) => {
+                self.request = Some(e.clone());
+                self.status = Some(InvoiceStatus::Requested);
+            }
+            InvoiceEvent::NumberAssigned(e) => {
+                self.number = Some(e.number);
+                self.status = Some(InvoiceStatus::Numbered);
+            }
+            InvoiceEvent::Submitted(e) => {
+                self.number = Some(e.number);
+                self.request_hash = Some(e.request_hash.clone());
+                self.status = Some(InvoiceStatus::Submitted);
+            }
+            InvoiceEvent::CaeGranted(e) => {
+                self.number = Some(e.number);
+                self.authorization = Some(Authorization {
+                    cae: e.cae.clone(),
+                    cae_due_date: e.cae_due_date,
+                    observations: e.observations.clone(),
+                });
+                self.status = Some(InvoiceStatus::Authorized);
+            }
+            InvoiceEvent::Rejected(e) => {
+                self.rejection = Some(e.clone());
+                self.status = Some(InvoiceStatus::Rejected);
+            }
+            InvoiceEvent::OutcomeUnknown(_) => self.status = Some(InvoiceStatus::OutcomeUnknown),
+        }
+        self
+    }
+}

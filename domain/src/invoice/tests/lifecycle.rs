@@ -1,0 +1,299 @@
+use time::macros::date;
+
+use super::*;
+use crate::testing::{NOW, factura_a, requested};
+
+const CAE: &str = "71263951827464";
+
+fn numbered() -> Vec<InvoiceEvent> {
+    let mut events = requested(factura_a());
+    events.push(InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
+        number: 7,
+    }));
+    events
+}
+
+fn submitted() -> Vec<InvoiceEvent> {
+    let mut events = numbered();
+    events.push(InvoiceEvent::Submitted(InvoiceSubmitted {
+        number: 7,
+        request_hash: "h1".to_owned(),
+        submitted_at: NOW,
+    }));
+    events
+}
+
+fn unknown() -> Vec<InvoiceEvent> {
+    let mut events = submitted();
+    events.push(InvoiceEvent::OutcomeUnknown(SubmissionOutcomeUnknown {
+        reason: "timeout".to_owned(),
+    }));
+    events
+}
+
+fn record_cae(number: u64, cae: &str) -> RecordCae {
+    RecordCae {
+        number,
+        cae: cae.to_owned(),
+        cae_due_date: date!(2025 - 07 - 11),
+        observations: vec![],
+    }
+}
+
+fn granted(number: u64, cae: &str) -> InvoiceEvent {
+    InvoiceEvent::CaeGranted(CaeGranted {
+        number,
+        cae: cae.to_owned(),
+        cae_due_date: date!(2025 - 07 - 11),
+        observations: vec![],
+    })
+}
+
+fn authorized() -> Vec<InvoiceEvent> {
+    let mut events = submitted();
+    events.push(granted(7, CAE));
+    events
+}
+
+fn rejection() -> RecordRejection {
+    RecordRejection {
+        errors: vec![ArcaMessage {
+            code: 10016,
+            message: "numero".to_owned(),
+        }],
+        observations: vec![],
+    }
+}
+
+fn invalid(from: InvoiceStatus, command: &'static str) -> InvoiceError {
+    InvoiceError::InvalidTransition { from, command }
+}
+
+#[test]
+fn assigns_a_number_to_a_requested_invoice() {
+    let state = Scenario::<Invoice>::given(requested(factura_a()))
+        .when(AssignNumber { number: 7 })
+        .then([InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
+            number: 7,
+        })]);
+    assert_eq!(
+        (state.status(), state.number()),
+        (Some(InvoiceStatus::Numbered), Some(7))
+    );
+}
+
+#[test]
+fn refuses_to_number_an_invoice_twice() {
+    let err = Scenario::<Invoice>::given(numbered())
+        .when(AssignNumber { number: 8 })
+        .error();
+    assert_eq!(err, invalid(InvoiceStatus::Numbered, "assign_number"));
+    assert_eq!(
+        (err.code(), err.to_string().as_str()),
+        (
+            "invalid_transition",
+            "cannot assign_number an invoice that is numbered"
+        )
+    );
+}
+
+#[test]
+fn refuses_voucher_numbers_outside_arca_range() {
+    for number in [0, 100_000_000] {
+        Scenario::<Invoice>::given(requested(factura_a()))
+            .when(AssignNumber { number })
+            .then_err(InvoiceError::InvalidVoucherNumber(number));
+    }
+}
+
+#[test]
+fn refuses_lifecycle_commands_on_an_invoice_never_requested() {
+    let err = Scenario::<Invoice>::given([])
+        .when(AssignNumber { number: 1 })
+        .error();
+    assert_eq!(
+        err,
+        InvoiceError::NotRequested {
+            command: "assign_number"
+        }
+    );
+    assert_eq!(err.code(), "not_requested");
+}
+
+#[test]
+fn marks_a_numbered_invoice_submitted() {
+    let state = Scenario::<Invoice>::given(numbered())
+        .when(MarkSubmitted {
+            request_hash: "h1".to_owned(),
+        })
+        .then([InvoiceEvent::Submitted(InvoiceSubmitted {
+            number: 7,
+            request_hash: "h1".to_owned(),
+            submitted_at: NOW,
+        })]);
+    assert_eq!(
+        (state.status(), state.request_hash()),
+        (Some(InvoiceStatus::Submitted), Some("h1"))
+    );
+}
+
+#[test]
+fn refuses_to_submit_before_numbering_or_with_an_empty_hash() {
+    Scenario::<Invoice>::given(requested(factura_a()))
+        .when(MarkSubmitted {
+            request_hash: "h1".to_owned(),
+        })
+        .then_err(invalid(InvoiceStatus::Requested, "mark_submitted"));
+    Scenario::<Invoice>::given(numbered())
+        .when(MarkSubmitted {
+            request_hash: " ".to_owned(),
+        })
+        .then_err(InvoiceError::InvalidRequestHash);
+}
+
+#[test]
+fn records_the_cae_of_a_submitted_invoice() {
+    let state = Scenario::<Invoice>::given(submitted())
+        .when(record_cae(7, CAE))
+        .then([granted(7, CAE)]);
+    assert_eq!(state.status(), Some(InvoiceStatus::Authorized));
+    assert_eq!(state.authorization().map(|a| a.cae.as_str()), Some(CAE));
+}
+
+#[test]
+fn records_a_cae_found_after_an_unknown_outcome() {
+    Scenario::<Invoice>::given(unknown())
+        .when(record_cae(7, CAE))
+        .then([granted(7, CAE)]);
+}
+
+#[test]
+fn refuses_a_second_cae() {
+    let err = Scenario::<Invoice>::given(authorized())
+        .when(record_cae(7, "71263951827465"))
+        .error();
+    assert_eq!(
+        (err.clone(), err.code()),
+        (InvoiceError::AlreadyAuthorized, "already_authorized")
+    );
+}
+
+#[test]
+fn recording_the_same_cae_again_changes_nothing() {
+    Scenario::<Invoice>::given(authorized())
+        .when(record_cae(7, CAE))
+        .then([]);
+}
+
+#[test]
+fn refuses_a_cae_for_another_number() {
+    Scenario::<Invoice>::given(submitted())
+        .when(record_cae(8, CAE))
+        .then_err(InvoiceError::NumberMismatch {
+            assigned: 7,
+            got: 8,
+        });
+}
+
+#[test]
+fn refuses_a_cae_that_is_not_fourteen_digits() {
+    for cae in ["7126395182746", "7126395182746x", ""] {
+        Scenario::<Invoice>::given(submitted())
+            .when(record_cae(7, cae))
+            .then_err(InvoiceError::InvalidCae);
+    }
+}
+
+#[test]
+fn refuses_a_cae_before_submission() {
+    Scenario::<Invoice>::given(numbered())
+        .when(record_cae(7, CAE))
+        .then_err(invalid(InvoiceStatus::Numbered, "record_cae"));
+}
+
+#[test]
+fn records_a_rejection_after_submission_or_an_unknown_outcome() {
+    for given in [submitted(), unknown()] {
+        let state =
+            Scenario::<Invoice>::given(given)
+                .when(rejection())
+                .then([InvoiceEvent::Rejected(InvoiceRejected {
+                    errors: rejection().errors,
+                    observations: vec![],
+                })]);
+        assert_eq!(state.status(), Some(InvoiceStatus::Rejected));
+        assert!(state.rejection().is_some());
+    }
+}
+
+#[test]
+fn refuses_a_rejection_without_reasons() {
+    Scenario::<Invoice>::given(submitted())
+        .when(RecordRejection {
+            errors: vec![],
+            observations: vec![],
+        })
+        .then_err(InvoiceError::RejectionReasonRequired);
+}
+
+#[test]
+fn refuses_a_rejection_of_an_authorized_invoice() {
+    Scenario::<Invoice>::given(authorized())
+        .when(rejection())
+        .then_err(invalid(InvoiceStatus::Authorized, "record_rejection"));
+}
+
+#[test]
+fn records_an_unknown_outcome_only_after_submission() {
+    let state = Scenario::<Invoice>::given(submitted())
+        .when(RecordUnknownOutcome {
+            reason: "timeout".to_owned(),
+        })
+        .then([InvoiceEvent::OutcomeUnknown(SubmissionOutcomeUnknown {
+            reason: "timeout".to_owned(),
+        })]);
+    assert_eq!(state.status(), Some(InvoiceStatus::OutcomeUnknown));
+    Scenario::<Invoice>::given(unknown())
+        .when(RecordUnknownOutcome {
+            reason: "again".to_owned(),
+        })
+        .then_err(invalid(
+            InvoiceStatus::OutcomeUnknown,
+            "record_unknown_outcome",
+        ));
+    Scenario::<Invoice>::given(numbered())
+        .when(RecordUnknownOutcome {
+            reason: "x".to_owned(),
+        })
+        .then_err(invalid(InvoiceStatus::Numbered, "record_unknown_outcome"));
+}
+
+#[test]
+fn a_rejected_invoice_accepts_nothing_more() {
+    let mut events = submitted();
+    events.push(InvoiceEvent::Rejected(InvoiceRejected {
+        errors: rejection().errors,
+        observations: vec![],
+    }));
+    Scenario::<Invoice>::given(events)
+        .when(record_cae(7, CAE))
+        .then_err(invalid(InvoiceStatus::Rejected, "record_cae"));
+}
+
+#[test]
+fn serializes_statuses_in_snake_case() {
+    assert_eq!(
+        serde_json::to_string(&InvoiceStatus::OutcomeUnknown).unwrap(),
+        "\"outcome_unknown\""
+    );
+    assert_eq!(InvoiceStatus::Authorized.to_string(), "authorized");
+}
+
+#[test]
+fn names_its_stream_after_the_invoice_uuid() {
+    let id = factura_a().invoice_id;
+    assert_eq!(
+        Invoice::stream_id(id).as_str(),
+        "invoice-00000000-0000-0000-0000-00000000000a"
+    );
+}

@@ -1,0 +1,68 @@
+//! Why a taxpayer command was refused.
+
+use std::borrow::Cow;
+
+use crate::aggregate::ErrorCode;
+
+/// A refused taxpayer command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaxpayerError {
+    /// The taxpayer is registered already.
+    #[error("the taxpayer is already registered")]
+    AlreadyRegistered,
+    /// The taxpayer is not registered.
+    #[error("the taxpayer is not registered")]
+    NotRegistered,
+    /// Empty or longer than 200 characters.
+    #[error("the legal name must have 1 to 200 characters")]
+    InvalidLegalName,
+    /// Longer than 50 characters.
+    #[error("the gross income number must have at most 50 characters")]
+    InvalidGrossIncomeNumber,
+    /// Outside 1..=99998.
+    #[error("point of sale {0} is outside 1..=99998")]
+    InvalidPointOfSale(u32),
+    /// Longer than 200 characters.
+    #[error("the point of sale name must have at most 200 characters")]
+    InvalidPointOfSaleName,
+    /// The point of sale was added already.
+    #[error("point of sale {0} already exists")]
+    PointOfSaleExists(u32),
+}
+
+impl TaxpayerError {
+    /// Stable snake_case code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::AlreadyRegistered => "already_registered",
+            Self::NotRegistered => "not_registered",
+            Self::InvalidLegalName => "invalid_legal_name",
+            Self::InvalidGrossIncomeNumber => "invalid_gross_income_number",
+            Self::InvalidPointOfSale(_) => "invalid_point_of_sale",
+            Self::InvalidPointOfSaleName => "invalid_point_of_sale_name",
+            Self::PointOfSaleExists(_) => "point_of_sale_exists",
+        }
+    }
+
+    /// The request field at fault, if any.
+    pub fn field(&self) -> Option<Cow<'static, str>> {
+        let field = match self {
+            Self::AlreadyRegistered | Self::NotRegistered => return None,
+            Self::InvalidLegalName => "legal_name",
+            Self::InvalidGrossIncomeNumber => "gross_income_number",
+            Self::InvalidPointOfSale(_) | Self::PointOfSaleExists(_) => "number",
+            Self::InvalidPointOfSaleName => "name",
+        };
+        Some(Cow::Borrowed(field))
+    }
+}
+
+impl ErrorCode for TaxpayerError {
+    fn code(&self) -> &'static str {
+        TaxpayerError::code(self)
+    }
+
+    fn field(&self) -> Option<Cow<'static, str>> {
+        TaxpayerError::field(self)
+    }
+}

@@ -1,0 +1,21 @@
+//! The taxpayer aggregate: an issuer (CUIT) of a tenant, its IVA condition and points of sale.
+//!
+//! Stream `taxpayer-{tenant simple hex}-{cuit}`. The invoice aggregate does not read this stream:
+//! the caller passes an [`IssuerSnapshot`] built from it ([`Taxpayer::snapshot`]).
+
+mod commands;
+mod error;
+mod events;
+mod snapshot;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use commands::{AddPointOfSale, RegisterTaxpayer, TaxpayerCommand};
+pub use error::TaxpayerError;
+pub use events::{PointOfSaleAdded, TaxpayerEvent, TaxpayerRegistered};
+pub use snapshot::IssuerSnapshot;
+pub use state::{PointOfSale, Taxpayer, TaxpayerProfile};
+
+/// The points of sale ARCA accepts (`PtoVta` 1..=99998).
+pub const POINT_OF_SALE_RANGE: std::ops::RangeInclusive<u32> = 1..=99_998;

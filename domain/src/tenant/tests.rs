@@ -1,0 +1,192 @@
+use uuid::Uuid;
+
+use super::*;
+use crate::aggregate::DomainEvent;
+use crate::ids::{ApiKeyId, TenantId};
+use crate::testing::{NOW, Scenario, tenant_events};
+
+fn tenant_id() -> TenantId {
+    TenantId(Uuid::from_u128(0x7E))
+}
+
+fn key(n: u128) -> ApiKeyId {
+    ApiKeyId(Uuid::from_u128(n))
+}
+
+fn created() -> TenantEvent {
+    TenantEvent::Created(TenantCreated {
+        tenant_id: tenant_id(),
+        name: "Demo".to_owned(),
+        created_at: NOW,
+    })
+}
+
+fn issued(n: u128) -> TenantEvent {
+    TenantEvent::ApiKeyIssued(ApiKeyIssued {
+        key_id: key(n),
+        secret_hash: "ab".repeat(32),
+        label: "ci".to_owned(),
+        issued_at: NOW,
+    })
+}
+
+fn issue(n: u128) -> IssueApiKey {
+    IssueApiKey {
+        key_id: key(n),
+        secret_hash: "ab".repeat(32),
+        label: " ci ".to_owned(),
+    }
+}
+
+#[test]
+fn creates_a_tenant() {
+    let state = Scenario::<Tenant>::given([])
+        .when(CreateTenant {
+            tenant_id: tenant_id(),
+            name: "  Demo ".to_owned(),
+        })
+        .then([created()]);
+    assert_eq!(state.id(), Some(tenant_id()));
+    assert_eq!(state.name(), "Demo");
+}
+
+#[test]
+fn refuses_to_create_a_tenant_twice() {
+    Scenario::<Tenant>::given([created()])
+        .when(CreateTenant {
+            tenant_id: tenant_id(),
+            name: "Demo".to_owned(),
+        })
+        .then_err(TenantError::AlreadyCreated);
+}
+
+#[test]
+fn refuses_an_empty_tenant_name() {
+    let err = Scenario::<Tenant>::given([])
+        .when(CreateTenant {
+            tenant_id: tenant_id(),
+            name: " ".to_owned(),
+        })
+        .error();
+    assert_eq!(
+        (err.code(), err.field().as_deref()),
+        ("invalid_tenant_name", Some("name"))
+    );
+}
+
+#[test]
+fn issues_an_api_key_that_is_then_active() {
+    let state = Scenario::<Tenant>::given([created()])
+        .when(issue(1))
+        .then([issued(1)]);
+    assert_eq!(state.active_keys().count(), 1);
+    assert!(state.active_key(key(1)).is_some());
+}
+
+#[test]
+fn refuses_to_issue_a_key_for_a_tenant_that_does_not_exist() {
+    Scenario::<Tenant>::given([])
+        .when(issue(1))
+        .then_err(TenantError::NotCreated);
+}
+
+#[test]
+fn refuses_a_key_id_that_exists() {
+    Scenario::<Tenant>::given([created(), issued(1)])
+        .when(issue(1))
+        .then_err(TenantError::ApiKeyExists(key(1)));
+}
+
+#[test]
+fn refuses_a_secret_hash_that_is_not_hex_sha256() {
+    for bad in ["ab".repeat(31), "AB".repeat(32), "zz".repeat(32)] {
+        Scenario::<Tenant>::given([created()])
+            .when(IssueApiKey {
+                secret_hash: bad,
+                ..issue(1)
+            })
+            .then_err(TenantError::InvalidSecretHash);
+    }
+}
+
+#[test]
+fn refuses_a_label_longer_than_200_characters() {
+    Scenario::<Tenant>::given([created()])
+        .when(IssueApiKey {
+            label: "x".repeat(201),
+            ..issue(1)
+        })
+        .then_err(TenantError::InvalidLabel);
+}
+
+#[test]
+fn revokes_an_active_key_which_stops_being_active() {
+    let state = Scenario::<Tenant>::given([created(), issued(1), issued(2)])
+        .when(RevokeApiKey { key_id: key(1) })
+        .then([TenantEvent::ApiKeyRevoked(ApiKeyRevoked {
+            key_id: key(1),
+            revoked_at: NOW,
+        })]);
+    let active: Vec<_> = state.active_keys().map(|k| k.key_id).collect();
+    assert_eq!(active, vec![key(2)]);
+    assert!(state.active_key(key(1)).is_none());
+    assert_eq!(state.api_keys().count(), 2);
+}
+
+#[test]
+fn revoking_a_revoked_key_changes_nothing() {
+    let revoked = TenantEvent::ApiKeyRevoked(ApiKeyRevoked {
+        key_id: key(1),
+        revoked_at: NOW,
+    });
+    Scenario::<Tenant>::given([created(), issued(1), revoked])
+        .when(RevokeApiKey { key_id: key(1) })
+        .then([]);
+}
+
+#[test]
+fn refuses_to_revoke_an_unknown_key() {
+    Scenario::<Tenant>::given([created()])
+        .when(RevokeApiKey { key_id: key(9) })
+        .then_err(TenantError::UnknownApiKey(key(9)));
+}
+
+#[test]
+fn names_its_stream_after_the_tenant_uuid() {
+    assert_eq!(
+        Tenant::stream_id(tenant_id()).as_str(),
+        "tenant-00000000-0000-0000-0000-00000000007e"
+    );
+    assert_eq!(Tenant::stream_id(tenant_id()).category(), "tenant");
+}
+
+#[test]
+fn every_event_round_trips_through_its_stored_form() {
+    let events = tenant_events();
+    assert_eq!(events.len(), TenantEvent::TYPES.len());
+    for event in events {
+        let back =
+            TenantEvent::from_stored(event.event_type(), event.schema_version(), &event.to_data())
+                .unwrap();
+        assert_eq!(back, event);
+    }
+}
+
+#[test]
+fn refuses_unknown_types_and_versions() {
+    let data = created().to_data();
+    assert_eq!(
+        TenantEvent::from_stored("tenant.deleted", 1, &data)
+            .unwrap_err()
+            .to_string(),
+        "unknown event type `tenant.deleted`"
+    );
+    assert!(matches!(
+        TenantEvent::from_stored("tenant.created", 2, &data),
+        Err(crate::aggregate::DecodeError::UnsupportedVersion { version: 2, .. })
+    ));
+    assert!(matches!(
+        TenantEvent::from_stored("tenant.created", 1, &serde_json::json!({})),
+        Err(crate::aggregate::DecodeError::InvalidData { .. })
+    ));
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Shared by ops/run and ops/test: make sure Postgres and NATS (with JetStream) answer on loopback,
+# installing and starting them on a fresh Debian machine when they are missing.
+set -euo pipefail
+
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+NATS_PORT=${NATS_PORT:-4222}
+STATE_DIR=${ARCA_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/arca}
+
+log() { printf '\033[1m[ops]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; return 1; fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() { # host port what
+  for _ in $(seq 1 60); do port_open "$1" "$2" && return 0; sleep 0.5; done
+  log "$3 did not come up on $1:$2"; return 1
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq >/dev/null
+  as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_postgres() {
+  if port_open "$PG_HOST" "$PG_PORT"; then return 0; fi
+  local fresh=0
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    log "installing PostgreSQL"
+    apt_install postgresql
+    fresh=1
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  if [ "$fresh" -eq 1 ]; then
+    # A development database on loopback: trust local connections, as our machines do.
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    as_root sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+    as_root sed -i -E 's/^(local\s+all\s+all\s+)\S+/\1trust/' "$hba"
+  fi
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
+  wait_port "$PG_HOST" "$PG_PORT" PostgreSQL
+}
+
+ensure_nats() {
+  if port_open 127.0.0.1 "$NATS_PORT"; then return 0; fi
+  if ! command -v nats-server >/dev/null && [ ! -x /usr/sbin/nats-server ]; then
+    log "installing nats-server"
+    apt_install nats-server
+  fi
+  local bin
+  bin=$(command -v nats-server || echo /usr/sbin/nats-server)
+  mkdir -p "$STATE_DIR/nats"
+  log "starting nats-server with JetStream (data in $STATE_DIR/nats)"
+  nohup "$bin" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$STATE_DIR/nats" >"$STATE_DIR/nats.log" 2>&1 &
+  wait_port 127.0.0.1 "$NATS_PORT" nats-server
+}
+
+ensure_services() {
+  ensure_postgres
+  ensure_nats
+}

@@ -1,0 +1,26 @@
+//! `arca bench …`: load generators against the real services. Each prints progress to stderr and
+//! one JSON object with its figures as the last line of stdout. Never run from tests.
+
+mod commands;
+mod stats;
+
+use clap::Subcommand;
+
+use crate::settings::Settings;
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Drive `POST /v1/invoices` over HTTP against a running server.
+    Commands(commands::Args),
+}
+
+/// Runs one benchmark.
+///
+/// # Errors
+/// Set-up failures (server unreachable, tenant creation).
+pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
+    match cmd {
+        BenchCmd::Commands(args) => commands::run(settings, args).await,
+    }
+}

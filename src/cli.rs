@@ -1,0 +1,112 @@
+//! The command line: `serve`, `migrate`, `tenant create`, `bench …`.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use commands::{ports::Clock, ports::SystemClock, tenants};
+use domain::aggregate::Context;
+use eventstore::EventStore;
+use tokio::net::TcpListener;
+
+use crate::{bench, server, settings::Settings, telemetry};
+
+/// ARCA electronic invoicing backend.
+#[derive(Debug, Parser)]
+#[command(name = "arca", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML); defaults to ./arca.toml when present.
+    #[arg(long, global = true, env = "ARCA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the system (HTTP API; later the relay, projections and sagas).
+    Serve {
+        /// Which parts this instance runs.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Benchmarks that print one JSON object on their last line.
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+/// Roles an instance can play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// HTTP API only.
+    Api,
+    /// Background workers only (relay, projections, sagas).
+    Workers,
+    /// Everything.
+    All,
+}
+
+/// Tenant administration.
+#[derive(Debug, Subcommand)]
+pub enum TenantCmd {
+    /// Create a tenant and print its first API key (shown once).
+    Create {
+        /// Display name.
+        name: String,
+    },
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Whatever the command failed at, with context.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(settings.log_format);
+    match cli.command {
+        Cmd::Serve { role } => {
+            if role == Role::Workers {
+                anyhow::bail!("--role workers has nothing to run yet: the relay, projections and sagas come with later issues");
+            }
+            let listener = TcpListener::bind(settings.http_addr)
+                .await
+                .with_context(|| format!("binding {}", settings.http_addr))?;
+            server::serve(&settings, listener, server::shutdown_signal()).await
+        }
+        Cmd::Migrate => {
+            server::migrate(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Cmd::Tenant(TenantCmd::Create { name }) => {
+            let issued = create_tenant(&settings, &name).await?;
+            println!("tenant_id={}", issued.tenant_id);
+            println!("api_key={}", issued.token);
+            eprintln!("keep the API key now: it is not stored and cannot be shown again");
+            Ok(())
+        }
+        Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
+    }
+}
+
+/// Creates a tenant straight in the event store and returns its first key.
+///
+/// # Errors
+/// Store failures.
+pub async fn create_tenant(settings: &Settings, name: &str) -> anyhow::Result<tenants::IssuedKey> {
+    let store: Arc<dyn EventStore> = Arc::new(server::connect_store(settings).await?);
+    let ctx = Context {
+        now: SystemClock.now(),
+        policy: server::policy(settings)?,
+    };
+    tenants::create_tenant(&store, &ctx, name)
+        .await
+        .context("creating the tenant")
+}

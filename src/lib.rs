@@ -1,0 +1,10 @@
+//! The `arca` binary's library: configuration, wiring of every part, and the command line.
+//!
+//! This is the only crate that names concrete adapters (the Postgres event store, and later NATS
+//! and the ARCA client); the application crates see ports.
+
+pub mod bench;
+pub mod cli;
+pub mod server;
+pub mod settings;
+pub mod telemetry;

@@ -1,0 +1,147 @@
+//! Wiring: the Postgres event store behind the command router, served over HTTP.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use axum::{Router, routing::get};
+use commands::{
+    AppState,
+    ports::{Clock, SystemClock},
+    tenants::ApiKeys,
+};
+use domain::{aggregate::Policy, values::Money};
+use eventstore::{EventStore, PgEventStore};
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::settings::Settings;
+
+/// Connects to Postgres with the configured pool size.
+///
+/// # Errors
+/// When Postgres cannot be reached.
+pub async fn connect_store(settings: &Settings) -> anyhow::Result<PgEventStore> {
+    PgEventStore::connect(
+        settings.database_url.expose_secret(),
+        settings.db_max_connections,
+    )
+    .await
+    .context("connecting to Postgres (ARCA_DATABASE_URL)")
+}
+
+/// Creates the database when it does not exist, then applies every pending migration.
+///
+/// # Errors
+/// When Postgres cannot be reached or a migration fails.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    use sqlx::migrate::MigrateDatabase as _;
+    let url = settings.database_url.expose_secret();
+    if !sqlx::Postgres::database_exists(url)
+        .await
+        .context("connecting to Postgres (ARCA_DATABASE_URL)")?
+    {
+        sqlx::Postgres::create_database(url)
+            .await
+            .context("creating the database")?;
+    }
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .context("connecting to Postgres (ARCA_DATABASE_URL)")?;
+    eventstore::MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying migrations")?;
+    pool.close().await;
+    Ok(())
+}
+
+/// The business rules' tunables, from settings.
+///
+/// # Errors
+/// An invalid threshold.
+pub fn policy(settings: &Settings) -> anyhow::Result<Policy> {
+    let threshold = Money::new(settings.threshold()?)
+        .map_err(|e| anyhow::anyhow!("final_consumer_threshold: {e}"))?;
+    Ok(Policy {
+        final_consumer_id_threshold: threshold,
+    })
+}
+
+/// What the HTTP surface needs from the settings.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body.
+    pub body_limit_bytes: usize,
+    /// How long a verified API key is cached.
+    pub api_key_cache: Duration,
+    /// Business-rule tunables.
+    pub policy: Policy,
+}
+
+impl ApiConfig {
+    /// From validated settings.
+    ///
+    /// # Errors
+    /// Invalid settings.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            body_limit_bytes: settings.body_limit_bytes,
+            api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
+            policy: policy(settings)?,
+        })
+    }
+}
+
+/// The whole HTTP surface of an API instance.
+pub fn router(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>, config: &ApiConfig) -> Router {
+    let keys = ApiKeys::new(Arc::clone(&store), config.api_key_cache);
+    let state = AppState::new(store, keys, clock, config.policy.clone());
+    commands::router(state, config.body_limit_bytes)
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
+///
+/// # Errors
+/// Start-up failures.
+pub async fn serve(
+    settings: &Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store: Arc<dyn EventStore> = Arc::new(connect_store(settings).await?);
+    let app = router(store, Arc::new(SystemClock), &ApiConfig::from_settings(settings)?);
+    tracing::info!(addr = %listener.local_addr()?, "API listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,32 @@
+use reqwest::{Method, StatusCode};
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, factura_b};
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn requests_without_a_valid_key_are_unauthorized(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let anonymous = app
+        .raw(app.client.post(app.url("/v1/invoices")).json(&factura_b()))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.code(), "unauthorized");
+
+    // A well-formed token whose secret is wrong.
+    let mut forged = app.key.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    for key in [forged.as_str(), "ak_garbage", ""] {
+        let answer = app
+            .call_as(key, Method::POST, "/v1/invoices", Some(factura_b()), &[])
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "key {key:?}");
+    }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_valid_key_is_accepted(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let answer = app.post("/v1/invoices", factura_b()).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+}

@@ -1,0 +1,199 @@
+//! Starts the app against a test database and talks to it like a client would.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use arca::server::{ApiConfig, router};
+use commands::{ports::FixedClock, tenants};
+use domain::{
+    aggregate::{Context, Policy},
+    values::Money,
+};
+use eventstore::{EventStore, PgEventStore};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use time::macros::datetime;
+
+/// The instant every test runs at: 2026-11-23 12:00 in Buenos Aires.
+pub const NOW: time::OffsetDateTime = datetime!(2026-11-23 15:00 UTC);
+/// Today in Argentina at [`NOW`].
+pub const TODAY: &str = "2026-11-23";
+/// A responsable inscripto issuer registered by [`TestApp::with_issuer`].
+pub const RI_CUIT: &str = "20267565393";
+/// A monotributista issuer registered by [`TestApp::with_issuer`].
+pub const MONO_CUIT: &str = "20111111112";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub key: String,
+    pub store: Arc<dyn EventStore>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem's `code`, for error answers.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool));
+        let config = ApiConfig {
+            body_limit_bytes: 64 * 1024,
+            api_key_cache: Duration::from_secs(5),
+            policy: policy(),
+        };
+        let app = router(Arc::clone(&store), Arc::new(FixedClock(NOW)), &config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let key = Self::new_tenant(&store, "acme").await;
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+            key,
+            store,
+        }
+    }
+
+    /// Spawns the app with a responsable inscripto and a monotributista, each with point of sale 1.
+    pub async fn with_issuer(pool: PgPool) -> Self {
+        let app = Self::spawn(pool).await;
+        app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto").await;
+        app.register_issuer(&app.key, MONO_CUIT, "monotributo").await;
+        app
+    }
+
+    pub async fn new_tenant(store: &Arc<dyn EventStore>, name: &str) -> String {
+        let ctx = Context { now: NOW, policy: policy() };
+        tenants::create_tenant(store, &ctx, name).await.unwrap().token
+    }
+
+    pub async fn register_issuer(&self, key: &str, cuit: &str, condition: &str) {
+        let body = json!({"cuit": cuit, "legal_name": "Test SA", "iva_condition": condition});
+        let answer = self.call_as(key, Method::POST, "/v1/taxpayers", Some(body), &[]).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let path = format!("/v1/taxpayers/{cuit}/points-of-sale");
+        let answer = self
+            .call_as(key, Method::POST, &path, Some(json!({"number": 1})), &[])
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call_as(&self.key, Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Answer {
+        self.call_as(&self.key, Method::POST, path, Some(body), headers).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call_as(&self.key, Method::GET, path, None, &[]).await
+    }
+
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("http://{}{path}", self.addr))
+            .bearer_auth(key);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        Self::answer(response).await
+    }
+
+    pub async fn raw(&self, request: reqwest::RequestBuilder) -> Answer {
+        Self::answer(request.send().await.unwrap()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+pub fn policy() -> Policy {
+    Policy {
+        final_consumer_id_threshold: Money::new(Decimal::new(10_000_000, 0)).unwrap(),
+    }
+}
+
+/// A valid Factura B from the responsable inscripto to a final consumer.
+pub fn factura_b() -> Value {
+    json!({
+        "issuer_cuit": RI_CUIT,
+        "point_of_sale": 1,
+        "voucher_type": 6,
+        "concept": 1,
+        "issue_date": TODAY,
+        "receiver": {"document_type": 99, "document_number": "0", "iva_condition": 5},
+        "currency": "PES",
+        "items": [
+            {"description": "Yerba mate 1kg", "quantity": "2", "unit_price": "3500.00", "iva_rate": "21"},
+            {"description": "Libro", "quantity": "1", "unit_price": "12000.00", "iva_rate": "exempt"}
+        ]
+    })
+}
+
+/// A valid Factura A from the responsable inscripto to another responsable inscripto.
+pub fn factura_a() -> Value {
+    json!({
+        "issuer_cuit": RI_CUIT,
+        "point_of_sale": 1,
+        "voucher_type": 1,
+        "concept": 1,
+        "issue_date": TODAY,
+        "receiver": {"document_type": 80, "document_number": "30000000007", "name": "Cliente SA", "iva_condition": 1},
+        "currency": "PES",
+        "items": [
+            {"description": "Servicio", "quantity": "3", "unit_price": "100.10", "iva_rate": "21"},
+            {"description": "Alimento", "quantity": "1", "unit_price": "50.00", "iva_rate": "10.5"}
+        ]
+    })
+}
+
+/// A valid Factura C from the monotributista.
+pub fn factura_c() -> Value {
+    json!({
+        "issuer_cuit": MONO_CUIT,
+        "point_of_sale": 1,
+        "voucher_type": 11,
+        "concept": 1,
+        "issue_date": TODAY,
+        "receiver": {"document_type": 99, "document_number": "0", "iva_condition": 5},
+        "currency": "PES",
+        "items": [{"description": "Clase de guitarra", "quantity": "1", "unit_price": "15000.00"}]
+    })
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real router over HTTP on 127.0.0.1:0, the real Postgres event store with a
+//! fresh database per test.
+
+mod auth;
+mod helpers;
+mod invoices;
+mod openapi;
+mod problems;
+mod taxpayers;
