@@ -67,7 +67,9 @@ impl RejectionKind {
         match code {
             "already_registered" | "point_of_sale_exists" | "already_created" | "api_key_exists"
             | "already_requested" | "already_authorized" | "invalid_transition" => Self::Conflict,
-            "not_registered" | "tenant_not_found" | "not_requested" => Self::NotFound,
+            "not_registered" | "tenant_not_found" | "not_requested" | "unknown_api_key" => {
+                Self::NotFound
+            }
             _ => Self::Invalid,
         }
     }
@@ -157,13 +159,13 @@ where
             tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause))).await;
         }
         let (state, version) = load::<A>(store, tenant, &cmd.stream).await?;
-        if let Some(expected) = cmd.expected {
-            if version != Some(expected) {
-                return Err(CommandError::StaleVersion {
-                    expected,
-                    actual: version,
-                });
-            }
+        if let Some(expected) = cmd.expected
+            && version != Some(expected)
+        {
+            return Err(CommandError::StaleVersion {
+                expected,
+                actual: version,
+            });
         }
         let decided = state
             .decide(cmd.command.clone(), ctx)

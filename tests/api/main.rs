@@ -1,6 +1,8 @@
 //! End-to-end tests: the real router over HTTP on 127.0.0.1:0, the real Postgres event store with a
 //! fresh database per test.
 
+#![allow(clippy::unwrap_used)] // test helpers panic on set-up failures by design
+
 mod auth;
 mod helpers;
 mod invoices;

@@ -127,10 +127,10 @@ impl ApiError {
 
     /// Renders the problem document, with the request id when known.
     pub fn into_problem(self, request_id: Option<String>) -> (StatusCode, Problem) {
-        if let Some(cause) = &self.cause {
-            if self.status.is_server_error() {
-                tracing::error!(code = %self.code, error = ?cause, "request failed");
-            }
+        if let Some(cause) = &self.cause
+            && self.status.is_server_error()
+        {
+            tracing::error!(code = %self.code, error = ?cause, "request failed");
         }
         let problem = Problem {
             kind: format!("/problems/{}", self.code),

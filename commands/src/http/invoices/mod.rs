@@ -60,10 +60,10 @@ pub async fn request(
         None => InvoiceId(Uuid::now_v7()),
     };
     let stream = Invoice::stream_id(id);
-    if headers.idempotency_key.is_some() {
-        if let Some(answer) = replay(&state, principal.tenant_id, id, &hash).await? {
-            return Ok(answer);
-        }
+    if headers.idempotency_key.is_some()
+        && let Some(answer) = replay(&state, principal.tenant_id, id, &hash).await?
+    {
+        return Ok(answer);
     }
     let issuer_stream = Taxpayer::stream_id(principal.tenant_id, &parsed.issuer);
     let (issuer, _) =

@@ -49,7 +49,7 @@ pub fn parse(body: RequestInvoiceBody, now: OffsetDateTime) -> Result<Parsed, Ap
         None => Some(date::argentina_today(now)),
     };
     let receiver = receiver(&mut f, body.receiver);
-    let service_period = body.service_period.map(|p| service_period(&mut f, p));
+    let service_period = body.service_period.map(|p| service_period(&mut f, &p));
     let currency = f.take(
         "currency",
         Currency::parse(body.currency.as_deref().unwrap_or("PES")),
@@ -70,12 +70,12 @@ pub fn parse(body: RequestInvoiceBody, now: OffsetDateTime) -> Result<Parsed, Ap
         .associated_vouchers
         .into_iter()
         .enumerate()
-        .map(|(i, a)| associated_voucher(&mut f, i, a))
+        .map(|(i, a)| associated_voucher(&mut f, i, &a))
         .collect();
     let associated_period = body
         .associated_period
-        .map(|p| period(&mut f, "associated_period", p));
-    let declared = body.totals.map(|t| declared_totals(&mut f, t));
+        .map(|p| period(&mut f, "associated_period", &p));
+    let declared = body.totals.map(|t| declared_totals(&mut f, &t));
     f.finish()?;
 
     let missing = || ApiError::internal(anyhow::anyhow!("a validated field is missing"));
@@ -153,7 +153,7 @@ fn receiver(f: &mut Fields, body: ReceiverBody) -> Option<Receiver> {
     })
 }
 
-fn service_period(f: &mut Fields, body: ServicePeriodBody) -> Option<ServicePeriod> {
+fn service_period(f: &mut Fields, body: &ServicePeriodBody) -> Option<ServicePeriod> {
     let from = parse_date(f, "service_period.from", &body.from);
     let to = parse_date(f, "service_period.to", &body.to);
     let payment_due = parse_date(f, "service_period.payment_due", &body.payment_due);
@@ -164,7 +164,7 @@ fn service_period(f: &mut Fields, body: ServicePeriodBody) -> Option<ServicePeri
     })
 }
 
-fn period(f: &mut Fields, field: &str, body: PeriodBody) -> Option<Period> {
+fn period(f: &mut Fields, field: &str, body: &PeriodBody) -> Option<Period> {
     let from = parse_date(f, &format!("{field}.from"), &body.from);
     let to = parse_date(f, &format!("{field}.to"), &body.to);
     Some(Period { from: from?, to: to? })
@@ -205,7 +205,7 @@ fn tribute(f: &mut Fields, i: usize, body: TributeBody) -> Option<Tribute> {
 fn associated_voucher(
     f: &mut Fields,
     i: usize,
-    body: AssociatedVoucherBody,
+    body: &AssociatedVoucherBody,
 ) -> Option<AssociatedVoucher> {
     let field = |name: &str| format!("associated_vouchers[{i}].{name}");
     let voucher_type = f.take(&field("voucher_type"), VoucherType::from_code(body.voucher_type));
@@ -229,7 +229,7 @@ fn associated_voucher(
     })
 }
 
-fn declared_totals(f: &mut Fields, body: DeclaredTotalsBody) -> Option<DeclaredTotals> {
+fn declared_totals(f: &mut Fields, body: &DeclaredTotalsBody) -> Option<DeclaredTotals> {
     let mut get = |name: &str, value: Option<Decimal>| {
         money(f, &format!("totals.{name}"), value.unwrap_or_default())
     };

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use super::*;
 
+mod check;
+
 fn schema_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas/events")
 }
@@ -46,4 +48,42 @@ fn there_is_one_schema_per_event_type_at_version_one() {
     ] {
         assert!(names.iter().any(|n| n == expected), "missing {expected}");
     }
+}
+
+#[test]
+fn every_example_event_conforms_to_its_schema() {
+    let schemas = event_schemas();
+    let examples = crate::testing::example_event_data();
+    assert_eq!(examples.len(), schemas.len(), "one example per event type");
+    for (event_type, version, data) in examples {
+        let schema = schemas
+            .iter()
+            .find(|s| s.event_type == event_type && s.version == version)
+            .unwrap();
+        let errors = check::conformance(&schema.schema, &data);
+        assert!(errors.is_empty(), "{event_type} v{version}: {errors:?}");
+    }
+}
+
+#[test]
+fn the_conformance_check_catches_drift() {
+    let schema = event_schemas()
+        .into_iter()
+        .find(|s| s.event_type == "invoice.requested")
+        .unwrap()
+        .schema;
+    let (_, _, data) = crate::testing::example_event_data().remove(0);
+    let mut missing = data.clone();
+    missing.as_object_mut().unwrap().remove("totals");
+    assert!(!check::conformance(&schema, &missing).is_empty());
+    let mut extra = data.clone();
+    extra["surprise"] = serde_json::json!(1);
+    assert!(!check::conformance(&schema, &extra).is_empty());
+    let mut mistyped = data.clone();
+    mistyped["items"][0]["quantity"] = serde_json::json!(1.5);
+    assert!(!check::conformance(&schema, &mistyped).is_empty());
+    let mut bad_code = data;
+    bad_code["voucher_type"] = serde_json::json!(14);
+    bad_code["totals"]["total"] = serde_json::json!("1.5");
+    assert_eq!(check::conformance(&schema, &bad_code).len(), 2);
 }
