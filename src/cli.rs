@@ -73,7 +73,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve { role } => {
             if role == Role::Workers {
-                anyhow::bail!("--role workers has nothing to run yet: the relay, projections and sagas come with later issues");
+                anyhow::bail!(
+                    "--role workers has nothing to run yet: the relay, projections and sagas come with later issues"
+                );
             }
             let listener = TcpListener::bind(settings.http_addr)
                 .await

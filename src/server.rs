@@ -113,7 +113,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> = Arc::new(connect_store(settings).await?);
-    let app = router(store, Arc::new(SystemClock), &ApiConfig::from_settings(settings)?);
+    let app = router(
+        store,
+        Arc::new(SystemClock),
+        &ApiConfig::from_settings(settings)?,
+    );
     tracing::info!(addr = %listener.local_addr()?, "API listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -63,7 +63,10 @@ pub struct Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field(
+                "database_url",
+                &redact_url(self.database_url.expose_secret()),
+            )
             .field("db_max_connections", &self.db_max_connections)
             .field("nats_url", &self.nats_url)
             .field("http_addr", &self.http_addr)

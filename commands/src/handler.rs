@@ -65,8 +65,13 @@ impl RejectionKind {
     /// invalid content.
     pub fn of(code: &str) -> Self {
         match code {
-            "already_registered" | "point_of_sale_exists" | "already_created" | "api_key_exists"
-            | "already_requested" | "already_authorized" | "invalid_transition" => Self::Conflict,
+            "already_registered"
+            | "point_of_sale_exists"
+            | "already_created"
+            | "api_key_exists"
+            | "already_requested"
+            | "already_authorized"
+            | "invalid_transition" => Self::Conflict,
             "not_registered" | "tenant_not_found" | "not_requested" | "unknown_api_key" => {
                 Self::NotFound
             }
@@ -142,6 +147,7 @@ pub struct Executed<A> {
 /// [`CommandError::Rejected`] when the domain refuses, [`CommandError::StaleVersion`] when the
 /// caller's expected version is outdated, [`CommandError::Contended`] after too many lost races,
 /// and store failures.
+#[tracing::instrument(skip_all, fields(stream = %cmd.stream))]
 pub async fn execute<A>(
     store: &Arc<dyn EventStore>,
     ctx: &Context,
@@ -223,17 +229,16 @@ pub fn fold<A: Aggregate>(recorded: &[RecordedEvent]) -> Result<(A, Option<u64>)
     let mut state = A::default();
     let mut version = None;
     for event in recorded {
-        let decoded =
-            A::Event::from_stored(&event.event_type, event.schema_version, &event.data)
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "decoding {} v{} at {}#{}: {e}",
-                        event.event_type,
-                        event.schema_version,
-                        event.stream_id,
-                        event.stream_version
-                    )
-                })?;
+        let decoded = A::Event::from_stored(&event.event_type, event.schema_version, &event.data)
+            .map_err(|e| {
+            anyhow::anyhow!(
+                "decoding {} v{} at {}#{}: {e}",
+                event.event_type,
+                event.schema_version,
+                event.stream_id,
+                event.stream_version
+            )
+        })?;
         state = state.evolve(&decoded);
         version = Some(event.stream_version);
     }
@@ -253,9 +258,7 @@ fn to_new_events<E: DomainEvent>(
         .map(|(i, event)| NewEvent {
             event_id: match ids {
                 EventIds::Fresh => Uuid::now_v7(),
-                EventIds::DerivedFrom(key) => {
-                    Uuid::new_v5(&key, &(first + i as u64).to_be_bytes())
-                }
+                EventIds::DerivedFrom(key) => Uuid::new_v5(&key, &(first + i as u64).to_be_bytes()),
             },
             event_type: event.event_type().to_owned(),
             schema_version: event.schema_version(),

@@ -182,13 +182,16 @@ impl ApiKeys {
         let Some(parsed) = parse_token(token) else {
             return Ok(None);
         };
-        let (tenant, _) =
-            handler::load::<Tenant>(&self.store, parsed.tenant_id, &Tenant::stream_id(parsed.tenant_id))
-                .await?;
+        let (tenant, _) = handler::load::<Tenant>(
+            &self.store,
+            parsed.tenant_id,
+            &Tenant::stream_id(parsed.tenant_id),
+        )
+        .await?;
         let presented = hash_secret(parsed.secret);
-        let valid = tenant.active_key(parsed.key_id).is_some_and(|key| {
-            constant_time_eq(key.secret_hash.as_bytes(), presented.as_bytes())
-        });
+        let valid = tenant
+            .active_key(parsed.key_id)
+            .is_some_and(|key| constant_time_eq(key.secret_hash.as_bytes(), presented.as_bytes()));
         if !valid {
             return Ok(None);
         }

@@ -69,7 +69,11 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
     let ok = statuses.get("202").copied().unwrap_or(0);
-    let errors: u64 = statuses.iter().filter(|(k, _)| *k != "202").map(|(_, v)| v).sum();
+    let errors: u64 = statuses
+        .iter()
+        .filter(|(k, _)| *k != "202")
+        .map(|(_, v)| v)
+        .sum();
     println!(
         "{}",
         json!({

@@ -68,19 +68,29 @@ impl TestApp {
     /// Spawns the app with a responsable inscripto and a monotributista, each with point of sale 1.
     pub async fn with_issuer(pool: PgPool) -> Self {
         let app = Self::spawn(pool).await;
-        app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto").await;
-        app.register_issuer(&app.key, MONO_CUIT, "monotributo").await;
+        app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+            .await;
+        app.register_issuer(&app.key, MONO_CUIT, "monotributo")
+            .await;
         app
     }
 
     pub async fn new_tenant(store: &Arc<dyn EventStore>, name: &str) -> String {
-        let ctx = Context { now: NOW, policy: policy() };
-        tenants::create_tenant(store, &ctx, name).await.unwrap().token
+        let ctx = Context {
+            now: NOW,
+            policy: policy(),
+        };
+        tenants::create_tenant(store, &ctx, name)
+            .await
+            .unwrap()
+            .token
     }
 
     pub async fn register_issuer(&self, key: &str, cuit: &str, condition: &str) {
         let body = json!({"cuit": cuit, "legal_name": "Test SA", "iva_condition": condition});
-        let answer = self.call_as(key, Method::POST, "/v1/taxpayers", Some(body), &[]).await;
+        let answer = self
+            .call_as(key, Method::POST, "/v1/taxpayers", Some(body), &[])
+            .await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         let path = format!("/v1/taxpayers/{cuit}/points-of-sale");
         let answer = self
@@ -90,11 +100,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
-        self.call_as(&self.key, Method::POST, path, Some(body), &[]).await
+        self.call_as(&self.key, Method::POST, path, Some(body), &[])
+            .await
     }
 
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Answer {
-        self.call_as(&self.key, Method::POST, path, Some(body), headers).await
+        self.call_as(&self.key, Method::POST, path, Some(body), headers)
+            .await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

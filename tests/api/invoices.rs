@@ -66,7 +66,12 @@ async fn serves_the_state_and_the_event_history_of_an_invoice(pool: PgPool) {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["event_type"], "invoice.requested");
     assert_eq!(events[0]["stream_version"], 0);
-    assert!(events[0]["metadata"]["actor"].as_str().unwrap().starts_with("api-key:"));
+    assert!(
+        events[0]["metadata"]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("api-key:")
+    );
     assert!(events[0]["metadata"]["request_id"].is_string());
     assert!(events[0]["recorded_at"].is_string());
 }
@@ -77,7 +82,10 @@ async fn another_tenant_cannot_see_an_invoice(pool: PgPool) {
     let created = app.post("/v1/invoices", factura_b()).await;
     let id = created.body["id"].as_str().unwrap();
     let intruder = TestApp::new_tenant(&app.store, "intruder").await;
-    for path in [format!("/v1/invoices/{id}"), format!("/v1/invoices/{id}/events")] {
+    for path in [
+        format!("/v1/invoices/{id}"),
+        format!("/v1/invoices/{id}/events"),
+    ] {
         let answer = app.call_as(&intruder, Method::GET, &path, None, &[]).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -88,9 +96,20 @@ async fn another_tenant_cannot_invoice_for_an_issuer_it_did_not_register(pool: P
     let app = TestApp::with_issuer(pool).await;
     let intruder = TestApp::new_tenant(&app.store, "intruder").await;
     let answer = app
-        .call_as(&intruder, Method::POST, "/v1/invoices", Some(factura_b()), &[])
+        .call_as(
+            &intruder,
+            Method::POST,
+            "/v1/invoices",
+            Some(factura_b()),
+            &[],
+        )
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.body);
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
     assert_eq!(answer.code(), "issuer_not_registered");
 }
 
@@ -135,10 +154,9 @@ async fn a_reused_idempotency_key_with_another_body_is_a_conflict(pool: PgPool) 
 async fn concurrent_retries_with_one_idempotency_key_create_one_invoice(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let key = [("idempotency-key", "order-race")];
-    let answers = futures::future::join_all(
-        (0..8).map(|_| app.post_with("/v1/invoices", factura_b(), &key)),
-    )
-    .await;
+    let answers =
+        futures::future::join_all((0..8).map(|_| app.post_with("/v1/invoices", factura_b(), &key)))
+            .await;
     let ids: std::collections::BTreeSet<_> = answers
         .iter()
         .map(|a| {
@@ -156,11 +174,18 @@ async fn concurrent_retries_with_one_idempotency_key_create_one_invoice(pool: Pg
 async fn idempotency_keys_are_scoped_to_the_tenant(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let other = TestApp::new_tenant(&app.store, "other").await;
-    app.register_issuer(&other, crate::helpers::RI_CUIT, "responsable_inscripto").await;
+    app.register_issuer(&other, crate::helpers::RI_CUIT, "responsable_inscripto")
+        .await;
     let key = [("idempotency-key", "shared-key")];
     let mine = app.post_with("/v1/invoices", factura_b(), &key).await;
     let theirs = app
-        .call_as(&other, Method::POST, "/v1/invoices", Some(factura_b()), &key)
+        .call_as(
+            &other,
+            Method::POST,
+            "/v1/invoices",
+            Some(factura_b()),
+            &key,
+        )
         .await;
     assert_eq!(mine.status, StatusCode::ACCEPTED);
     assert_eq!(theirs.status, StatusCode::ACCEPTED, "{}", theirs.body);

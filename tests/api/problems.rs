@@ -6,7 +6,12 @@ use crate::helpers::{TestApp, factura_a, factura_b, factura_c};
 
 async fn rejected(app: &TestApp, body: serde_json::Value) -> crate::helpers::Answer {
     let answer = app.post("/v1/invoices", body).await;
-    assert!(answer.status.is_client_error(), "{} {}", answer.status, answer.body);
+    assert!(
+        answer.status.is_client_error(),
+        "{} {}",
+        answer.status,
+        answer.body
+    );
     assert_eq!(
         answer.headers["content-type"], "application/problem+json",
         "{}",
@@ -24,7 +29,10 @@ async fn a_bad_receiver_cuit_is_named(pool: PgPool) {
     let answer = rejected(&app, body).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.code(), "invalid_cuit");
-    assert_eq!(answer.body["errors"][0]["field"], "receiver.document_number");
+    assert_eq!(
+        answer.body["errors"][0]["field"],
+        "receiver.document_number"
+    );
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
@@ -41,7 +49,8 @@ async fn a_bad_issuer_cuit_is_named(pool: PgPool) {
 async fn declared_totals_that_do_not_add_up_are_refused(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let mut body = factura_b();
-    body["totals"] = json!({"net": "7000.00", "iva": "1470.00", "exempt": "12000.00", "total": "20500.00"});
+    body["totals"] =
+        json!({"net": "7000.00", "iva": "1470.00", "exempt": "12000.00", "total": "20500.00"});
     let answer = rejected(&app, body).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.code(), "totals_mismatch");
@@ -102,7 +111,9 @@ async fn malformed_and_oversized_bodies_get_problems(pool: PgPool) {
             .header("content-type", content_type)
             .body(body)
     };
-    let syntax = app.raw(post("{\"issuer_cuit\":".into(), "application/json")).await;
+    let syntax = app
+        .raw(post("{\"issuer_cuit\":".into(), "application/json"))
+        .await;
     assert_eq!(syntax.status, StatusCode::BAD_REQUEST);
     assert_eq!(syntax.code(), "malformed_json");
 
@@ -110,7 +121,9 @@ async fn malformed_and_oversized_bodies_get_problems(pool: PgPool) {
     assert_eq!(media.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(media.code(), "unsupported_media_type");
 
-    let shape = app.raw(post("{\"items\": 3}".into(), "application/json")).await;
+    let shape = app
+        .raw(post("{\"items\": 3}".into(), "application/json"))
+        .await;
     assert_eq!(shape.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(shape.code(), "invalid_body");
 
@@ -131,12 +144,18 @@ async fn unknown_routes_methods_and_ids_get_problems(pool: PgPool) {
     let id = app.get("/v1/invoices/not-a-uuid").await;
     assert_eq!(id.status, StatusCode::NOT_FOUND);
 
-    let missing = app.get(&format!("/v1/invoices/{}", uuid::Uuid::now_v7())).await;
+    let missing = app
+        .get(&format!("/v1/invoices/{}", uuid::Uuid::now_v7()))
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.code(), "not_found");
 
     let method = app
-        .raw(app.client.delete(app.url("/v1/invoices")).bearer_auth(&app.key))
+        .raw(
+            app.client
+                .delete(app.url("/v1/invoices"))
+                .bearer_auth(&app.key),
+        )
         .await;
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.code(), "method_not_allowed");

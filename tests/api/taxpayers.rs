@@ -61,25 +61,37 @@ async fn concurrent_additions_without_if_match_all_land(pool: PgPool) {
 async fn registration_rules_get_their_own_codes(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let bad = app
-        .post("/v1/taxpayers", json!({"cuit": "20123456789", "legal_name": "X", "iva_condition": "monotributo"}))
+        .post(
+            "/v1/taxpayers",
+            json!({"cuit": "20123456789", "legal_name": "X", "iva_condition": "monotributo"}),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.code(), "invalid_cuit");
 
     let again = app
-        .post("/v1/taxpayers", json!({"cuit": RI_CUIT, "legal_name": "X", "iva_condition": "monotributo"}))
+        .post(
+            "/v1/taxpayers",
+            json!({"cuit": RI_CUIT, "legal_name": "X", "iva_condition": "monotributo"}),
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.code(), "already_registered");
 
     let pos = app
-        .post(&format!("/v1/taxpayers/{RI_CUIT}/points-of-sale"), json!({"number": 1}))
+        .post(
+            &format!("/v1/taxpayers/{RI_CUIT}/points-of-sale"),
+            json!({"number": 1}),
+        )
         .await;
     assert_eq!(pos.status, StatusCode::CONFLICT);
     assert_eq!(pos.code(), "point_of_sale_exists");
 
     let unknown = app
-        .post("/v1/taxpayers/30000000007/points-of-sale", json!({"number": 1}))
+        .post(
+            "/v1/taxpayers/30000000007/points-of-sale",
+            json!({"number": 1}),
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }
@@ -88,7 +100,16 @@ async fn registration_rules_get_their_own_codes(pool: PgPool) {
 async fn tenants_register_the_same_cuit_independently(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let other = TestApp::new_tenant(&app.store, "accountant").await;
-    let theirs = app.call_as(&other, Method::GET, &format!("/v1/taxpayers/{RI_CUIT}"), None, &[]).await;
+    let theirs = app
+        .call_as(
+            &other,
+            Method::GET,
+            &format!("/v1/taxpayers/{RI_CUIT}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
-    app.register_issuer(&other, RI_CUIT, "responsable_inscripto").await;
+    app.register_issuer(&other, RI_CUIT, "responsable_inscripto")
+        .await;
 }

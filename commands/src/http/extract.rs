@@ -31,7 +31,11 @@ where
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("re-encoding body")))?;
         let hash = hex::encode(Sha256::digest(&canonical));
         let value = serde_json::from_value(raw).map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string())
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                e.to_string(),
+            )
         })?;
         Ok(Self { value, hash })
     }
@@ -102,13 +106,16 @@ fn parse_headers(headers: &HeaderMap) -> Result<CommandHeaders, ApiError> {
     };
     let if_match = text("if-match")?
         .map(|v| {
-            v.trim_start_matches("W/").trim_matches('"').parse::<u64>().map_err(|_| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_if_match",
-                    "If-Match must be the ETag of the resource, such as \"3\"",
-                )
-            })
+            v.trim_start_matches("W/")
+                .trim_matches('"')
+                .parse::<u64>()
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_if_match",
+                        "If-Match must be the ETag of the resource, such as \"3\"",
+                    )
+                })
         })
         .transpose()?;
     let correlation_id = text("x-correlation-id")?

@@ -38,7 +38,9 @@ pub struct Fields {
 impl Fields {
     /// Keeps the value, or records why `field` is wrong.
     pub fn take<T, E: Coded>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|e| self.add(field, e.code(), e.to_string())).ok()
+        result
+            .map_err(|e| self.add(field, e.code(), e.to_string()))
+            .ok()
     }
 
     /// Records an error.

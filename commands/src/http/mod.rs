@@ -3,8 +3,8 @@
 
 pub mod auth;
 pub mod error;
-pub mod fields;
 pub mod extract;
+pub mod fields;
 pub mod invoices;
 pub mod openapi;
 pub mod state;

@@ -76,6 +76,7 @@ pub struct PointOfSaleView {
     request_body = RegisterTaxpayer,
     responses((status = 201, body = TaxpayerView), (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "taxpayers.register", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn register(
     State(state): State<AppState>,
     principal: Principal,
@@ -87,11 +88,17 @@ pub async fn register(
     let condition = parse_condition(&mut fields, &body.iva_condition);
     let legal_name = body.legal_name.trim().to_owned();
     if legal_name.is_empty() || legal_name.chars().count() > 200 {
-        fields.add("legal_name", "invalid_legal_name", "must have 1 to 200 characters");
+        fields.add(
+            "legal_name",
+            "invalid_legal_name",
+            "must have 1 to 200 characters",
+        );
     }
     fields.finish()?;
     let (Some(cuit), Some(iva_condition)) = (cuit, condition) else {
-        return Err(ApiError::internal(anyhow::anyhow!("validated fields missing")));
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "validated fields missing"
+        )));
     };
     let command = TaxpayerCommand::Register(tp::RegisterTaxpayer {
         cuit,
@@ -112,6 +119,7 @@ pub async fn register(
     responses((status = 201, body = TaxpayerView), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "taxpayers.add_point_of_sale", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn add_point_of_sale(
     State(state): State<AppState>,
     principal: Principal,
@@ -133,6 +141,7 @@ pub async fn add_point_of_sale(
     params(("cuit" = String, Path, description = "The issuer's CUIT")),
     responses((status = 200, body = TaxpayerView), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "taxpayers.get", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,

@@ -47,6 +47,7 @@ const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b
     responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later"),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "invoices.request", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn request(
     State(state): State<AppState>,
     principal: Principal,
@@ -73,9 +74,15 @@ pub async fn request(
         fields.add(
             "issuer_cuit",
             "issuer_not_registered",
-            format!("{} is not registered: POST /v1/taxpayers first", parsed.issuer),
+            format!(
+                "{} is not registered: POST /v1/taxpayers first",
+                parsed.issuer
+            ),
         );
-        return Err(fields.finish().err().unwrap_or_else(|| ApiError::not_found("issuer")));
+        return Err(fields
+            .finish()
+            .err()
+            .unwrap_or_else(|| ApiError::not_found("issuer")));
     };
     let command = Command::<Invoice> {
         stream,
@@ -118,6 +125,7 @@ pub async fn request(
     params(("id" = Uuid, Path, description = "The invoice id")),
     responses((status = 200, body = InvoiceView), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "invoices.get", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
@@ -137,6 +145,7 @@ pub async fn get(
     params(("id" = Uuid, Path, description = "The invoice id")),
     responses((status = 200, body = InvoiceEvents), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
+#[tracing::instrument(name = "invoices.events", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn events(
     State(state): State<AppState>,
     principal: Principal,

@@ -1,6 +1,7 @@
 //! Turns a request body into domain values, collecting every field error at once.
 
 use domain::{
+    InvoiceId,
     invoice::{
         AssociatedVoucher, DeclaredTotals, Item, Period, Receiver, RequestInvoice, ServicePeriod,
         Tribute,
@@ -10,7 +11,6 @@ use domain::{
         Concept, Cuit, Currency, DocType, IvaCondition, IvaTreatment, Money, TributeKind,
         VoucherType, date,
     },
-    InvoiceId,
 };
 use rust_decimal::Decimal;
 use time::{Date, OffsetDateTime};
@@ -88,11 +88,22 @@ pub fn parse(body: RequestInvoiceBody, now: OffsetDateTime) -> Result<Parsed, Ap
         return Err(missing());
     };
     let service_period = service_period.map(|p| p.ok_or_else(missing)).transpose()?;
-    let associated_period = associated_period.map(|p| p.ok_or_else(missing)).transpose()?;
+    let associated_period = associated_period
+        .map(|p| p.ok_or_else(missing))
+        .transpose()?;
     let declared_totals = declared.map(|t| t.ok_or_else(missing)).transpose()?;
-    let items = items.into_iter().collect::<Option<Vec<_>>>().ok_or_else(missing)?;
-    let tributes = tributes.into_iter().collect::<Option<Vec<_>>>().ok_or_else(missing)?;
-    let associated = associated.into_iter().collect::<Option<Vec<_>>>().ok_or_else(missing)?;
+    let items = items
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(missing)?;
+    let tributes = tributes
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(missing)?;
+    let associated = associated
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(missing)?;
     let exchange_rate = body.exchange_rate.unwrap_or(Decimal::ONE);
     let point_of_sale = body.point_of_sale;
     Ok(Parsed {
@@ -119,7 +130,13 @@ pub fn parse(body: RequestInvoiceBody, now: OffsetDateTime) -> Result<Parsed, Ap
 
 fn parse_date(f: &mut Fields, field: &str, text: &str) -> Option<Date> {
     date::parse(text)
-        .map_err(|_| f.add(field, "invalid_date", format!("`{text}` is not a YYYY-MM-DD date")))
+        .map_err(|_| {
+            f.add(
+                field,
+                "invalid_date",
+                format!("`{text}` is not a YYYY-MM-DD date"),
+            )
+        })
         .ok()
 }
 
@@ -128,7 +145,10 @@ fn money(f: &mut Fields, field: &str, amount: Decimal) -> Option<Money> {
 }
 
 fn receiver(f: &mut Fields, body: ReceiverBody) -> Option<Receiver> {
-    let doc_type = f.take("receiver.document_type", DocType::from_code(body.document_type));
+    let doc_type = f.take(
+        "receiver.document_type",
+        DocType::from_code(body.document_type),
+    );
     let text = body.document_number.trim();
     let doc_number = match text.parse::<u64>() {
         Ok(n) if !text.starts_with('+') && text.len() <= 11 => Some(n),
@@ -148,7 +168,10 @@ fn receiver(f: &mut Fields, body: ReceiverBody) -> Option<Receiver> {
     Some(Receiver {
         doc_type: doc_type?,
         doc_number: doc_number?,
-        name: body.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        name: body
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
         iva_condition: iva_condition?,
     })
 }
@@ -167,7 +190,10 @@ fn service_period(f: &mut Fields, body: &ServicePeriodBody) -> Option<ServicePer
 fn period(f: &mut Fields, field: &str, body: &PeriodBody) -> Option<Period> {
     let from = parse_date(f, &format!("{field}.from"), &body.from);
     let to = parse_date(f, &format!("{field}.to"), &body.to);
-    Some(Period { from: from?, to: to? })
+    Some(Period {
+        from: from?,
+        to: to?,
+    })
 }
 
 fn item(f: &mut Fields, i: usize, body: ItemBody) -> Option<Item> {
@@ -190,7 +216,10 @@ fn item(f: &mut Fields, i: usize, body: ItemBody) -> Option<Item> {
 }
 
 fn tribute(f: &mut Fields, i: usize, body: TributeBody) -> Option<Tribute> {
-    let kind = f.take(&format!("tributes[{i}].kind"), TributeKind::from_code(body.kind));
+    let kind = f.take(
+        &format!("tributes[{i}].kind"),
+        TributeKind::from_code(body.kind),
+    );
     let base = money(f, &format!("tributes[{i}].base"), body.base);
     let amount = money(f, &format!("tributes[{i}].amount"), body.amount);
     Some(Tribute {
@@ -208,7 +237,10 @@ fn associated_voucher(
     body: &AssociatedVoucherBody,
 ) -> Option<AssociatedVoucher> {
     let field = |name: &str| format!("associated_vouchers[{i}].{name}");
-    let voucher_type = f.take(&field("voucher_type"), VoucherType::from_code(body.voucher_type));
+    let voucher_type = f.take(
+        &field("voucher_type"),
+        VoucherType::from_code(body.voucher_type),
+    );
     let mut valid = true;
     let cuit = body.cuit.as_deref().and_then(|text| {
         let cuit = f.take(&field("cuit"), Cuit::parse(text.trim()));

@@ -104,7 +104,10 @@ pub fn invoice(state: &Invoice, requested: &InvoiceRequested, version: u64) -> I
     let json = |value: serde_json::Result<serde_json::Value>| value.unwrap_or_default();
     InvoiceView {
         id: requested.invoice_id.as_uuid(),
-        status: state.status().map_or("requested", |s| s.as_str()).to_owned(),
+        status: state
+            .status()
+            .map_or("requested", |s| s.as_str())
+            .to_owned(),
         version,
         issuer_cuit: requested.issuer_cuit.to_string(),
         point_of_sale: requested.point_of_sale,
@@ -174,4 +177,3 @@ fn iva_lines(lines: &[IvaLine]) -> Vec<IvaLineView> {
         })
         .collect()
 }
-
