@@ -136,3 +136,44 @@ fn parse_headers(headers: &HeaderMap) -> Result<CommandHeaders, ApiError> {
         correlation_id,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn reads_if_match_as_a_version_with_or_without_quotes() {
+        for value in ["\"7\"", "7", "W/\"7\""] {
+            let parsed = parse_headers(&headers(&[("if-match", value)])).unwrap();
+            assert_eq!(parsed.if_match, Some(7), "{value}");
+        }
+        let err = parse_headers(&headers(&[("if-match", "\"abc\"")])).unwrap_err();
+        assert_eq!(err.code(), "invalid_if_match");
+    }
+
+    #[test]
+    fn refuses_idempotency_keys_longer_than_255_characters() {
+        let long = "k".repeat(256);
+        let err = parse_headers(&headers(&[("idempotency-key", &long)])).unwrap_err();
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(err.code(), "invalid_idempotency_key");
+        let ok = parse_headers(&headers(&[("idempotency-key", &long[..255])])).unwrap();
+        assert_eq!(ok.idempotency_key.as_deref(), Some(&long[..255]));
+    }
+
+    #[test]
+    fn refuses_a_correlation_id_that_is_not_a_uuid() {
+        let err = parse_headers(&headers(&[("x-correlation-id", "nope")])).unwrap_err();
+        assert_eq!(err.code(), "invalid_header");
+    }
+}
