@@ -63,6 +63,11 @@ ensure_nats() {
   wait_port 127.0.0.1 "$NATS_PORT" nats-server
 }
 
+# The ARCA adapter's tests check our CMS signatures and CSRs with the openssl CLI.
+ensure_test_tools() {
+  command -v openssl >/dev/null || { log "installing openssl"; apt_install openssl; }
+}
+
 ensure_services() {
   ensure_postgres
   ensure_nats

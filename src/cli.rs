@@ -40,6 +40,9 @@ pub enum Cmd {
     /// Benchmarks that print one JSON object on their last line.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// ARCA tools: `sim`, `certs csr|dev`, `wsaa login`, `wsfe dummy|last|get|params|authorize`.
+    #[command(flatten)]
+    Arca(arca_ws::cli::ArcaCommand),
 }
 
 /// Roles an instance can play.
@@ -95,6 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
+        Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }
 

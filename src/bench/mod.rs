@@ -13,6 +13,9 @@ use crate::settings::Settings;
 pub enum BenchCmd {
     /// Drive `POST /v1/invoices` over HTTP against a running server.
     Commands(commands::Args),
+    /// The ARCA client against an in-process simulator on loopback: tickets/s, FECAESolicitar
+    /// invoices/s with batches of 1, 10 and 250, p99 of one call.
+    Arca(arca_ws::cli::BenchArcaArgs),
 }
 
 /// Runs one benchmark.
@@ -22,5 +25,6 @@ pub enum BenchCmd {
 pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
     match cmd {
         BenchCmd::Commands(args) => commands::run(settings, args).await,
+        BenchCmd::Arca(args) => arca_ws::cli::run_bench(args).await,
     }
 }

@@ -1,0 +1,170 @@
+//! A development CA and certificates it signs (trusted by the simulator), and CSRs.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use der::EncodePem;
+use der::pem::LineEnding;
+use rsa::pkcs1v15::{Signature, SigningKey};
+use sha2::Sha256;
+use spki::SubjectPublicKeyInfoOwned;
+use x509_cert::builder::{Builder, CertificateBuilder, Profile, RequestBuilder};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+
+use super::keys::{Credentials, cert_pem, encrypt_key_pem, generate_key};
+use super::serial_number_for;
+use crate::error::ArcaError;
+
+/// What `arca certs dev` writes: the CA certificate, a certificate for a CUIT and its key.
+#[derive(Clone)]
+pub struct DevBundle {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    /// PKCS#8 PEM, encrypted when a passphrase was given.
+    pub key_pem: String,
+    /// The CA itself (certificate + key), to sign more certificates in tests.
+    pub ca: Credentials,
+    pub leaf: Credentials,
+}
+
+impl std::fmt::Debug for DevBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevBundle")
+            .field("ca", &self.ca)
+            .field("leaf", &self.leaf)
+            .finish()
+    }
+}
+
+fn name(s: &str) -> Result<Name, ArcaError> {
+    Name::from_str(s).map_err(|e| ArcaError::Invalid(format!("name {s}: {e}")))
+}
+
+fn random_serial() -> Result<SerialNumber, ArcaError> {
+    let mut bytes: [u8; 8] = rand::random();
+    bytes[0] &= 0x7f;
+    bytes[0] |= 0x01;
+    SerialNumber::new(&bytes).map_err(|e| ArcaError::Invalid(e.to_string()))
+}
+
+fn spki(key: &rsa::RsaPrivateKey) -> Result<SubjectPublicKeyInfoOwned, ArcaError> {
+    SubjectPublicKeyInfoOwned::from_key(key.to_public_key())
+        .map_err(|e| ArcaError::Invalid(e.to_string()))
+}
+
+fn validity(from_now: Duration) -> Result<Validity, ArcaError> {
+    // Start an hour back so clocks a little behind still accept it.
+    let start = std::time::SystemTime::now() - Duration::from_secs(3600);
+    Ok(Validity {
+        not_before: x509_cert::time::Time::try_from(start)
+            .map_err(|e| ArcaError::Invalid(e.to_string()))?,
+        not_after: x509_cert::time::Time::try_from(start + from_now)
+            .map_err(|e| ArcaError::Invalid(e.to_string()))?,
+    })
+}
+
+/// Signs a leaf certificate `CN=alias, serialNumber=CUIT n` for `key` with the CA.
+pub fn issue_leaf(
+    ca: &Credentials,
+    cuit: &str,
+    alias: &str,
+    key: &rsa::RsaPrivateKey,
+    lifetime: Duration,
+) -> Result<x509_cert::Certificate, ArcaError> {
+    let signer = SigningKey::<Sha256>::new(ca.key.clone());
+    let subject = name(&format!(
+        "serialNumber={},CN={alias}",
+        serial_number_for(cuit)
+    ))?;
+    let profile = Profile::Leaf {
+        issuer: ca.cert.tbs_certificate.subject.clone(),
+        enable_key_agreement: false,
+        enable_key_encipherment: true,
+    };
+    let builder = CertificateBuilder::new(
+        profile,
+        random_serial()?,
+        validity(lifetime)?,
+        subject,
+        spki(key)?,
+        &signer,
+    )
+    .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    builder
+        .build::<Signature>()
+        .map_err(|e| ArcaError::Invalid(e.to_string()))
+}
+
+/// A development CA (`CN=Computadores Dev, O=AFIP, C=AR`) and a 2-year certificate for `cuit`.
+pub fn dev_bundle(
+    cuit: &str,
+    alias: &str,
+    passphrase: Option<&str>,
+) -> Result<DevBundle, ArcaError> {
+    if !super::valid_cuit(cuit) {
+        return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));
+    }
+    let ca_key = generate_key(2048)?;
+    let signer = SigningKey::<Sha256>::new(ca_key.clone());
+    let ca_name = name("CN=Computadores Dev,O=AFIP,C=AR")?;
+    let year = Duration::from_secs(365 * 24 * 3600);
+    let builder = CertificateBuilder::new(
+        Profile::Root,
+        random_serial()?,
+        validity(10 * year)?,
+        ca_name,
+        spki(&ca_key)?,
+        &signer,
+    )
+    .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let ca_cert = builder
+        .build::<Signature>()
+        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let ca = Credentials {
+        cert: ca_cert,
+        key: ca_key,
+    };
+    let leaf_key = generate_key(2048)?;
+    let leaf_cert = issue_leaf(&ca, cuit, alias, &leaf_key, 2 * year)?;
+    Ok(DevBundle {
+        ca_pem: cert_pem(&ca.cert)?,
+        cert_pem: cert_pem(&leaf_cert)?,
+        key_pem: encrypt_key_pem(&leaf_key, passphrase)?,
+        leaf: Credentials {
+            cert: leaf_cert,
+            key: leaf_key,
+        },
+        ca,
+    })
+}
+
+/// A new key and a CSR with subject `C=AR, O=org, CN=alias, serialNumber=CUIT n`: what ARCA's
+/// certificate page asks for. Returns (key PEM, CSR PEM).
+pub fn csr(
+    cuit: &str,
+    alias: &str,
+    org: &str,
+    passphrase: Option<&str>,
+) -> Result<(String, String), ArcaError> {
+    if !super::valid_cuit(cuit) {
+        return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));
+    }
+    let key = generate_key(2048)?;
+    let signer = SigningKey::<Sha256>::new(key.clone());
+    let org = org.replace(',', "\\,");
+    let subject = name(&format!(
+        "serialNumber={},CN={alias},O={org},C=AR",
+        serial_number_for(cuit)
+    ))?;
+    let builder =
+        RequestBuilder::new(subject, &signer).map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let req = builder
+        .build::<Signature>()
+        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let pem = req
+        .to_pem(LineEnding::LF)
+        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    Ok((encrypt_key_pem(&key, passphrase)?, pem))
+}
