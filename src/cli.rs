@@ -9,7 +9,7 @@ use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
-use crate::{bench, server, settings::Settings, telemetry};
+use crate::{bench, relay, server, settings::Settings, telemetry};
 
 /// ARCA electronic invoicing backend.
 #[derive(Debug, Parser)]
@@ -26,7 +26,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Run the system (HTTP API; later the relay, projections and sagas).
+    /// Run the system (HTTP API and the relay to JetStream; later projections and sagas).
     Serve {
         /// Which parts this instance runs.
         #[arg(long, value_enum, default_value_t = Role::All)]
@@ -40,6 +40,9 @@ pub enum Cmd {
     /// Benchmarks that print one JSON object on their last line.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Audits of the event log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// ARCA tools: `sim`, `certs csr|dev`, `wsaa login`, `wsfe dummy|last|get|params|authorize`.
     #[command(flatten)]
     Arca(arca_ws::cli::ArcaCommand),
@@ -54,6 +57,14 @@ pub enum Role {
     Workers,
     /// Everything.
     All,
+}
+
+/// Audits of the event log.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the ledger against the JetStream stream and the hash chain end to end; prints the
+    /// first break and a one-line JSON summary, and exits non-zero on a break.
+    Verify,
 }
 
 /// Tenant administration.
@@ -75,15 +86,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
     match cli.command {
         Cmd::Serve { role } => {
-            if role == Role::Workers {
-                anyhow::bail!(
-                    "--role workers has nothing to run yet: the relay, projections and sagas come with later issues"
-                );
-            }
-            let listener = TcpListener::bind(settings.http_addr)
-                .await
-                .with_context(|| format!("binding {}", settings.http_addr))?;
-            server::serve(&settings, listener, server::shutdown_signal()).await
+            let shutdown = relay::Shutdown::on_signal();
+            let workers = async {
+                match role {
+                    Role::Api => Ok(()),
+                    Role::Workers | Role::All => relay::run(&settings, shutdown.wait()).await,
+                }
+            };
+            let api = async {
+                if role == Role::Workers {
+                    return Ok(());
+                }
+                let listener = TcpListener::bind(settings.http_addr)
+                    .await
+                    .with_context(|| format!("binding {}", settings.http_addr))?;
+                server::serve(&settings, listener, shutdown.wait()).await
+            };
+            tokio::try_join!(api, workers).map(|_| ())
         }
         Cmd::Migrate => {
             server::migrate(&settings).await?;
@@ -98,6 +117,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
+        Cmd::Audit(AuditCmd::Verify) => relay::audit_command(&settings).await,
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod relay;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

@@ -46,6 +46,10 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// NATS URL.
     pub nats_url: String,
+    /// JetStream stream of events.
+    pub nats_stream: String,
+    /// Subject prefix of the events stream.
+    pub nats_subject_prefix: String,
     /// HTTP listen address.
     pub http_addr: SocketAddr,
     /// ARCA environment.
@@ -69,6 +73,8 @@ impl std::fmt::Debug for Settings {
             )
             .field("db_max_connections", &self.db_max_connections)
             .field("nats_url", &self.nats_url)
+            .field("nats_stream", &self.nats_stream)
+            .field("nats_subject_prefix", &self.nats_subject_prefix)
             .field("http_addr", &self.http_addr)
             .field("env", &self.env)
             .field("body_limit_bytes", &self.body_limit_bytes)

@@ -40,12 +40,13 @@
 //!
 //! The position is unique but not dense (rolled-back appends leave holes). The dense ledger
 //! sequence that audits and JetStream need is stamped later by the single relay as it publishes,
-//! in this same order.
+//! in this same order: see [`relay`] (leader election, hash chain, recovery, audit).
 #![warn(missing_docs)]
 
 mod memory;
 pub mod port;
 mod postgres;
+pub mod relay;
 
 pub use memory::InMemoryEventStore;
 pub use port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};

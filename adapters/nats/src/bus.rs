@@ -1,0 +1,336 @@
+//! The connection to JetStream and the operations on the events stream.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_nats::jetstream::context::{GetStreamErrorKind, PublishErrorKind};
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::{Config, LastRawMessageErrorKind, StorageType};
+use async_nats::{ConnectOptions, HeaderMap};
+use bytes::Bytes;
+use futures::Stream;
+
+use crate::error::BusError;
+
+/// The shortest `duplicate_window` accepted: longer than a relay's worst restart.
+pub const MIN_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Where the stream lives and how it is named.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    /// NATS server URL, such as `nats://127.0.0.1:4222`.
+    pub url: String,
+    /// JetStream stream name (no spaces, dots or wildcards), such as `ARCA_EVENTS`.
+    pub stream: String,
+    /// Subject prefix the stream captures (`<prefix>.>`), such as `arca.events`.
+    pub subject_prefix: String,
+    /// Window within which a repeated `Nats-Msg-Id` is not stored again; at least
+    /// [`MIN_DUPLICATE_WINDOW`].
+    pub duplicate_window: Duration,
+    /// Publishes in flight (sent, ack not yet received) in [`Bus::publish_all`].
+    pub publish_window: usize,
+    /// How long to wait for a publish ack or an API answer.
+    pub timeout: Duration,
+}
+
+impl BusConfig {
+    /// A configuration with the default window (256 in flight), timeout (5 s) and duplicate
+    /// window (15 minutes).
+    pub fn new(url: &str, stream: &str, subject_prefix: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            stream: stream.to_owned(),
+            subject_prefix: subject_prefix.to_owned(),
+            duplicate_window: MIN_DUPLICATE_WINDOW,
+            publish_window: 256,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn validate(&self) -> Result<(), BusError> {
+        let bad_name = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
+        if self.stream.is_empty() || self.stream.contains(bad_name) {
+            return Err(BusError::Config(format!(
+                "stream name {:?} must be non-empty, without spaces, dots or wildcards",
+                self.stream
+            )));
+        }
+        let bad_token = |t: &str| t.is_empty() || t.contains(['*', '>', ' ', '\t']);
+        if self.subject_prefix.split('.').any(bad_token) {
+            return Err(BusError::Config(format!(
+                "subject prefix {:?} must be dot-separated tokens without wildcards",
+                self.subject_prefix
+            )));
+        }
+        if self.duplicate_window < MIN_DUPLICATE_WINDOW {
+            return Err(BusError::Config(format!(
+                "duplicate window must be at least {} s",
+                MIN_DUPLICATE_WINDOW.as_secs()
+            )));
+        }
+        if self.publish_window == 0 {
+            return Err(BusError::Config("publish window must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// A message to publish.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Full subject (under the configured prefix).
+    pub subject: String,
+    /// Headers, in order (`Nats-Msg-Id`, `Nats-Expected-Last-Sequence` … are honoured by the server).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub payload: Bytes,
+}
+
+/// A message as stored in the stream.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    /// Stream sequence (1-based, dense while nothing is deleted).
+    pub sequence: u64,
+    /// Subject it was published on.
+    pub subject: String,
+    /// Headers (the first value of each name).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub payload: Bytes,
+}
+
+impl StoredMessage {
+    /// The value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A JetStream connection bound to one stream.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    client: async_nats::Client,
+    js: async_nats::jetstream::Context,
+    config: BusConfig,
+}
+
+impl Bus {
+    /// Connects, failing at once when the server cannot be reached.
+    pub async fn connect(config: BusConfig) -> Result<Self, BusError> {
+        Self::open(config, false).await
+    }
+
+    /// Returns at once and connects in the background (reconnecting for ever): operations fail
+    /// with [`BusError::Unavailable`] until the server is reachable. For long-running workers
+    /// that must start while NATS is down.
+    pub async fn connect_lazily(config: BusConfig) -> Result<Self, BusError> {
+        Self::open(config, true).await
+    }
+
+    async fn open(config: BusConfig, lazily: bool) -> Result<Self, BusError> {
+        config.validate()?;
+        let mut options = ConnectOptions::new()
+            .connection_timeout(config.timeout)
+            .request_timeout(Some(config.timeout))
+            .max_reconnects(None);
+        if lazily {
+            options = options.retry_on_initial_connect();
+        }
+        let client = options
+            .connect(config.url.as_str())
+            .await
+            .map_err(|e| BusError::Unavailable(format!("connecting to {}: {e}", config.url)))?;
+        let js = async_nats::jetstream::ContextBuilder::new()
+            .timeout(config.timeout)
+            .ack_timeout(config.timeout)
+            .max_ack_inflight(config.publish_window.max(1))
+            .build(client.clone());
+        Ok(Self { client, js, config })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &BusConfig {
+        &self.config
+    }
+
+    /// The underlying client (for plain publishes in tests and tools).
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Creates the stream, or updates its settings when it exists.
+    #[tracing::instrument(skip_all, fields(stream = %self.config.stream))]
+    pub async fn ensure_stream(&self) -> Result<(), BusError> {
+        let config = Config {
+            name: self.config.stream.clone(),
+            subjects: vec![format!("{}.>", self.config.subject_prefix)],
+            storage: StorageType::File,
+            duplicate_window: self.config.duplicate_window,
+            deny_delete: true,
+            deny_purge: true,
+            allow_direct: true,
+            ..Config::default()
+        };
+        match self.js.get_stream(&self.config.stream).await {
+            Ok(_) => self.js.update_stream(config).await.map(|_| ()),
+            Err(e) if is_stream_not_found(&e.kind()) => {
+                self.js.create_stream(config).await.map(|_| ())
+            }
+            Err(e) => return Err(stream_error(&e.kind(), &e)),
+        }
+        .map_err(|e| BusError::Unavailable(format!("creating or updating the stream: {e}")))
+    }
+
+    /// Deletes the stream and every message in it (tests and tools only).
+    pub async fn delete_stream(&self) -> Result<(), BusError> {
+        self.js
+            .delete_stream(&self.config.stream)
+            .await
+            .map(|_| ())
+            .map_err(|e| BusError::Unavailable(format!("deleting the stream: {e}")))
+    }
+
+    /// Publishes one message and returns its stream sequence once acknowledged.
+    pub async fn publish(&self, message: Outgoing) -> Result<u64, BusError> {
+        let ack = self.send(message).await?;
+        Ok(ack.await.map_err(publish_error)?.sequence)
+    }
+
+    /// Publishes `messages` in order, with at most `publish_window` acks outstanding, and returns
+    /// their stream sequences in the same order. Stops at the first failure; messages before it
+    /// may have been stored (read [`Self::last_message`] to know).
+    #[tracing::instrument(skip_all, fields(stream = %self.config.stream, count = messages.len()))]
+    pub async fn publish_all(&self, messages: Vec<Outgoing>) -> Result<Vec<u64>, BusError> {
+        let mut sequences = Vec::with_capacity(messages.len());
+        let mut in_flight = VecDeque::with_capacity(self.config.publish_window);
+        for message in messages {
+            if in_flight.len() >= self.config.publish_window
+                && let Some(ack) = in_flight.pop_front()
+            {
+                sequences.push(wait(ack).await?);
+            }
+            in_flight.push_back(self.send(message).await?);
+        }
+        while let Some(ack) = in_flight.pop_front() {
+            sequences.push(wait(ack).await?);
+        }
+        Ok(sequences)
+    }
+
+    async fn send(
+        &self,
+        message: Outgoing,
+    ) -> Result<async_nats::jetstream::context::PublishAckFuture, BusError> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in message.headers {
+            headers.insert(name.as_str(), value.as_str());
+        }
+        let publish = PublishMessage::build()
+            .payload(message.payload)
+            .headers(headers);
+        self.js
+            .send_publish(message.subject, publish)
+            .await
+            .map_err(publish_error)
+    }
+
+    /// The stream's last sequence (0 when empty).
+    pub async fn last_sequence(&self) -> Result<u64, BusError> {
+        let mut stream = self
+            .js
+            .get_stream(&self.config.stream)
+            .await
+            .map_err(|e| stream_error(&e.kind(), &e))?;
+        let info = stream
+            .info()
+            .await
+            .map_err(|e| BusError::Unavailable(format!("reading stream info: {e}")))?;
+        Ok(info.state.last_sequence)
+    }
+
+    /// The last message (`None` when the stream is empty).
+    pub async fn last_message(&self) -> Result<Option<StoredMessage>, BusError> {
+        match self.last_sequence().await? {
+            0 => Ok(None),
+            sequence => self.get_message(sequence).await,
+        }
+    }
+
+    /// The message at `sequence` (`None` when there is none).
+    pub async fn get_message(&self, sequence: u64) -> Result<Option<StoredMessage>, BusError> {
+        let stream = self
+            .js
+            .get_stream_no_info(&self.config.stream)
+            .await
+            .map_err(|e| stream_error(&e.kind(), &e))?;
+        match stream.get_raw_message(sequence).await {
+            Ok(raw) => Ok(Some(StoredMessage {
+                sequence: raw.sequence,
+                subject: raw.subject.to_string(),
+                headers: raw
+                    .headers
+                    .iter()
+                    .filter_map(|(n, v)| v.first().map(|v| (n.to_string(), v.to_string())))
+                    .collect(),
+                payload: raw.payload,
+            })),
+            Err(e) if matches!(e.kind(), LastRawMessageErrorKind::NoMessageFound) => Ok(None),
+            Err(e) => Err(BusError::Unavailable(format!(
+                "reading message {sequence}: {e}"
+            ))),
+        }
+    }
+
+    /// Every message from `from` (inclusive) to the last sequence as it is when the stream is
+    /// polled, in order; a deleted sequence is skipped.
+    pub fn messages(&self, from: u64) -> impl Stream<Item = Result<StoredMessage, BusError>> + '_ {
+        futures::stream::try_unfold((from.max(1), None), move |(next, last)| async move {
+            let last = match last {
+                Some(last) => last,
+                None => self.last_sequence().await?,
+            };
+            let mut sequence = next;
+            while sequence <= last {
+                if let Some(message) = self.get_message(sequence).await? {
+                    return Ok(Some((message, (sequence + 1, Some(last)))));
+                }
+                sequence += 1;
+            }
+            Ok(None)
+        })
+    }
+}
+
+async fn wait(ack: async_nats::jetstream::context::PublishAckFuture) -> Result<u64, BusError> {
+    Ok(ack.await.map_err(publish_error)?.sequence)
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(publish_error)`
+fn publish_error(error: async_nats::jetstream::context::PublishError) -> BusError {
+    match error.kind() {
+        PublishErrorKind::WrongLastSequence => BusError::WrongLastSequence,
+        PublishErrorKind::StreamNotFound => BusError::StreamNotFound(error.to_string()),
+        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
+            BusError::Unavailable(format!("publishing: {error}"))
+        }
+        _ => BusError::Rejected(format!("publishing: {error}")),
+    }
+}
+
+/// JetStream's error code for "stream not found".
+const STREAM_NOT_FOUND: u64 = 10059;
+
+fn is_stream_not_found(kind: &GetStreamErrorKind) -> bool {
+    matches!(kind, GetStreamErrorKind::JetStream(e) if e.error_code().0 == STREAM_NOT_FOUND)
+}
+
+fn stream_error(kind: &GetStreamErrorKind, error: &dyn std::fmt::Display) -> BusError {
+    if is_stream_not_found(kind) {
+        BusError::StreamNotFound(error.to_string())
+    } else {
+        BusError::Unavailable(format!("reading the stream: {error}"))
+    }
+}
