@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use axum::{Router, routing::get};
 use commands::{
     AppState,
+    issuers::IssuerCache,
     ports::{Clock, SystemClock},
     tenants::ApiKeys,
 };
@@ -76,6 +77,8 @@ pub struct ApiConfig {
     pub body_limit_bytes: usize,
     /// How long a verified API key is cached.
     pub api_key_cache: Duration,
+    /// How long an issuer snapshot is trusted on the invoice path.
+    pub issuer_cache: Duration,
     /// Business-rule tunables.
     pub policy: Policy,
 }
@@ -89,6 +92,7 @@ impl ApiConfig {
         Ok(Self {
             body_limit_bytes: settings.body_limit_bytes,
             api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
+            issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
         })
     }
@@ -97,7 +101,8 @@ impl ApiConfig {
 /// The whole HTTP surface of an API instance.
 pub fn router(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>, config: &ApiConfig) -> Router {
     let keys = ApiKeys::new(Arc::clone(&store), config.api_key_cache);
-    let state = AppState::new(store, keys, clock, config.policy.clone());
+    let issuers = IssuerCache::new(Arc::clone(&store), config.issuer_cache);
+    let state = AppState::new(store, keys, issuers, clock, config.policy.clone());
     commands::router(state, config.body_limit_bytes)
         .route("/healthz", get(|| async { "ok" }))
         .layer(tower_http::trace::TraceLayer::new_for_http())

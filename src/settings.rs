@@ -60,6 +60,8 @@ pub struct Settings {
     pub final_consumer_threshold: String,
     /// API key cache lifetime.
     pub api_key_cache_seconds: u64,
+    /// Issuer snapshot cache lifetime.
+    pub issuer_cache_seconds: u64,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -80,6 +82,7 @@ impl std::fmt::Debug for Settings {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("final_consumer_threshold", &self.final_consumer_threshold)
             .field("api_key_cache_seconds", &self.api_key_cache_seconds)
+            .field("issuer_cache_seconds", &self.issuer_cache_seconds)
             .field("log_format", &self.log_format)
             .finish()
     }

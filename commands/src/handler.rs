@@ -123,6 +123,10 @@ pub struct Command<A: Aggregate> {
     pub metadata: EventMetadata,
     /// `If-Match`: the version the caller saw; a mismatch is reported, never retried.
     pub expected: Option<u64>,
+    /// The caller has just minted the stream's id (or seen it empty), so the first attempt decides
+    /// on the empty aggregate without reading the stream; if the stream exists after all, the
+    /// append conflicts and the command is decided again on what was read.
+    pub fresh_stream: bool,
     /// How to name new events.
     pub event_ids: EventIds,
 }
@@ -164,7 +168,11 @@ where
             let pause = rand::random_range(0..=attempt * 2);
             tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause))).await;
         }
-        let (state, version) = load::<A>(store, tenant, &cmd.stream).await?;
+        let (state, version) = if attempt == 0 && cmd.fresh_stream {
+            (A::default(), None)
+        } else {
+            load::<A>(store, tenant, &cmd.stream).await?
+        };
         if let Some(expected) = cmd.expected
             && version != Some(expected)
         {

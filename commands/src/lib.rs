@@ -6,6 +6,7 @@
 
 pub mod handler;
 pub mod http;
+pub mod issuers;
 pub mod ports;
 pub mod tenants;
 

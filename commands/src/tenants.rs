@@ -77,6 +77,7 @@ pub async fn create_tenant(
             .into(),
             metadata,
             expected: None,
+            fresh_stream: true,
             event_ids: EventIds::Fresh,
         },
     )
@@ -115,6 +116,7 @@ pub async fn issue_api_key(
             .into(),
             metadata,
             expected: None,
+            fresh_stream: false,
             event_ids: EventIds::Fresh,
         },
     )

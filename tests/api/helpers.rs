@@ -47,15 +47,7 @@ impl Answer {
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
         let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool));
-        let config = ApiConfig {
-            body_limit_bytes: 64 * 1024,
-            api_key_cache: Duration::from_secs(5),
-            policy: policy(),
-        };
-        let app = router(Arc::clone(&store), Arc::new(FixedClock(NOW)), &config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let addr = Self::serve(&store).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
@@ -63,6 +55,30 @@ impl TestApp {
             key,
             store,
         }
+    }
+
+    /// A second API instance (its own caches) over the same database, used with the same key.
+    pub async fn another_instance(&self) -> Self {
+        Self {
+            addr: Self::serve(&self.store).await,
+            client: reqwest::Client::new(),
+            key: self.key.clone(),
+            store: Arc::clone(&self.store),
+        }
+    }
+
+    async fn serve(store: &Arc<dyn EventStore>) -> SocketAddr {
+        let config = ApiConfig {
+            body_limit_bytes: 64 * 1024,
+            api_key_cache: Duration::from_secs(5),
+            issuer_cache: Duration::from_secs(30),
+            policy: policy(),
+        };
+        let app = router(Arc::clone(store), Arc::new(FixedClock(NOW)), &config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        addr
     }
 
     /// Spawns the app with a responsable inscripto and a monotributista, each with point of sale 1.

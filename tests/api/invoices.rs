@@ -191,3 +191,28 @@ async fn idempotency_keys_are_scoped_to_the_tenant(pool: PgPool) {
     assert_eq!(theirs.status, StatusCode::ACCEPTED, "{}", theirs.body);
     assert_ne!(mine.body["id"], theirs.body["id"]);
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_point_of_sale_added_through_another_instance_is_usable_at_once(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    // This instance now holds the issuer with point of sale 1 only.
+    assert_eq!(
+        app.post("/v1/invoices", factura_b()).await.status,
+        StatusCode::ACCEPTED
+    );
+    let other = app.another_instance().await;
+    let path = format!("/v1/taxpayers/{}/points-of-sale", crate::helpers::RI_CUIT);
+    let added = other.post(&path, json!({"number": 2})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+
+    let mut body = factura_b();
+    body["point_of_sale"] = json!(2);
+    let answer = app.post("/v1/invoices", body).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    assert_eq!(answer.body["point_of_sale"], 2);
+
+    let mut unknown = factura_b();
+    unknown["point_of_sale"] = json!(3);
+    let refused = app.post("/v1/invoices", unknown).await;
+    assert_eq!(refused.code(), "unknown_point_of_sale");
+}

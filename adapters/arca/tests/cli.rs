@@ -73,6 +73,24 @@ async fn certs_csr_carries_the_subject_arca_expects_and_an_encrypted_key() {
     assert!(arca_ws::certs::read_key_pem(&key, Some(pass)).is_ok());
     assert!(arca_ws::certs::read_key_pem(&key, Some("wrong")).is_err());
     assert!(arca_ws::certs::read_key_pem(&key, None).is_err());
+    assert!(
+        !dir.path().join("facturador.pass").exists(),
+        "a passphrase from the environment is not written anywhere"
+    );
+}
+
+fn openssl(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 #[tokio::test]
@@ -91,13 +109,7 @@ async fn certs_dev_writes_a_chain_openssl_verifies() {
     ]))
     .await
     .unwrap();
-    let v = Command::new("openssl")
-        .arg("verify")
-        .arg("-CAfile")
-        .arg(dir.path().join("ca.pem"))
-        .arg(dir.path().join("cert.pem"))
-        .output()
-        .unwrap();
+    let v = openssl(&["verify", "-CAfile", "ca.pem", "cert.pem"], dir.path());
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     let creds = arca_ws::certs::Credentials::load(
         &dir.path().join("cert.pem"),
@@ -106,7 +118,92 @@ async fn certs_dev_writes_a_chain_openssl_verifies() {
     )
     .unwrap();
     assert_eq!(creds.subject_cuit().as_deref(), Some("20267565393"));
-    assert!(!format!("{creds:?}").contains("PRIVATE"));
+}
+
+#[tokio::test]
+async fn certs_dev_without_a_passphrase_encrypts_the_key_with_a_generated_one_kept_apart() {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ArcaCommand::Certs(cmd) = parse(&[
+        "certs",
+        "dev",
+        "--cuit",
+        "20267565393",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--passphrase-env",
+        "ARCA_TEST_UNSET_VAR",
+    ]) else {
+        unreachable!()
+    };
+    let printed = arca_ws::cli::certs_json(*cmd).unwrap().to_string();
+    let key_path = dir.path().join("key.pem");
+    let pass_path = dir.path().join("key.pass");
+    let key = std::fs::read_to_string(&key_path).unwrap();
+    let pass = std::fs::read_to_string(&pass_path).unwrap();
+    let pass = pass.trim_end();
+    assert!(pass.len() >= 40, "a strong generated passphrase");
+
+    // On disk the key is not readable without the passphrase, in any unencrypted form.
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    assert!(rsa::RsaPrivateKey::from_pkcs8_pem(&key).is_err());
+    assert!(rsa::RsaPrivateKey::from_pkcs1_pem(&key).is_err());
+    assert!(arca_ws::certs::read_key_pem(&key, None).is_err());
+    let no_pass = openssl(
+        &["pkey", "-in", "key.pem", "-passin", "pass:", "-noout"],
+        dir.path(),
+    );
+    assert!(!no_pass.status.success());
+    #[cfg(unix)]
+    assert_eq!((mode(&key_path), mode(&pass_path)), (0o600, 0o600));
+
+    // openssl opens it with the .pass file, and it is the certificate's key.
+    let dec = openssl(
+        &["pkcs8", "-in", "key.pem", "-passin", "file:key.pass"],
+        dir.path(),
+    );
+    assert!(
+        dec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dec.stderr)
+    );
+    assert!(String::from_utf8_lossy(&dec.stdout).contains("-----BEGIN PRIVATE KEY-----"));
+    let key_pub = openssl(
+        &[
+            "pkey",
+            "-in",
+            "key.pem",
+            "-passin",
+            "file:key.pass",
+            "-pubout",
+        ],
+        dir.path(),
+    );
+    let cert_pub = openssl(
+        &["x509", "-in", "cert.pem", "-pubkey", "-noout"],
+        dir.path(),
+    );
+    assert_eq!(key_pub.stdout, cert_pub.stdout);
+
+    // The passphrase is never printed; readers find the .pass file beside the key.
+    assert!(!printed.contains(pass), "{printed}");
+    assert!(printed.contains("key.pass"));
+    let creds = arca_ws::certs::Credentials::open(
+        &dir.path().join("cert.pem"),
+        &key_path,
+        None,
+        Some("ARCA_TEST_UNSET_VAR"),
+    )
+    .unwrap();
+    let shown = format!("{creds:?}");
+    for secret in [pass, "PRIVATE", "BigUint", "primes"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    let bundle = format!("{:?}", common::bundle());
+    assert!(!bundle.contains(common::bundle().key_passphrase.expose()));
+    assert!(!bundle.contains("BigUint"));
 }
 
 #[tokio::test]
@@ -115,6 +212,8 @@ async fn wsaa_login_and_a_wsfe_batch_against_a_running_simulator() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cert.pem"), &b.cert_pem).unwrap();
     std::fs::write(dir.path().join("key.pem"), &b.key_pem).unwrap();
+    // The encrypted key is opened with the .pass file beside it.
+    std::fs::write(dir.path().join("key.pass"), b.key_passphrase.expose()).unwrap();
     let cfg = SimConfig {
         trust: vec![b.ca.cert.clone()],
         ..SimConfig::default()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use domain::aggregate::{Context, Policy};
 use eventstore::EventStore;
 
-use crate::{ports::Clock, tenants::ApiKeys};
+use crate::{issuers::IssuerCache, ports::Clock, tenants::ApiKeys};
 
 /// Shared state of the command router; cheap to clone.
 #[derive(Clone)]
@@ -16,6 +16,7 @@ pub struct AppState {
 struct Inner {
     store: Arc<dyn EventStore>,
     keys: ApiKeys,
+    issuers: IssuerCache,
     clock: Arc<dyn Clock>,
     policy: Policy,
 }
@@ -25,6 +26,7 @@ impl AppState {
     pub fn new(
         store: Arc<dyn EventStore>,
         keys: ApiKeys,
+        issuers: IssuerCache,
         clock: Arc<dyn Clock>,
         policy: Policy,
     ) -> Self {
@@ -32,6 +34,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 keys,
+                issuers,
                 clock,
                 policy,
             }),
@@ -46,6 +49,11 @@ impl AppState {
     /// The API key verifier.
     pub fn keys(&self) -> &ApiKeys {
         &self.inner.keys
+    }
+
+    /// Cached issuer snapshots.
+    pub fn issuers(&self) -> &IssuerCache {
+        &self.inner.issuers
     }
 
     /// A decision context at the current instant.

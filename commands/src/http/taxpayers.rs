@@ -169,14 +169,19 @@ async fn run(
         correlation_id: headers.correlation_id,
         ..EventMetadata::for_tenant(principal.tenant_id)
     };
-    let command = Command {
+    let command = Command::<Taxpayer> {
         stream: Taxpayer::stream_id(principal.tenant_id, &cuit),
         command,
         metadata,
         expected: headers.if_match,
+        fresh_stream: false,
         event_ids: EventIds::Fresh,
     };
-    Ok(handler::execute(state.store(), &state.context(), command).await?)
+    let executed = handler::execute(state.store(), &state.context(), command).await?;
+    if let Some(snapshot) = executed.state.snapshot() {
+        state.issuers().put(principal.tenant_id, snapshot);
+    }
+    Ok(executed)
 }
 
 fn created(cuit: &Cuit, executed: &Executed<Taxpayer>) -> Response {

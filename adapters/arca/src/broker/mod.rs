@@ -25,6 +25,11 @@ pub enum BrokerError {
     Corrupt(#[from] serde_json::Error),
 }
 
+/// Records where the ticket came from on the current `broker.acquire` span.
+fn outcome(what: &'static str) {
+    tracing::Span::current().record("outcome", what);
+}
+
 /// Hands out the shared ticket of one certificate for one service and environment.
 #[derive(Debug)]
 pub struct TicketBroker {
@@ -80,9 +85,16 @@ impl TicketBroker {
     }
 
     /// A ticket valid now: from memory, from the store, or from one `loginCms` cluster-wide.
+    /// The span records where the ticket came from (`outcome`), never the token or the sign.
+    #[tracing::instrument(
+        name = "broker.acquire",
+        skip_all,
+        fields(operation = "acquire", service = %self.service, environment = %self.environment, outcome = tracing::field::Empty)
+    )]
     pub async fn ticket(&self) -> Result<Ticket, BrokerError> {
         let now = OffsetDateTime::now_utc();
         if let Some(t) = self.cached().filter(|t| t.valid_at(now, self.renew_before)) {
+            outcome("memory");
             return Ok(t);
         }
         let stored = self.load(&self.pool).await?;
@@ -90,6 +102,7 @@ impl TicketBroker {
             .as_ref()
             .filter(|t| t.valid_at(now, self.renew_before))
         {
+            outcome("store");
             self.remember(t);
             return Ok(t.clone());
         }
@@ -106,6 +119,7 @@ impl TicketBroker {
                 stored.filter(|t| t.valid_at(OffsetDateTime::now_utc(), Duration::ZERO))
             {
                 tx.rollback().await?;
+                outcome("kept_while_another_renews");
                 self.remember(&t);
                 return Ok(t);
             }
@@ -121,6 +135,7 @@ impl TicketBroker {
             .filter(|t| t.valid_at(OffsetDateTime::now_utc(), self.renew_before))
         {
             tx.commit().await?;
+            outcome("renewed_by_another");
             self.remember(t);
             return Ok(t.clone());
         }
@@ -133,9 +148,11 @@ impl TicketBroker {
                     && let Some(t) =
                         current.filter(|t| t.valid_at(OffsetDateTime::now_utc(), Duration::ZERO))
                 {
+                    outcome("kept_after_already_authenticated");
                     self.remember(&t);
                     return Ok(t);
                 }
+                outcome("failed");
                 return Err(e.into());
             }
         };
@@ -153,6 +170,7 @@ impl TicketBroker {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        outcome("renewed");
         self.remember(&fresh);
         Ok(fresh)
     }

@@ -14,6 +14,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
 use super::keys::{Credentials, cert_pem, encrypt_key_pem, generate_key};
+use super::passphrase::KeyPassphrase;
 use super::serial_number_for;
 use crate::error::ArcaError;
 
@@ -22,8 +23,10 @@ use crate::error::ArcaError;
 pub struct DevBundle {
     pub ca_pem: String,
     pub cert_pem: String,
-    /// PKCS#8 PEM, encrypted when a passphrase was given.
+    /// Encrypted PKCS#8 PEM (PBES2), never the key in the clear.
     pub key_pem: String,
+    /// The passphrase of `key_pem`: the one given, or a generated one.
+    pub key_passphrase: KeyPassphrase,
     /// The CA itself (certificate + key), to sign more certificates in tests.
     pub ca: Credentials,
     pub leaf: Credentials,
@@ -97,7 +100,8 @@ pub fn issue_leaf(
         .map_err(|e| ArcaError::Invalid(e.to_string()))
 }
 
-/// A development CA (`CN=Computadores Dev, O=AFIP, C=AR`) and a 2-year certificate for `cuit`.
+/// A development CA (`CN=Computadores Dev, O=AFIP, C=AR`) and a 2-year certificate for `cuit`,
+/// its key encrypted with `passphrase` (or a generated one, see [`DevBundle::key_passphrase`]).
 pub fn dev_bundle(
     cuit: &str,
     alias: &str,
@@ -126,12 +130,17 @@ pub fn dev_bundle(
         cert: ca_cert,
         key: ca_key,
     };
+    let key_passphrase = match passphrase {
+        Some(p) => KeyPassphrase::new(p)?,
+        None => KeyPassphrase::generate(),
+    };
     let leaf_key = generate_key(2048)?;
     let leaf_cert = issue_leaf(&ca, cuit, alias, &leaf_key, 2 * year)?;
     Ok(DevBundle {
         ca_pem: cert_pem(&ca.cert)?,
         cert_pem: cert_pem(&leaf_cert)?,
-        key_pem: encrypt_key_pem(&leaf_key, passphrase)?,
+        key_pem: encrypt_key_pem(&leaf_key, &key_passphrase)?,
+        key_passphrase,
         leaf: Credentials {
             cert: leaf_cert,
             key: leaf_key,
@@ -141,12 +150,12 @@ pub fn dev_bundle(
 }
 
 /// A new key and a CSR with subject `C=AR, O=org, CN=alias, serialNumber=CUIT n`: what ARCA's
-/// certificate page asks for. Returns (key PEM, CSR PEM).
+/// certificate page asks for. Returns (encrypted key PEM, CSR PEM).
 pub fn csr(
     cuit: &str,
     alias: &str,
     org: &str,
-    passphrase: Option<&str>,
+    passphrase: &KeyPassphrase,
 ) -> Result<(String, String), ArcaError> {
     if !super::valid_cuit(cuit) {
         return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));

@@ -10,7 +10,10 @@ use rsa::pkcs1::DecodeRsaPrivateKey;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use super::passphrase::KeyPassphrase;
 use crate::error::ArcaError;
+
+const ENCRYPTED_HEADER: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
 
 /// A certificate and its private key: what signs a WSAA login.
 #[derive(Clone)]
@@ -49,8 +52,38 @@ impl Credentials {
         Ok(Self { cert, key })
     }
 
-    /// Reads both files.
+    /// Reads both files. Without `passphrase`, an encrypted key is opened with the `.pass` file
+    /// beside it (`key.pem` → `key.pass`), as `arca certs` writes it.
     pub fn load(
+        cert_path: &std::path::Path,
+        key_path: &std::path::Path,
+        passphrase: Option<&str>,
+    ) -> Result<Self, ArcaError> {
+        let beside = match passphrase {
+            Some(_) => None,
+            None => KeyPassphrase::resolve(key_path, None, None)?,
+        };
+        let pass = passphrase.or(beside.as_ref().map(KeyPassphrase::expose));
+        Self::open_with(cert_path, key_path, pass)
+    }
+
+    /// Reads both files, the passphrase from `pass_file`, else environment variable `env_var`,
+    /// else the `.pass` file beside the key. What the CLI and the broker's hosts use.
+    pub fn open(
+        cert_path: &std::path::Path,
+        key_path: &std::path::Path,
+        pass_file: Option<&std::path::Path>,
+        env_var: Option<&str>,
+    ) -> Result<Self, ArcaError> {
+        let pass = KeyPassphrase::resolve(key_path, pass_file, env_var)?;
+        Self::open_with(
+            cert_path,
+            key_path,
+            pass.as_ref().map(KeyPassphrase::expose),
+        )
+    }
+
+    fn open_with(
         cert_path: &std::path::Path,
         key_path: &std::path::Path,
         passphrase: Option<&str>,
@@ -59,7 +92,11 @@ impl Credentials {
             std::fs::read_to_string(p)
                 .map_err(|e| ArcaError::Invalid(format!("reading {}: {e}", p.display())))
         };
-        Self::from_pem(&read(cert_path)?, &read(key_path)?, passphrase)
+        let key_pem = read(key_path)?;
+        if !key_pem.trim_start().starts_with(ENCRYPTED_HEADER) {
+            tracing::warn!(key = %key_path.display(), "the private key is not encrypted at rest");
+        }
+        Self::from_pem(&read(cert_path)?, &key_pem, passphrase)
     }
 
     /// DER of the certificate.
@@ -118,7 +155,7 @@ pub fn read_key_pem(pem: &str, passphrase: Option<&str>) -> Result<RsaPrivateKey
     let bad = |e: &dyn fmt::Display| ArcaError::Invalid(format!("private key PEM: {e}"));
     if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
         RsaPrivateKey::from_pkcs1_pem(pem).map_err(|e| bad(&e))
-    } else if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+    } else if pem.starts_with(ENCRYPTED_HEADER) {
         let pass = passphrase.ok_or_else(|| {
             ArcaError::Invalid("the private key is encrypted: a passphrase is needed".into())
         })?;
@@ -140,15 +177,12 @@ pub fn generate_key(bits: usize) -> Result<RsaPrivateKey, ArcaError> {
 /// PBKDF2 rounds for keys written encrypted.
 const KDF_ITERATIONS: u32 = 100_000;
 
-/// PEM of a key, encrypted (PKCS#8 + PBES2) when a passphrase is given.
-pub fn encrypt_key_pem(key: &RsaPrivateKey, passphrase: Option<&str>) -> Result<String, ArcaError> {
+/// PEM of a key, always encrypted (PKCS#8 + PBES2): keys are never written in the clear.
+pub fn encrypt_key_pem(
+    key: &RsaPrivateKey,
+    passphrase: &KeyPassphrase,
+) -> Result<String, ArcaError> {
     let bad = |e: &dyn fmt::Display| ArcaError::Invalid(format!("encoding key: {e}"));
-    let Some(p) = passphrase else {
-        return Ok(key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| bad(&e))?
-            .to_string());
-    };
     // PBES2 with PBKDF2-HMAC-SHA256 and AES-256-CBC, readable by `openssl pkey`.
     let (salt, iv): ([u8; 16], [u8; 16]) = (rand::random(), rand::random());
     let params =
@@ -156,7 +190,9 @@ pub fn encrypt_key_pem(key: &RsaPrivateKey, passphrase: Option<&str>) -> Result<
             .map_err(|e| bad(&e))?;
     let plain = key.to_pkcs8_der().map_err(|e| bad(&e))?;
     let info = pkcs8::PrivateKeyInfo::try_from(plain.as_bytes()).map_err(|e| bad(&e))?;
-    let doc = info.encrypt_with_params(params, p).map_err(|e| bad(&e))?;
+    let doc = info
+        .encrypt_with_params(params, passphrase.expose())
+        .map_err(|e| bad(&e))?;
     Ok(doc
         .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
         .map_err(|e| bad(&e))?

@@ -1,15 +1,19 @@
 //! Certificates and keys: loading the computer certificate ARCA issued (PEM, PKCS#1 or PKCS#8,
 //! encrypted or not), making a CSR with the subject ARCA expects, and a development CA whose
-//! certificates the simulator trusts. Private keys never appear in `Debug` output or logs.
+//! certificates the simulator trusts. Keys are only ever written encrypted (PKCS#8, PBES2), with
+//! the passphrase from the environment or a generated one in a 0600 `.pass` file beside the key.
+//! Private keys and passphrases never appear in `Debug` output or logs, nor in command output.
 
 mod dev;
 mod keys;
+mod passphrase;
 pub(crate) mod keys_util {
     pub(crate) use super::keys::{cuit_in_name, fingerprint_of};
 }
 
 pub use dev::{DevBundle, csr, dev_bundle};
 pub use keys::{Credentials, encrypt_key_pem, generate_key, load_cert_pem, read_key_pem};
+pub use passphrase::{KeyPassphrase, pass_file_for};
 
 /// The `serialNumber` attribute value ARCA puts in subjects: `CUIT nnnnnnnnnnn`.
 pub fn serial_number_for(cuit: &str) -> String {

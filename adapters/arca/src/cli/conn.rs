@@ -65,6 +65,10 @@ pub struct ConnArgs {
     /// Name of the environment variable holding the key's passphrase (encrypted keys).
     #[arg(long, default_value = "ARCA_KEY_PASSPHRASE")]
     pub passphrase_env: String,
+    /// File holding the key's passphrase (default: the variable above, else `KEY.pass` beside
+    /// the key, as `arca certs` writes it).
+    #[arg(long, env = "ARCA_KEY_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// The CUIT acted for (defaults to the certificate's).
     #[arg(long, env = "ARCA_CUIT")]
     pub cuit: Option<u64>,
@@ -106,8 +110,12 @@ impl ConnArgs {
             .key
             .as_ref()
             .context("--key (or ARCA_KEY) is required")?;
-        let pass = std::env::var(&self.passphrase_env).ok();
-        Ok(Credentials::load(cert, key, pass.as_deref())?)
+        Ok(Credentials::open(
+            cert,
+            key,
+            self.passphrase_file.as_deref(),
+            Some(&self.passphrase_env),
+        )?)
     }
 
     fn cache_file(&self, creds: &Credentials) -> anyhow::Result<PathBuf> {

@@ -3,6 +3,7 @@
 //! Every command prints JSON on stdout.
 
 mod bench;
+mod certs;
 mod conn;
 pub mod demo;
 
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 pub use bench::{BenchArcaArgs, BenchReport, measure as bench_measure, run_bench};
+pub use certs::{CertsCommand, run as certs_json};
 pub use conn::{ConnArgs, Env};
 
 use crate::sim::{SimConfig, Simulator, VatConditionRule};
@@ -47,36 +49,9 @@ pub struct SimArgs {
     /// CondicionIVAReceptorId rule: off, optional (Obs 10245) or mandatory (10246).
     #[arg(long, default_value = "mandatory")]
     pub vat_condition: String,
-}
-
-/// `arca certs …`.
-#[derive(Debug, clap::Subcommand)]
-pub enum CertsCommand {
-    /// A private key and a CSR with the subject ARCA expects.
-    Csr {
-        #[arg(long)]
-        cuit: String,
-        #[arg(long)]
-        alias: String,
-        #[arg(long, default_value = "Empresa")]
-        org: String,
-        #[arg(long, default_value = ".")]
-        out: PathBuf,
-        /// Environment variable with a passphrase to encrypt the key (recommended).
-        #[arg(long, default_value = "ARCA_KEY_PASSPHRASE")]
-        passphrase_env: String,
-    },
-    /// A development CA (ca.pem) and a certificate (cert.pem, key.pem) for a CUIT.
-    Dev {
-        #[arg(long)]
-        cuit: String,
-        #[arg(long, default_value = "dev")]
-        alias: String,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value = "ARCA_KEY_PASSPHRASE")]
-        passphrase_env: String,
-    },
+    /// The web-service points of sale (e.g. `1,2`); others get 10005. Default: any.
+    #[arg(long, value_delimiter = ',')]
+    pub points_of_sale: Vec<u32>,
 }
 
 /// `arca wsaa …`.
@@ -167,7 +142,7 @@ fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
 pub async fn run(cmd: ArcaCommand) -> anyhow::Result<()> {
     match cmd {
         ArcaCommand::Sim(a) => run_sim(*a).await,
-        ArcaCommand::Certs(c) => run_certs(*c),
+        ArcaCommand::Certs(c) => print(&certs::run(*c)?),
         ArcaCommand::Wsaa(w) => {
             let WsaaCommand::Login { conn, force } = *w;
             let t = conn.ticket(force).await?;
@@ -193,55 +168,22 @@ async fn run_sim(a: SimArgs) -> anyhow::Result<()> {
         "mandatory" => VatConditionRule::Mandatory,
         other => anyhow::bail!("--vat-condition must be off, optional or mandatory, not {other}"),
     };
-    let cfg = SimConfig {
+    let mut cfg = SimConfig {
         trust,
         ledger_path: a.ledger,
         vat_condition,
         ..SimConfig::default()
     };
+    if !a.points_of_sale.is_empty() {
+        cfg.points_of_sale = a.points_of_sale;
+        cfg.enforce_points_of_sale = true;
+    }
     let running = Simulator::new(cfg)?.start(a.addr).await?;
     print(
         &serde_json::json!({ "wsaa": running.wsaa_url(), "wsfe": running.wsfe_url(), "admin": format!("http://{}/admin/ledger", running.addr) }),
     )?;
     tokio::signal::ctrl_c().await?;
     Ok(())
-}
-
-fn run_certs(c: CertsCommand) -> anyhow::Result<()> {
-    match c {
-        CertsCommand::Csr {
-            cuit,
-            alias,
-            org,
-            out,
-            passphrase_env,
-        } => {
-            let pass = std::env::var(&passphrase_env).ok();
-            let (key, csr) = crate::certs::csr(&cuit, &alias, &org, pass.as_deref())?;
-            std::fs::create_dir_all(&out)?;
-            conn::write_private(&out.join(format!("{alias}.key")), &key)?;
-            std::fs::write(out.join(format!("{alias}.csr")), &csr)?;
-            print(
-                &serde_json::json!({ "csr": out.join(format!("{alias}.csr")), "key": out.join(format!("{alias}.key")), "key_encrypted": pass.is_some() }),
-            )
-        }
-        CertsCommand::Dev {
-            cuit,
-            alias,
-            out,
-            passphrase_env,
-        } => {
-            let pass = std::env::var(&passphrase_env).ok();
-            let b = crate::certs::dev_bundle(&cuit, &alias, pass.as_deref())?;
-            std::fs::create_dir_all(&out)?;
-            std::fs::write(out.join("ca.pem"), &b.ca_pem)?;
-            std::fs::write(out.join("cert.pem"), &b.cert_pem)?;
-            conn::write_private(&out.join("key.pem"), &b.key_pem)?;
-            print(
-                &serde_json::json!({ "dir": out, "files": ["ca.pem", "cert.pem", "key.pem"], "key_encrypted": pass.is_some() }),
-            )
-        }
-    }
 }
 
 async fn run_wsfe(w: WsfeCommand) -> anyhow::Result<()> {

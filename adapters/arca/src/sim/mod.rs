@@ -55,7 +55,11 @@ pub struct SimConfig {
     pub trusted_tickets: Vec<(String, String)>,
     /// Exchange rates served by FEParamGetCotizacion and used for 10119.
     pub rates: HashMap<String, Decimal>,
+    /// The issuer's web-service (RECE) points of sale, served by FEParamGetPtosVenta.
     pub points_of_sale: Vec<u32>,
+    /// Reject FECAESolicitar on a `PtoVta` outside `points_of_sale` with Err 10005. Off by
+    /// default: any point of sale counts as registered (the recordings use many).
+    pub enforce_points_of_sale: bool,
     /// `FEHeaderInfo/ambiente`.
     pub environment_label: String,
 }
@@ -75,6 +79,7 @@ impl Default for SimConfig {
                 ("060".to_owned(), Decimal::new(1_690_250, 3)),
             ]),
             points_of_sale: vec![1, 2, 3, 4, 5],
+            enforce_points_of_sale: false,
             environment_label: "Simulador - arca-ws".to_owned(),
         }
     }

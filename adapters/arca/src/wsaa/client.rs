@@ -57,7 +57,8 @@ impl WsaaClient {
         self.login_cms(&STANDARD.encode(der)).await
     }
 
-    /// Sends an already signed, Base64 CMS.
+    /// Sends an already signed, Base64 CMS. The span never carries the CMS or the ticket.
+    #[tracing::instrument(name = "wsaa.call", skip_all, fields(operation = "loginCms"))]
     pub async fn login_cms(&self, cms_b64: &str) -> Result<Ticket, ArcaError> {
         let call = Call {
             operation: OP,

@@ -83,7 +83,9 @@ impl WsfeClient {
         self
     }
 
-    /// Sends any request and parses its answer.
+    /// Sends any request and parses its answer. The span names the operation only: never the
+    /// token, the sign or the CUIT.
+    #[tracing::instrument(name = "wsfe.call", skip_all, fields(operation = req.operation()))]
     pub async fn call(&self, auth: &Auth, req: &Request) -> Result<Response, ArcaError> {
         let op = req.operation();
         let action = req.soap_action();

@@ -17,9 +17,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::{
-    EventMetadata, InvoiceId, RecordedEvent, TenantId,
-    invoice::{Invoice, InvoiceCommand},
-    taxpayer::Taxpayer,
+    Context, EventMetadata, InvoiceId, RecordedEvent, TenantId,
+    invoice::{Invoice, InvoiceCommand, RequestInvoice},
+    values::Cuit,
 };
 use eventstore::ReadOptions;
 use uuid::Uuid;
@@ -27,13 +27,13 @@ use uuid::Uuid;
 use self::body::{InvoiceAccepted, RequestInvoiceBody};
 use self::view::{InvoiceEvents, InvoiceView};
 use super::{
-    error::ApiError,
+    error::{ApiError, FieldError},
     extract::{ApiJson, ApiPath, CommandHeaders},
-    fields::Fields,
     state::AppState,
 };
 use crate::{
-    handler::{self, Command, CommandError, EventIds},
+    handler::{self, Command, CommandError, EventIds, Executed},
+    issuers::{STALE_SNAPSHOT_CODES, Source},
     tenants::Principal,
 };
 
@@ -60,51 +60,15 @@ pub async fn request(
         Some(key) => derived_id(principal.tenant_id, key),
         None => InvoiceId(Uuid::now_v7()),
     };
-    let stream = Invoice::stream_id(id);
     if headers.idempotency_key.is_some()
         && let Some(answer) = replay(&state, principal.tenant_id, id, &hash).await?
     {
         return Ok(answer);
     }
-    let issuer_stream = Taxpayer::stream_id(principal.tenant_id, &parsed.issuer);
-    let (issuer, _) =
-        handler::load::<Taxpayer>(state.store(), principal.tenant_id, &issuer_stream).await?;
-    let Some(snapshot) = issuer.snapshot() else {
-        let mut fields = Fields::default();
-        fields.add(
-            "issuer_cuit",
-            "issuer_not_registered",
-            format!(
-                "{} is not registered: POST /v1/taxpayers first",
-                parsed.issuer
-            ),
-        );
-        return Err(fields
-            .finish()
-            .err()
-            .unwrap_or_else(|| ApiError::not_found("issuer")));
-    };
-    let command = Command::<Invoice> {
-        stream,
-        command: InvoiceCommand::from(parsed.into_command(id, snapshot)),
-        metadata: EventMetadata {
-            actor: Some(principal.actor()),
-            request_id: headers.request_id.clone(),
-            correlation_id: headers.correlation_id,
-            request_hash: Some(hash.clone()),
-            ..EventMetadata::for_tenant(principal.tenant_id)
-        },
-        expected: None,
-        event_ids: match headers.idempotency_key {
-            Some(_) => EventIds::DerivedFrom(id.as_uuid()),
-            None => EventIds::Fresh,
-        },
-    };
-    let result = handler::execute(state.store(), &ctx, command).await;
+    let result = decide(&state, &ctx, principal, &headers, id, &hash, parsed).await?;
     let lost_race = match &result {
         Ok(done) => done.outcome.as_ref().is_some_and(|o| o.already_stored),
-        Err(CommandError::Rejected { code, .. }) => *code == "already_requested",
-        Err(_) => false,
+        Err(_) => refused_for(&result, &["already_requested"]),
     };
     if lost_race && headers.idempotency_key.is_some() {
         // Another request with the same key got there first: answer as a replay of it.
@@ -118,6 +82,57 @@ pub async fn request(
         .request()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no invoice.requested after request")))?;
     Ok(accepted_response(&view::accepted(requested), false))
+}
+
+/// Decides the request against the issuer's snapshot (cached, and re-read when a refusal might be
+/// due to a stale one) and appends it to the invoice's new stream.
+async fn decide(
+    state: &AppState,
+    ctx: &Context,
+    principal: Principal,
+    headers: &CommandHeaders,
+    id: InvoiceId,
+    hash: &str,
+    parsed: parse::Parsed,
+) -> Result<Result<Executed<Invoice>, CommandError>, ApiError> {
+    let issuers = state.issuers();
+    let Some((snapshot, source)) = issuers.get(principal.tenant_id, parsed.issuer).await? else {
+        return Err(issuer_not_registered(parsed.issuer));
+    };
+    let mut request = parsed.into_command(id, snapshot);
+    let metadata = EventMetadata {
+        actor: Some(principal.actor()),
+        request_id: headers.request_id.clone(),
+        correlation_id: headers.correlation_id,
+        request_hash: Some(hash.to_owned()),
+        ..EventMetadata::for_tenant(principal.tenant_id)
+    };
+    let event_ids = match headers.idempotency_key {
+        Some(_) => EventIds::DerivedFrom(id.as_uuid()),
+        None => EventIds::Fresh,
+    };
+    // The id is new (or its stream was just seen empty): no need to read the stream first.
+    let command = |request: RequestInvoice| Command::<Invoice> {
+        stream: Invoice::stream_id(id),
+        command: InvoiceCommand::from(request),
+        metadata: metadata.clone(),
+        expected: None,
+        fresh_stream: true,
+        event_ids,
+    };
+    let result = handler::execute(state.store(), ctx, command(request.clone())).await;
+    if source == Source::Cache && refused_for(&result, STALE_SNAPSHOT_CODES) {
+        // The cached issuer may be behind its stream (a point of sale added elsewhere).
+        if let Some(fresh) = issuers
+            .reload(principal.tenant_id, request.issuer.cuit)
+            .await?
+            && fresh != request.issuer
+        {
+            request.issuer = fresh;
+            return Ok(handler::execute(state.store(), ctx, command(request)).await);
+        }
+    }
+    Ok(result)
 }
 
 /// An invoice's current state.
@@ -194,6 +209,18 @@ async fn replay(
         .request()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} has no request")))?;
     Ok(Some(accepted_response(&view::accepted(requested), true)))
+}
+
+fn refused_for<T>(result: &Result<T, CommandError>, codes: &[&str]) -> bool {
+    matches!(result, Err(CommandError::Rejected { code, .. }) if codes.contains(code))
+}
+
+fn issuer_not_registered(cuit: Cuit) -> ApiError {
+    ApiError::validation(vec![FieldError {
+        field: "issuer_cuit".to_owned(),
+        code: "issuer_not_registered".to_owned(),
+        detail: format!("{cuit} is not registered: POST /v1/taxpayers first"),
+    }])
 }
 
 fn accepted_response(body: &InvoiceAccepted, replayed: bool) -> Response {

@@ -3,6 +3,7 @@
 //! asked; business errors with HTTP 200, broken requests with ASMX-style faults.
 
 mod auth;
+mod fce;
 mod ops;
 mod rules;
 mod solicitar;

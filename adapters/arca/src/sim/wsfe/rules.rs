@@ -81,6 +81,17 @@ pub fn check(
     if date < today - Duration::days(before) || date > today + Duration::days(after) {
         return Verdict::Rejected(vec![obs(10016, text)]);
     }
+    if d.concept == 1
+        && !is_fce(voucher_type)
+        && date > today
+        && (date.year(), date.month()) != (today.year(), today.month())
+    {
+        // Manual: a future CbteFch of products stays in N's month. The text is ours [I].
+        return reject(
+            10152,
+            "Campo CbteFch: para Concepto 1 - Productos una fecha posterior a la fecha de envio del pedido de autorizacion debe corresponder al mismo mes.",
+        );
+    }
     if class != "B" && d.number_from != d.number_to {
         return reject(
             10011,
@@ -129,11 +140,23 @@ pub fn check(
             "Campo MonCotiz fuera de rango respecto de la cotizacion oficial.",
         );
     }
+    if d.associated.iter().any(|a| {
+        voucher_class(a.voucher_type) != Some(class)
+            || is_fce(a.voucher_type) != is_fce(voucher_type)
+    }) {
+        return reject(
+            10040,
+            "Campo CbteTipo de CbtesAsoc no valido para el tipo de comprobante informado.",
+        );
+    }
     if is_note(voucher_type) && d.associated.is_empty() && d.associated_period.is_none() {
         return reject(
             10197,
             "Para Notas de Debito o Credito es obligatorio informar CbtesAsoc o PeriodoAsoc.",
         );
+    }
+    if let Some(c) = super::fce::check(voucher_type, d) {
+        return Verdict::Rejected(vec![c]);
     }
     receiver(cfg, issuer, class, d, rate)
 }

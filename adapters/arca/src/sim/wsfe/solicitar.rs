@@ -9,7 +9,7 @@ use super::rules::{Verdict, check};
 use super::tail;
 use crate::sim::faults::FaultSpec;
 use crate::sim::ledger::StoredVoucher;
-use crate::sim::{SimState, tables};
+use crate::sim::{SimConfig, SimState, tables};
 use crate::soap::xml::leaf;
 use crate::wsaa::tra::AR_OFFSET;
 use crate::wsfe::codec::{fmt_date, write_codes};
@@ -31,7 +31,7 @@ struct DetOut<'a> {
     cae: Option<(String, time::Date)>,
 }
 
-fn header_error(r: &CaeRequest, last: (u64, Option<time::Date>)) -> Option<Code> {
+fn header_error(cfg: &SimConfig, r: &CaeRequest, last: (u64, Option<time::Date>)) -> Option<Code> {
     let n = r.details.len();
     if n == 0 || n > 9998 {
         return Some(e(
@@ -49,6 +49,13 @@ fn header_error(r: &CaeRequest, last: (u64, Option<time::Date>)) -> Option<Code>
         return Some(e(
             10004,
             "Campo PtoVta debe estar comprendido entre 1 y 99998.",
+        ));
+    }
+    if cfg.enforce_points_of_sale && !cfg.points_of_sale.contains(&r.point_of_sale) {
+        // The wording ARCA uses for the same condition in FECompUltimoAutorizado (11002).
+        return Some(e(
+            10005,
+            "El punto de venta no se encuentra habilitado a usar en el presente WS. Ver metodo FEParamGetPtosVenta",
         ));
     }
     if tables::voucher_class(r.voucher_type).is_none() {
@@ -102,7 +109,7 @@ pub fn run(
             cae: None,
         })
         .collect();
-    if let Some(err) = header_error(r, ledger.last(key)) {
+    if let Some(err) = header_error(&sim.config, r, ledger.last(key)) {
         errors.push(err);
     } else {
         let proc = processed_at(now);
