@@ -5,11 +5,14 @@
 //!
 //! # Appends
 //!
-//! An append is one call of the plpgsql function `es.append` (one round trip, autocommit): it
-//! takes a transaction-scoped advisory lock on the stream (writers of one stream take turns;
-//! writers of different streams never wait for each other), checks the expected version on the
-//! stream's row in `es.streams` and inserts the batch with consecutive versions. Stream
-//! versions are dense and gapless by construction and enforced by the unique
+//! An append is one call of the plpgsql function `es.append` (one round trip, autocommit), or,
+//! through [`PgEventStore`]'s [`EventStore::append`], one member of a group commit: concurrent
+//! appends of one process are stored together by one call of `es.append_many`, which takes every
+//! stream's lock (in key order) before writing and answers each append on its own (see
+//! [`GroupCommit`]). `es.append` takes a transaction-scoped advisory lock on the stream (writers
+//! of one stream take turns; writers of different streams never wait for each other), checks
+//! the expected version on the stream's row in `es.streams` and inserts the batch with
+//! consecutive versions. Stream versions are dense and gapless by construction and enforced by the unique
 //! `(stream_id, stream_version)`. Event ids are unique: the same ids appended again at the same
 //! stream and versions return the original outcome (`already_stored`), anything else is
 //! `EventIdReused`. The stream row records its tenant; every event must carry it.
@@ -50,7 +53,7 @@ pub mod relay;
 
 pub use memory::InMemoryEventStore;
 pub use port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
-pub use postgres::PgEventStore;
+pub use postgres::{GroupCommit, GroupCommitStats, PgEventStore};
 
 /// Migrations of the whole database (every file under `schemas/migrations`), for start-up and
 /// `#[sqlx::test(migrator = "eventstore::MIGRATOR")]`.

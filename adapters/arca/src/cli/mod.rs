@@ -85,6 +85,7 @@ pub enum ParamName {
 /// `arca wsfe …`.
 #[derive(Debug, clap::Subcommand)]
 pub enum WsfeCommand {
+    /// FEDummy: are the application, database and authentication servers up?
     Dummy {
         #[command(flatten)]
         conn: ConnArgs,

@@ -1,9 +1,10 @@
-//! The append statement: one call of `es.append`, so an append is one round trip (plus the
-//! commit, which an autocommit statement carries in the same round trip).
+//! The single-append statement: one call of `es.append`, so an append is one round trip (plus the
+//! commit, which an autocommit statement carries in the same round trip). Used by `append_in`
+//! and when a group commit falls back to appending its members one by one.
 
 use domain::{EventMetadata, NewEvent, StreamId, TenantId};
 use sqlx::types::Json;
-use sqlx::{Executor, Postgres};
+use sqlx::{Executor, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::error::{
@@ -16,6 +17,22 @@ use domain::GlobalPosition;
 
 const APPEND: &str = "select first_version, last_version, tx_id, global_position, already_stored \
      from es.append($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Appends a batch on its own, with one `es.append` (autocommit). A concurrent transaction that
+/// committed one of these ids after our check is seen by one retry, which answers
+/// `already_stored` or `EventIdReused`.
+pub(super) async fn append_one(
+    pool: &PgPool,
+    batch: &Batch<'_>,
+) -> Result<AppendOutcome, StoreError> {
+    match batch.run(pool).await {
+        Err(error) if is_event_id_race(&error) => {
+            tracing::debug!("event id raced with a concurrent append; retrying once");
+            batch.run(pool).await.map_err(|e| batch.error(e))
+        }
+        result => result.map_err(|e| batch.error(e)),
+    }
+}
 
 /// A validated batch, laid out as the columns `es.append` takes.
 pub(super) struct Batch<'a> {
@@ -49,9 +66,14 @@ impl<'a> Batch<'a> {
         })
     }
 
-    /// `es.append`'s encoding of the expected version: -2 any, -1 no stream, n exact.
     fn expected_code(&self) -> i64 {
-        match self.expected {
+        Self::expected_code_of(self.expected)
+    }
+
+    /// The encoding of the expected version `es.append` and `es.append_many` take: -2 any, -1 no
+    /// stream, n exact.
+    pub(super) fn expected_code_of(expected: ExpectedVersion) -> i64 {
+        match expected {
             ExpectedVersion::Any => -2,
             ExpectedVersion::NoStream => -1,
             // `batch_tenant` checked the range.

@@ -25,7 +25,8 @@ pub(super) fn infrastructure(error: sqlx::Error) -> StoreError {
     }
 }
 
-fn is_unavailable(error: &sqlx::Error) -> bool {
+/// Whether the error says the database cannot be reached or has no connection to spare.
+pub(super) fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

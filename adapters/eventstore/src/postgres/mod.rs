@@ -1,11 +1,14 @@
 //! The Postgres event store: schema `es` (migration `20261123000001_event_store.sql`), appends
-//! through the `es.append` function, reads of one stream and of the global log.
+//! of concurrent callers combined through `es.append_many` (group commit, see `group`) or one
+//! by one through `es.append`, reads of one stream and of the global log.
 
 mod append;
 mod error;
+mod group;
 mod read;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,8 +17,12 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use self::append::Batch;
-use self::error::{infrastructure, is_event_id_race};
-use crate::port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
+use self::error::infrastructure;
+use self::group::GroupCommitter;
+pub use self::group::{GroupCommit, GroupCommitStats};
+use crate::port::{
+    AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError, batch_tenant,
+};
 
 /// How long a connection may sit idle inside a transaction before Postgres ends it: an idle
 /// transaction that holds an xid holds back every reader of the global log.
@@ -23,10 +30,11 @@ const IDLE_IN_TRANSACTION_TIMEOUT: &str = "10s";
 /// How long a caller waits for a pooled connection before getting `Unavailable`.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Event store over a Postgres pool.
+/// Event store over a Postgres pool. Clones share the pool and the group commit's writers.
 #[derive(Debug, Clone)]
 pub struct PgEventStore {
     pool: PgPool,
+    group: Arc<GroupCommitter>,
 }
 
 impl PgEventStore {
@@ -54,9 +62,24 @@ impl PgEventStore {
     }
 
     /// Uses an existing pool (whose database has been migrated with [`crate::MIGRATOR`]). For the
-    /// one-round-trip append, build it with `test_before_acquire(false)`.
+    /// one-round-trip append, build it with `test_before_acquire(false)`. Appends go through the default [`GroupCommit`] (4 writers, batches of at most 64).
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_group_commit(pool, GroupCommit::default())
+    }
+
+    /// Like [`Self::new`], with `config` writers and batch size. Each writer holds one pooled
+    /// connection while it stores a batch; the writers start with the first append, on the
+    /// runtime it runs on, and end when the last clone of the store is dropped.
+    pub fn with_group_commit(pool: PgPool, config: GroupCommit) -> Self {
+        Self {
+            pool,
+            group: Arc::new(GroupCommitter::new(config)),
+        }
+    }
+
+    /// The group commit's counters (batches, appends, largest batch, fallbacks).
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.group.stats()
     }
 
     /// The pool, for callers that append inside their own transaction ([`Self::append_in`]).
@@ -91,16 +114,10 @@ impl EventStore for PgEventStore {
         expected: ExpectedVersion,
         events: &[NewEvent],
     ) -> Result<AppendOutcome, StoreError> {
-        let batch = Batch::new(stream, expected, events)?;
-        match batch.run(&self.pool).await {
-            // A concurrent transaction committed one of these ids after our check: the retry
-            // sees it and answers `already_stored` or `EventIdReused`.
-            Err(error) if is_event_id_race(&error) => {
-                tracing::debug!("event id raced with a concurrent append; retrying once");
-                batch.run(&self.pool).await.map_err(|e| batch.error(e))
-            }
-            result => result.map_err(|e| batch.error(e)),
-        }
+        let tenant = batch_tenant(expected, events)?;
+        self.group
+            .append(&self.pool, stream, expected, tenant, events)
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(stream = %stream))]

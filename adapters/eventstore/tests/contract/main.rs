@@ -3,6 +3,8 @@
 //! `postgres_only` hold what only Postgres can show.
 
 mod appends;
+mod bench;
+mod group_commit;
 mod parallel;
 mod postgres_only;
 mod reads;
