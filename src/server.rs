@@ -11,7 +11,7 @@ use commands::{
     tenants::ApiKeys,
 };
 use domain::{aggregate::Policy, values::Money};
-use eventstore::{EventStore, PgEventStore};
+use eventstore::{EventStore, GroupCommit, PgEventStore};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
@@ -22,9 +22,13 @@ use crate::settings::Settings;
 /// # Errors
 /// When Postgres cannot be reached.
 pub async fn connect_store(settings: &Settings) -> anyhow::Result<PgEventStore> {
-    PgEventStore::connect(
+    PgEventStore::connect_with(
         settings.database_url.expose_secret(),
         settings.db_max_connections,
+        GroupCommit {
+            writers: settings.db_group_commit_writers,
+            max_batch: settings.db_group_commit_max_batch,
+        },
     )
     .await
     .context("connecting to Postgres (ARCA_DATABASE_URL)")

@@ -44,6 +44,10 @@ pub struct Settings {
     pub database_url: SecretString,
     /// Postgres pool size.
     pub db_max_connections: u32,
+    /// Group-commit writers (each holds a connection while it stores a batch).
+    pub db_group_commit_writers: usize,
+    /// Most appends one group commit carries.
+    pub db_group_commit_max_batch: usize,
     /// NATS URL.
     pub nats_url: String,
     /// JetStream stream of events.
@@ -74,6 +78,8 @@ impl std::fmt::Debug for Settings {
                 &redact_url(self.database_url.expose_secret()),
             )
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_group_commit_writers", &self.db_group_commit_writers)
+            .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
             .field("nats_url", &self.nats_url)
             .field("nats_stream", &self.nats_stream)
             .field("nats_subject_prefix", &self.nats_subject_prefix)
@@ -127,6 +133,14 @@ impl Settings {
     fn validate(&self) -> anyhow::Result<()> {
         if !(1..=512).contains(&self.db_max_connections) {
             bail!("db_max_connections must be between 1 and 512");
+        }
+        if self.db_group_commit_writers == 0
+            || self.db_group_commit_writers >= self.db_max_connections as usize
+        {
+            bail!("db_group_commit_writers must be at least 1 and below db_max_connections");
+        }
+        if !(1..=1000).contains(&self.db_group_commit_max_batch) {
+            bail!("db_group_commit_max_batch must be between 1 and 1000");
         }
         if self.body_limit_bytes < 1024 {
             bail!("body_limit_bytes must be at least 1024");

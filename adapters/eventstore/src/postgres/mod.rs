@@ -43,6 +43,15 @@ impl PgEventStore {
     /// global log's readers for long, and connections are not pinged before each use. Fails with
     /// `Unavailable` when the database cannot be reached.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, max_connections, GroupCommit::default()).await
+    }
+
+    /// Like [`Self::connect`], with `group` writers and batch size for the group commit.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        group: GroupCommit,
+    ) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(StoreError::Unexpected)?
             .options([(
@@ -58,7 +67,7 @@ impl PgEventStore {
             .connect_with(options)
             .await
             .map_err(infrastructure)?;
-        Ok(Self::new(pool))
+        Ok(Self::with_group_commit(pool, group))
     }
 
     /// Uses an existing pool (whose database has been migrated with [`crate::MIGRATOR`]). For the

@@ -202,3 +202,29 @@ async fn wait_for_a_lock_waiter(pool: &PgPool) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// Plans cached while the tables were empty must not stay sequential scans as they grow: the
+/// append functions run without sequential scans, so every cached plan is an index lookup.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn append_functions_plan_key_lookups_through_indexes(pool: PgPool) -> anyhow::Result<()> {
+    let configs: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+        "select p.proname::text, p.proconfig from pg_proc p \
+         join pg_namespace n on n.oid = p.pronamespace \
+         where n.nspname = 'es' and p.proname in ('append', 'append_many', 'replayed') \
+         order by 1",
+    )
+    .fetch_all(&pool)
+    .await?;
+    ensure!(
+        configs.len() == 3,
+        "expected the three append functions, got {configs:?}"
+    );
+    for (name, config) in configs {
+        let config = config.unwrap_or_default();
+        ensure!(
+            config.iter().any(|c| c == "enable_seqscan=off"),
+            "es.{name} may cache sequential-scan plans: {config:?}"
+        );
+    }
+    Ok(())
+}
