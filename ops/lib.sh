@@ -44,8 +44,14 @@ ensure_postgres() {
     as_root sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
     as_root sed -i -E 's/^(local\s+all\s+all\s+)\S+/\1trust/' "$hba"
   fi
+  if port_open "$PG_HOST" "$PG_PORT"; then
+    # The package's install script may have started the cluster already: apply the new pg_hba.
+    as_root pg_ctlcluster "$version" main reload || true
+    return 0
+  fi
   log "starting PostgreSQL $version"
-  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start ||
+    as_root pg_ctlcluster "$version" main start
   wait_port "$PG_HOST" "$PG_PORT" PostgreSQL
 }
 

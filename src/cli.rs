@@ -9,7 +9,7 @@ use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
-use crate::{bench, relay, server, settings::Settings, telemetry};
+use crate::{bench, metrics::Metrics, relay, server, settings::Settings, telemetry};
 
 /// ARCA electronic invoicing backend.
 #[derive(Debug, Parser)]
@@ -87,10 +87,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve { role } => {
             let shutdown = relay::Shutdown::on_signal();
+            let metrics = Metrics::new()?;
             let workers = async {
                 match role {
                     Role::Api => Ok(()),
-                    Role::Workers | Role::All => relay::run(&settings, shutdown.wait()).await,
+                    Role::Workers | Role::All => {
+                        relay::run(&settings, &metrics, shutdown.wait()).await
+                    }
                 }
             };
             let api = async {
@@ -100,7 +103,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let listener = TcpListener::bind(settings.http_addr)
                     .await
                     .with_context(|| format!("binding {}", settings.http_addr))?;
-                server::serve(&settings, listener, shutdown.wait()).await
+                server::serve(&settings, &metrics, listener, shutdown.wait()).await
             };
             tokio::try_join!(api, workers).map(|_| ())
         }

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod metrics;
 pub mod relay;
 pub mod server;
 pub mod settings;

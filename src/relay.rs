@@ -17,7 +17,7 @@ use futures::FutureExt as _;
 use nats_bus::{Bus, BusConfig, BusError, Outgoing, StoredMessage};
 use secrecy::ExposeSecret as _;
 
-use crate::settings::Settings;
+use crate::{metrics::Metrics, settings::Settings};
 
 /// Postgres connections the relay uses besides its leader connection.
 const RELAY_POOL: u32 = 2;
@@ -80,12 +80,14 @@ pub fn bus_config(settings: &Settings) -> BusConfig {
 }
 
 /// Runs the relay until `shutdown` resolves. Starts while NATS is down (and keeps retrying until
-/// the stream exists); waits for the leadership when another instance leads.
+/// the stream exists); waits for the leadership when another instance leads. Reports into
+/// `metrics` (`relay_*`).
 ///
 /// # Errors
 /// Invalid NATS settings, or Postgres unreachable at start-up.
 pub async fn run(
     settings: &Settings,
+    metrics: &Metrics,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let store = PgEventStore::connect(settings.database_url.expose_secret(), RELAY_POOL)
@@ -110,6 +112,7 @@ pub async fn run(
         Arc::new(JetStreamBus(bus)),
         RelayConfig::new(&settings.nats_subject_prefix),
     );
+    metrics.observe_relay(relay.stats())?;
     tracing::info!(stream = %settings.nats_stream, "relay started");
     relay.run(shutdown).await;
     Ok(())

@@ -3,9 +3,10 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use axum::{Router, routing::get};
+use axum::{Router, middleware, routing::get};
 use commands::{
     AppState,
+    http::metrics::track,
     issuers::IssuerCache,
     ports::{Clock, SystemClock},
     tenants::ApiKeys,
@@ -15,7 +16,7 @@ use eventstore::{EventStore, GroupCommit, PgEventStore};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::settings::Settings;
+use crate::{metrics::Metrics, settings::Settings};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -102,13 +103,35 @@ impl ApiConfig {
     }
 }
 
-/// The whole HTTP surface of an API instance.
-pub fn router(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>, config: &ApiConfig) -> Router {
+/// The whole HTTP surface of an API instance, recording into `metrics` and serving them on
+/// `GET /metrics`.
+pub fn router(
+    store: Arc<dyn EventStore>,
+    clock: Arc<dyn Clock>,
+    config: &ApiConfig,
+    metrics: &Metrics,
+) -> Router {
     let keys = ApiKeys::new(Arc::clone(&store), config.api_key_cache);
     let issuers = IssuerCache::new(Arc::clone(&store), config.issuer_cache);
-    let state = AppState::new(store, keys, issuers, clock, config.policy.clone());
+    let state = AppState::new(
+        store,
+        keys,
+        issuers,
+        clock,
+        config.policy.clone(),
+        metrics.commands().clone(),
+    );
     commands::router(state, config.body_limit_bytes)
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/metrics",
+            get(crate::metrics::serve).with_state(metrics.clone()),
+        )
+        // After the last route, so that every route's template is known to the middleware.
+        .layer(middleware::from_fn_with_state(
+            metrics.http().clone(),
+            track,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
@@ -118,14 +141,17 @@ pub fn router(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>, config: &ApiCon
 /// Start-up failures.
 pub async fn serve(
     settings: &Settings,
+    metrics: &Metrics,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store: Arc<dyn EventStore> = Arc::new(connect_store(settings).await?);
+    let store = connect_store(settings).await?;
+    metrics.observe_store(&store)?;
     let app = router(
-        store,
+        Arc::new(store),
         Arc::new(SystemClock),
         &ApiConfig::from_settings(settings)?,
+        metrics,
     );
     tracing::info!(addr = %listener.local_addr()?, "API listening");
     axum::serve(listener, app)

@@ -10,6 +10,8 @@ use domain::{
 use eventstore::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
 use uuid::Uuid;
 
+use crate::metrics::{CommandMetrics, Outcome};
+
 /// How many times a command is decided in all. Every lost race means another writer won, so with
 /// up to this many writers racing on one stream every one of them lands.
 const MAX_ATTEMPTS: u32 = 12;
@@ -151,8 +153,34 @@ pub struct Executed<A> {
 /// [`CommandError::Rejected`] when the domain refuses, [`CommandError::StaleVersion`] when the
 /// caller's expected version is outdated, [`CommandError::Contended`] after too many lost races,
 /// and store failures.
+/// Each call is counted in `metrics` as `commands_total{command = <aggregate>, outcome}`.
 #[tracing::instrument(skip_all, fields(stream = %cmd.stream))]
 pub async fn execute<A>(
+    store: &Arc<dyn EventStore>,
+    metrics: &CommandMetrics,
+    ctx: &Context,
+    cmd: Command<A>,
+) -> Result<Executed<A>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    let result = decide_and_append(store, ctx, cmd).await;
+    metrics.record(&command_name::<A>(), Outcome::of(&result));
+    result
+}
+
+/// The metric name of an aggregate's commands: its type's name in lower case (`invoice`,
+/// `taxpayer`, `tenant`), a handful of values.
+pub fn command_name<A>() -> String {
+    let name = std::any::type_name::<A>();
+    name.rsplit("::")
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase()
+}
+
+async fn decide_and_append<A>(
     store: &Arc<dyn EventStore>,
     ctx: &Context,
     cmd: Command<A>,
@@ -274,4 +302,113 @@ fn to_new_events<E: DomainEvent>(
             metadata: metadata.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use domain::{
+        GlobalPosition,
+        tenant::{CreateTenant, Tenant},
+    };
+    use eventstore::InMemoryEventStore;
+    use prometheus::Registry;
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn create(tenant_id: TenantId, name: &str, expected: Option<u64>) -> Command<Tenant> {
+        Command {
+            stream: Tenant::stream_id(tenant_id),
+            command: CreateTenant {
+                tenant_id,
+                name: name.to_owned(),
+            }
+            .into(),
+            metadata: EventMetadata::for_tenant(tenant_id),
+            expected,
+            fresh_stream: expected.is_none(),
+            event_ids: EventIds::Fresh,
+        }
+    }
+
+    /// A store whose every call fails.
+    struct Broken;
+
+    #[async_trait]
+    impl EventStore for Broken {
+        async fn append(
+            &self,
+            _: &StreamId,
+            _: ExpectedVersion,
+            _: &[NewEvent],
+        ) -> Result<AppendOutcome, StoreError> {
+            Err(StoreError::Invalid("broken".to_owned()))
+        }
+
+        async fn read_stream(
+            &self,
+            _: TenantId,
+            _: &StreamId,
+            _: ReadOptions,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            Err(StoreError::Invalid("broken".to_owned()))
+        }
+
+        async fn read_all(
+            &self,
+            _: GlobalPosition,
+            _: usize,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            Err(StoreError::Invalid("broken".to_owned()))
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_every_command_by_aggregate_and_outcome() {
+        let registry = Registry::new();
+        let metrics = CommandMetrics::register(&registry).unwrap();
+        let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let ctx = Context::new(datetime!(2026-11-23 15:00 UTC));
+        let tenant = TenantId(Uuid::now_v7());
+
+        let created = execute(&store, &metrics, &ctx, create(tenant, "acme", None)).await;
+        assert!(created.is_ok(), "{created:?}");
+        // The tenant exists: creating it again is refused by the domain.
+        let again = execute(&store, &metrics, &ctx, create(tenant, "acme", Some(0))).await;
+        assert!(
+            matches!(again, Err(CommandError::Rejected { .. })),
+            "{again:?}"
+        );
+        // A stale `If-Match` is a conflict.
+        let stale = execute(&store, &metrics, &ctx, create(tenant, "acme", Some(7))).await;
+        assert!(
+            matches!(stale, Err(CommandError::StaleVersion { .. })),
+            "{stale:?}"
+        );
+        let broken: Arc<dyn EventStore> = Arc::new(Broken);
+        let failed = execute(&broken, &metrics, &ctx, create(tenant, "acme", Some(0))).await;
+        assert!(
+            matches!(failed, Err(CommandError::Unexpected(_))),
+            "{failed:?}"
+        );
+
+        assert_eq!(command_name::<Tenant>(), "tenant");
+        for (outcome, count) in [
+            (Outcome::Ok, 1),
+            (Outcome::Rejected, 1),
+            (Outcome::Conflict, 1),
+            (Outcome::Error, 1),
+        ] {
+            assert_eq!(metrics.count("tenant", outcome), count, "{outcome:?}");
+        }
+        let families = registry.gather();
+        let total: u64 = families
+            .iter()
+            .filter(|f| f.name() == "commands_total")
+            .flat_map(|f| f.get_metric())
+            .map(|m| m.get_counter().get_value() as u64)
+            .sum();
+        assert_eq!(total, 4);
+    }
 }

@@ -7,8 +7,10 @@
 pub mod handler;
 pub mod http;
 pub mod issuers;
+pub mod metrics;
 pub mod ports;
 pub mod tenants;
 
 pub use handler::{CommandError, execute};
 pub use http::{AppState, router};
+pub use metrics::CommandMetrics;

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::handler::{self, Command, CommandError, EventIds};
+use crate::metrics::CommandMetrics;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +68,7 @@ pub async fn create_tenant(
     };
     handler::execute::<Tenant>(
         store,
+        &CommandMetrics::detached(),
         ctx,
         Command {
             stream: Tenant::stream_id(tenant_id),
@@ -105,6 +107,7 @@ pub async fn issue_api_key(
     };
     handler::execute::<Tenant>(
         store,
+        &CommandMetrics::detached(),
         ctx,
         Command {
             stream: Tenant::stream_id(tenant_id),

@@ -2,7 +2,10 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use arca::server::{ApiConfig, router};
+use arca::{
+    metrics::Metrics,
+    server::{ApiConfig, router},
+};
 use commands::{ports::FixedClock, tenants};
 use domain::{
     aggregate::{Context, Policy},
@@ -46,8 +49,11 @@ impl Answer {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
-        let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool));
-        let addr = Self::serve(&store).await;
+        let store = PgEventStore::new(pool);
+        let metrics = Metrics::new().unwrap();
+        metrics.observe_store(&store).unwrap();
+        let store: Arc<dyn EventStore> = Arc::new(store);
+        let addr = Self::serve(&store, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
@@ -60,21 +66,26 @@ impl TestApp {
     /// A second API instance (its own caches) over the same database, used with the same key.
     pub async fn another_instance(&self) -> Self {
         Self {
-            addr: Self::serve(&self.store).await,
+            addr: Self::serve(&self.store, &Metrics::new().unwrap()).await,
             client: reqwest::Client::new(),
             key: self.key.clone(),
             store: Arc::clone(&self.store),
         }
     }
 
-    async fn serve(store: &Arc<dyn EventStore>) -> SocketAddr {
+    async fn serve(store: &Arc<dyn EventStore>, metrics: &Metrics) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
             api_key_cache: Duration::from_secs(5),
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
         };
-        let app = router(Arc::clone(store), Arc::new(FixedClock(NOW)), &config);
+        let app = router(
+            Arc::clone(store),
+            Arc::new(FixedClock(NOW)),
+            &config,
+            metrics,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -6,6 +6,7 @@
 mod auth;
 mod helpers;
 mod invoices;
+mod metrics;
 mod openapi;
 mod problems;
 mod taxpayers;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod invoices;
+pub mod metrics;
 pub mod openapi;
 pub mod state;
 pub mod taxpayers;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use domain::aggregate::{Context, Policy};
 use eventstore::EventStore;
 
-use crate::{issuers::IssuerCache, ports::Clock, tenants::ApiKeys};
+use crate::{issuers::IssuerCache, metrics::CommandMetrics, ports::Clock, tenants::ApiKeys};
 
 /// Shared state of the command router; cheap to clone.
 #[derive(Clone)]
@@ -19,6 +19,7 @@ struct Inner {
     issuers: IssuerCache,
     clock: Arc<dyn Clock>,
     policy: Policy,
+    metrics: CommandMetrics,
 }
 
 impl AppState {
@@ -29,6 +30,7 @@ impl AppState {
         issuers: IssuerCache,
         clock: Arc<dyn Clock>,
         policy: Policy,
+        metrics: CommandMetrics,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -37,6 +39,7 @@ impl AppState {
                 issuers,
                 clock,
                 policy,
+                metrics,
             }),
         }
     }
@@ -44,6 +47,11 @@ impl AppState {
     /// The event store.
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.inner.store
+    }
+
+    /// Where commands are counted.
+    pub fn metrics(&self) -> &CommandMetrics {
+        &self.inner.metrics
     }
 
     /// The API key verifier.

@@ -177,7 +177,8 @@ async fn run(
         fresh_stream: false,
         event_ids: EventIds::Fresh,
     };
-    let executed = handler::execute(state.store(), &state.context(), command).await?;
+    let executed =
+        handler::execute(state.store(), state.metrics(), &state.context(), command).await?;
     if let Some(snapshot) = executed.state.snapshot() {
         state.issuers().put(principal.tenant_id, snapshot);
     }

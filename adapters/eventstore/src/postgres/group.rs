@@ -56,12 +56,26 @@ pub struct GroupCommitStats {
     pub fallbacks: u64,
 }
 
-#[derive(Debug, Default)]
+/// Called with the size of every batch a writer takes, for a histogram kept by the caller.
+pub type BatchObserver = Arc<dyn Fn(u64) + Send + Sync>;
+
+#[derive(Default)]
 struct Counters {
     batches: AtomicU64,
     appends: AtomicU64,
     largest_batch: AtomicU64,
     fallbacks: AtomicU64,
+    observer: OnceLock<BatchObserver>,
+}
+
+impl std::fmt::Debug for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Counters")
+            .field("batches", &self.batches)
+            .field("appends", &self.appends)
+            .field("observed", &self.observer.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One caller's append, owned, with the channel its answer goes back on.
@@ -102,6 +116,11 @@ impl GroupCommitter {
             largest_batch: c.largest_batch.load(Ordering::Relaxed),
             fallbacks: c.fallbacks.load(Ordering::Relaxed),
         }
+    }
+
+    /// Sets the batch observer; `false` when one was already set.
+    pub(super) fn observe_batches(&self, observer: BatchObserver) -> bool {
+        self.counters.observer.set(observer).is_ok()
     }
 
     /// Appends a batch validated by `batch_tenant` through a writer. Should the writers be gone
@@ -171,6 +190,9 @@ async fn writer(
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.appends.fetch_add(size, Ordering::Relaxed);
         counters.largest_batch.fetch_max(size, Ordering::Relaxed);
+        if let Some(observe) = counters.observer.get() {
+            observe(size);
+        }
         commit(&pool, &mut requests, &counters).await;
     }
 }

@@ -19,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use self::append::Batch;
 use self::error::infrastructure;
 use self::group::GroupCommitter;
-pub use self::group::{GroupCommit, GroupCommitStats};
+pub use self::group::{BatchObserver, GroupCommit, GroupCommitStats};
 use crate::port::{
     AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError, batch_tenant,
 };
@@ -89,6 +89,13 @@ impl PgEventStore {
     /// The group commit's counters (batches, appends, largest batch, fallbacks).
     pub fn group_commit_stats(&self) -> GroupCommitStats {
         self.group.stats()
+    }
+
+    /// Calls `observer` with the size of every group-commit batch from now on (for a batch-size
+    /// histogram; the store keeps only the counters of [`Self::group_commit_stats`]). Set once
+    /// per store and its clones; returns `false` when an observer was already set.
+    pub fn observe_batches(&self, observer: BatchObserver) -> bool {
+        self.group.observe_batches(observer)
     }
 
     /// The pool, for callers that append inside their own transaction ([`Self::append_in`]).

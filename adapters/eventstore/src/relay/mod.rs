@@ -63,6 +63,7 @@ mod leader;
 mod ledger;
 mod message;
 mod port;
+mod stats;
 mod worker;
 
 use std::time::Duration;
@@ -72,6 +73,7 @@ pub use chain::{Checkpoint, GENESIS_HASH, Hash, LedgerRow, chain_hash};
 pub use error::RelayError;
 pub use message::{headers, subject};
 pub use port::{BusFailure, PublishedMessage, RelayBus, RelayMessage};
+pub use stats::{RelaySnapshot, RelayStats};
 pub use worker::Relay;
 
 /// How a relay behaves.

@@ -11,6 +11,7 @@ use super::chain::{self, Checkpoint, LedgerRow};
 use super::error::RelayError;
 use super::leader::Election;
 use super::port::{BusFailure, RelayBus};
+use super::stats::RelayStats;
 use super::{RelayConfig, headers, ledger, message};
 use crate::PgEventStore;
 use crate::port::EventStore as _;
@@ -23,6 +24,7 @@ pub struct Relay {
     election: Election,
     /// Where the relay stands; `None` until reconciled with the stream.
     at: Option<Checkpoint>,
+    stats: RelayStats,
 }
 
 impl std::fmt::Debug for Relay {
@@ -43,7 +45,13 @@ impl Relay {
             config,
             election: Election::new(),
             at: None,
+            stats: RelayStats::default(),
         }
+    }
+
+    /// Live counters (published events, ledger sequence, leadership) for metrics.
+    pub fn stats(&self) -> RelayStats {
+        self.stats.clone()
     }
 
     /// Whether this instance holds the leadership.
@@ -64,6 +72,7 @@ impl Relay {
                 self.election.lost();
             }
         }
+        self.stats.leader(self.election.is_leader());
         result
     }
 
@@ -82,6 +91,7 @@ impl Relay {
             None => reconcile(conn, &self.store, self.bus.as_ref(), &self.config).await?,
         };
         self.at = Some(from);
+        self.stats.at(from.ledger_seq);
         let events = self
             .store
             .read_all(from.position, self.config.batch_size)
@@ -108,6 +118,7 @@ impl Relay {
                 let (at, more) =
                     reconcile(conn, &self.store, self.bus.as_ref(), &self.config).await?;
                 self.at = Some(at);
+                self.stats.at(at.ledger_seq);
                 return Ok(forwarded + more);
             }
             Err(other) => return Err(other.into()),
@@ -129,7 +140,9 @@ impl Relay {
             });
         }
         commit(conn, &from, &rows).await?;
-        self.at = Some(chain::after(&from, &rows));
+        let at = chain::after(&from, &rows);
+        self.at = Some(at);
+        self.stats.published(rows.len(), at.ledger_seq);
         tracing::debug!(count = rows.len(), "relayed");
         Ok(forwarded + rows.len())
     }
@@ -178,6 +191,7 @@ impl Relay {
     pub async fn resign(&mut self) {
         self.at = None;
         self.election.resign().await;
+        self.stats.leader(self.election.is_leader());
     }
 }
 

@@ -2,6 +2,8 @@
 //! `es.append_many`, each answered on its own, and the fallback when a batch fails as a whole.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, ensure};
@@ -25,6 +27,15 @@ async fn concurrent_appends_to_distinct_streams_are_batched_and_stored_once(
 ) -> anyhow::Result<()> {
     const APPENDS: usize = 200;
     let store = PgEventStore::new(pool.clone());
+    let observed = Arc::new(AtomicU64::new(0));
+    let sizes = Arc::clone(&observed);
+    ensure!(store.observe_batches(Arc::new(move |size| {
+        sizes.fetch_add(size, Ordering::Relaxed);
+    })));
+    ensure!(
+        !store.observe_batches(Arc::new(|_| {})),
+        "one observer per store"
+    );
     let sent: Vec<(StreamId, Vec<NewEvent>)> = (0..APPENDS)
         .map(|i| (stream(&format!("invoice-{i}")), events(TENANT, 2)))
         .collect();
@@ -57,6 +68,11 @@ async fn concurrent_appends_to_distinct_streams_are_batched_and_stored_once(
         "no append shared a batch: {stats:?}"
     );
     assert_eq!(stats.fallbacks, 0, "{stats:?}");
+    assert_eq!(
+        observed.load(Ordering::Relaxed),
+        stats.appends,
+        "every batch observed"
+    );
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::ensure;
-use eventstore::relay::{RelayBus, RelayError};
+use eventstore::relay::{RelayBus, RelayError, RelaySnapshot};
 use sqlx::PgPool;
 use tokio::time::Instant;
 
@@ -86,6 +86,20 @@ async fn a_second_relay_waits_and_takes_over_when_the_leader_dies(
     ensure!(
         matches!(follower.run_once().await, Err(RelayError::NotLeader)),
         "only one relay leads"
+    );
+    let (leading, following) = (leader.stats().snapshot(), follower.stats().snapshot());
+    ensure!(
+        leading
+            == RelaySnapshot {
+                published: 4,
+                ledger_seq: 4,
+                leader: true
+            },
+        "{leading:?}"
+    );
+    ensure!(
+        !following.leader && following.published == 0,
+        "{following:?}"
     );
     ids.extend(append(&pool, 3).await?);
     // The leader publishes the next events, then dies before committing them.

@@ -120,7 +120,13 @@ async fn decide(
         fresh_stream: true,
         event_ids,
     };
-    let result = handler::execute(state.store(), ctx, command(request.clone())).await;
+    let result = handler::execute(
+        state.store(),
+        state.metrics(),
+        ctx,
+        command(request.clone()),
+    )
+    .await;
     if source == Source::Cache && refused_for(&result, STALE_SNAPSHOT_CODES) {
         // The cached issuer may be behind its stream (a point of sale added elsewhere).
         if let Some(fresh) = issuers
@@ -129,7 +135,9 @@ async fn decide(
             && fresh != request.issuer
         {
             request.issuer = fresh;
-            return Ok(handler::execute(state.store(), ctx, command(request)).await);
+            return Ok(
+                handler::execute(state.store(), state.metrics(), ctx, command(request)).await,
+            );
         }
     }
     Ok(result)
