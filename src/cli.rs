@@ -9,7 +9,7 @@ use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
-use crate::{bench, metrics::Metrics, relay, server, settings::Settings, telemetry};
+use crate::{bench, metrics::Metrics, projections, relay, server, settings::Settings, telemetry};
 
 /// ARCA electronic invoicing backend.
 #[derive(Debug, Parser)]
@@ -26,7 +26,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Run the system (HTTP API and the relay to JetStream; later projections and sagas).
+    /// Run the system (HTTP API, the relay to JetStream and the projections; later sagas).
     Serve {
         /// Which parts this instance runs.
         #[arg(long, value_enum, default_value_t = Role::All)]
@@ -91,9 +91,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let workers = async {
                 match role {
                     Role::Api => Ok(()),
-                    Role::Workers | Role::All => {
-                        relay::run(&settings, &metrics, shutdown.wait()).await
-                    }
+                    Role::Workers | Role::All => tokio::try_join!(
+                        relay::run(&settings, &metrics, shutdown.wait()),
+                        projections::run(&settings, shutdown.wait()),
+                    )
+                    .map(|_| ()),
                 }
             };
             let api = async {

@@ -1,1 +1,22 @@
-//! placeholder
+//! The read side: projectors that turn the global event log into Postgres read models (schema
+//! `rm`), and the runner that feeds them.
+//!
+//! A [`Projector`] applies a whole batch set-based (arrays bound once, `unnest` upserts), and
+//! [`apply_batch`] commits its writes together with the projection's checkpoint in one
+//! transaction, skipping events at or below the checkpoint: each event takes effect exactly once,
+//! whatever re-delivers it. The same code catches up or rebuilds from the store through the
+//! [`GlobalLog`] port ([`Runner`]).
+//!
+//! Depends on `domain` and Postgres (`sqlx`) only; never on the event store's implementation or
+//! on NATS: the root binary wires those in behind the ports defined here.
+#![warn(missing_docs)]
+
+mod checkpoint;
+mod error;
+pub mod invoices;
+mod runner;
+
+pub use checkpoint::{Checkpoint, load_checkpoint};
+pub use error::ProjectionError;
+pub use invoices::InvoicesProjector;
+pub use runner::{GlobalLog, Projector, Runner, apply_batch, apply_in};

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use arca_ws::broker::TicketBroker;
 use arca_ws::certs::Credentials;
-use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
+use arca_ws::sim::{FaultMode, FaultSpec, RunningSim};
 use arca_ws::wsaa::WsaaClient;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -20,18 +20,6 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../schemas/migrati
 
 /// Renew when less than 13 hours are left: a fresh 12-hour ticket is already due.
 const EAGER: time::Duration = time::Duration::hours(13);
-
-async fn start() -> RunningSim {
-    let cfg = SimConfig {
-        trust: vec![common::bundle().ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    Simulator::new(cfg)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
 
 /// The credentials as a host would load them: from the encrypted key on disk and its `.pass`.
 fn credentials_from_disk() -> Arc<Credentials> {
@@ -68,7 +56,7 @@ async fn broker(
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_broker_refused_with_already_authenticated_keeps_the_still_valid_ticket(pool: PgPool) {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let creds = credentials_from_disk();
     let first = broker(&pool, &sim, &creds, Duration::from_secs(20)).await;
     let stored = first.ticket().await.unwrap();
@@ -84,7 +72,7 @@ async fn a_broker_refused_with_already_authenticated_keeps_the_still_valid_ticke
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn while_one_broker_renews_another_keeps_using_the_stored_ticket(pool: PgPool) {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let creds = credentials_from_disk();
     let stored = broker(&pool, &sim, &creds, Duration::from_secs(20))
         .await

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use arca_ws::cli::demo::consumer_batch;
-use arca_ws::sim::{RunningSim, SimConfig, Simulator};
+use arca_ws::sim::RunningSim;
 use arca_ws::wsaa::WsaaClient;
 use arca_ws::wsfe::{Auth, Outcome, WsfeClient};
 use reqwest::StatusCode;
@@ -18,18 +18,6 @@ use time::format_description::well_known::Rfc3339;
 
 const T: Duration = Duration::from_secs(10);
 
-async fn start() -> RunningSim {
-    let cfg = SimConfig {
-        trust: vec![common::bundle().ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    Simulator::new(cfg)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
 async fn login(sim: &RunningSim) -> Auth {
     let wsaa = WsaaClient::new(sim.wsaa_url(), T).unwrap();
     let ticket = wsaa.login(&common::bundle().leaf, "wsfe").await.unwrap();
@@ -38,7 +26,7 @@ async fn login(sim: &RunningSim) -> Auth {
 
 #[tokio::test]
 async fn admin_endpoints_drive_faults_clock_seeds_and_expose_the_ledger() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), T).unwrap();
     let admin = reqwest::Client::builder().timeout(T).build().unwrap();

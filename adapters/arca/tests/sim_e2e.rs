@@ -16,18 +16,6 @@ use time::OffsetDateTime;
 
 const T: Duration = Duration::from_secs(10);
 
-async fn start() -> RunningSim {
-    let cfg = SimConfig {
-        trust: vec![common::bundle().ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    Simulator::new(cfg)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap()
-}
-
 async fn login(sim: &RunningSim) -> Auth {
     let wsaa = WsaaClient::new(sim.wsaa_url(), T).unwrap();
     let ticket = wsaa.login(&common::bundle().leaf, "wsfe").await.unwrap();
@@ -87,7 +75,7 @@ fn batch(from: u64, n: u64) -> CaeRequest {
 
 #[tokio::test]
 async fn a_second_login_while_the_ticket_is_valid_gets_already_authenticated() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     login(&sim).await;
     let wsaa = WsaaClient::new(sim.wsaa_url(), T).unwrap();
     let err = wsaa
@@ -101,7 +89,7 @@ async fn a_second_login_while_the_ticket_is_valid_gets_already_authenticated() {
 
 #[tokio::test]
 async fn a_certificate_from_another_ca_is_untrusted() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let other = arca_ws::certs::dev_bundle("30000000007", "intruso", None).unwrap();
     let wsaa = WsaaClient::new(sim.wsaa_url(), T).unwrap();
     let err = wsaa.login(&other.leaf, "wsfe").await.unwrap_err();
@@ -110,7 +98,7 @@ async fn a_certificate_from_another_ca_is_untrusted() {
 
 #[tokio::test]
 async fn numbering_cae_and_query_follow_arca() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), T).unwrap();
     assert_eq!(c.dummy().await.unwrap().app_server, "OK");
@@ -169,7 +157,7 @@ async fn numbering_cae_and_query_follow_arca() {
 
 #[tokio::test]
 async fn rules_reject_with_observations_as_data() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), T).unwrap().soap12();
     let mut bad_total = batch(1, 1);
@@ -203,7 +191,7 @@ async fn rules_reject_with_observations_as_data() {
 
 #[tokio::test]
 async fn foreign_or_tampered_tokens_get_600_and_other_cuits_601() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), T).unwrap();
     let tampered = Auth {
@@ -230,7 +218,7 @@ async fn foreign_or_tampered_tokens_get_600_and_other_cuits_601() {
 
 #[tokio::test]
 async fn a_dropped_response_leaves_a_cae_that_fecompconsultar_finds() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), Duration::from_millis(500)).unwrap();
     sim.sim.faults().set(
@@ -309,7 +297,7 @@ async fn the_ledger_survives_a_restart() {
 
 #[tokio::test]
 async fn wsaa_time_and_certificate_rules_give_their_typed_faults() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let wsaa = WsaaClient::new(sim.wsaa_url(), T).unwrap();
     let now = OffsetDateTime::now_utc();
     // Server clock 30 minutes behind: our TRA (generated 10 minutes ago) is in its future.
@@ -338,7 +326,7 @@ async fn wsaa_time_and_certificate_rules_give_their_typed_faults() {
 
 #[tokio::test]
 async fn an_expired_token_gets_600_with_arca_s_dates_message() {
-    let sim = start().await;
+    let sim = common::start_sim().await;
     let auth = login(&sim).await;
     let c = WsfeClient::new(sim.wsfe_url(), T).unwrap();
     sim.sim

@@ -45,3 +45,16 @@ pub fn wsfe_cases() -> Vec<String> {
     v.sort();
     v
 }
+
+/// A simulator on an ephemeral loopback port that trusts [`bundle`]'s CA.
+pub async fn start_sim() -> arca_ws::sim::RunningSim {
+    let cfg = arca_ws::sim::SimConfig {
+        trust: vec![bundle().ca.cert.clone()],
+        ..arca_ws::sim::SimConfig::default()
+    };
+    arca_ws::sim::Simulator::new(cfg)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}

@@ -1,0 +1,232 @@
+//! The `invoices` projection: one row per invoice in `<schema>.invoices` (the dashboard's list)
+//! and its items in `<schema>.invoice_items`; `rm` serves, a rebuild writes another schema.
+//!
+//! A batch costs three statements whatever its size: one `INSERT … SELECT FROM unnest(…)` for the
+//! requested invoices, one for their items, and one `UPDATE … FROM unnest(…)` carrying, per
+//! invoice, the net effect of its later events folded in stream order (so several events of one
+//! invoice in one batch land in order). Updates only move a row forward (`stream_version <`
+//! the event's), and inserts ignore an existing row, so a re-delivered or replayed event is a
+//! no-op even without the checkpoint.
+
+mod columns;
+mod sql;
+
+use async_trait::async_trait;
+use domain::invoice::InvoiceEvent;
+use domain::{DecodeError, DomainEvent, InvoiceId, RecordedEvent};
+use sqlx::PgConnection;
+
+use crate::{ProjectionError, Projector};
+use columns::{Batch, NewInvoices, NewItems, Updates};
+
+/// The invoices projector, writing into one schema.
+#[derive(Debug, Clone)]
+pub struct InvoicesProjector {
+    schema: String,
+    insert_invoices: String,
+    insert_items: String,
+    update_invoices: String,
+}
+
+impl Default for InvoicesProjector {
+    fn default() -> Self {
+        Self::build("rm")
+    }
+}
+
+impl InvoicesProjector {
+    /// Writes the serving read model (`rm.invoices`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes into `schema` (a rebuild's generation; see [`InvoicesProjector::prepare`]).
+    ///
+    /// # Errors
+    /// `schema` is not a plain lower-case identifier.
+    pub fn in_schema(schema: &str) -> Result<Self, ProjectionError> {
+        let plain = !schema.is_empty()
+            && schema.len() < 64
+            && !schema.starts_with(|c: char| c.is_ascii_digit())
+            && schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            return Err(ProjectionError::Config(format!(
+                "`{schema}` is not a plain schema name"
+            )));
+        }
+        Ok(Self::build(schema))
+    }
+
+    /// The schema written to.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Creates this projector's schema and empty tables shaped like `rm`'s (indexes included),
+    /// when they do not exist yet.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn prepare(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let s = &self.schema;
+        for statement in [
+            format!("create schema if not exists {s}"),
+            format!("create table if not exists {s}.invoices (like rm.invoices including all)"),
+            format!(
+                "create table if not exists {s}.invoice_items \
+                 (like rm.invoice_items including all)"
+            ),
+        ] {
+            sqlx::query(&statement).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    fn build(schema: &str) -> Self {
+        Self {
+            schema: schema.to_owned(),
+            insert_invoices: sql::insert_invoices(schema),
+            insert_items: sql::insert_items(schema),
+            update_invoices: sql::update_invoices(schema),
+        }
+    }
+
+    async fn write(&self, conn: &mut PgConnection, mut batch: Batch) -> Result<(), sqlx::Error> {
+        if !batch.invoices.invoice_id.is_empty() {
+            self.insert_invoices(conn, &batch.invoices).await?;
+        }
+        if !batch.items.invoice_id.is_empty() {
+            self.insert_items(conn, &batch.items).await?;
+        }
+        let updates = batch.updates();
+        if !updates.invoice_id.is_empty() {
+            self.update_invoices(conn, &updates).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_invoices(
+        &self,
+        conn: &mut PgConnection,
+        r: &NewInvoices,
+    ) -> Result<(), sqlx::Error> {
+        let [net, not_taxed, exempt, tributes, iva, total] = &r.amounts;
+        sqlx::query(&self.insert_invoices)
+            .bind(&r.invoice_id)
+            .bind(&r.tenant_id)
+            .bind(&r.issuer_cuit)
+            .bind(&r.point_of_sale)
+            .bind(&r.voucher_type)
+            .bind(&r.letter)
+            .bind(&r.concept)
+            .bind(&r.issue_date)
+            .bind(&r.doc_type)
+            .bind(&r.doc_number)
+            .bind(&r.receiver_name)
+            .bind(&r.iva_condition)
+            .bind(&r.currency)
+            .bind(&r.exchange_rate)
+            .bind(net)
+            .bind(not_taxed)
+            .bind(exempt)
+            .bind(tributes)
+            .bind(iva)
+            .bind(total)
+            .bind(&r.requested_at)
+            .bind(&r.updated_at)
+            .bind(&r.position)
+            .bind(&r.version)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_items(
+        &self,
+        conn: &mut PgConnection,
+        items: &NewItems,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(&self.insert_items)
+            .bind(&items.invoice_id)
+            .bind(&items.line_no)
+            .bind(&items.tenant_id)
+            .bind(&items.description)
+            .bind(&items.quantity)
+            .bind(&items.unit_price)
+            .bind(&items.discount)
+            .bind(&items.iva)
+            .bind(&items.net)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn update_invoices(
+        &self,
+        conn: &mut PgConnection,
+        u: &Updates,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(&self.update_invoices)
+            .bind(&u.invoice_id)
+            .bind(&u.tenant_id)
+            .bind(&u.number)
+            .bind(&u.status)
+            .bind(&u.cae)
+            .bind(&u.cae_due_date)
+            .bind(&u.rejection)
+            .bind(&u.updated_at)
+            .bind(&u.position)
+            .bind(&u.version)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}
+
+fn invoice_of(event: &RecordedEvent) -> Option<uuid::Uuid> {
+    let id = event.stream_id.as_str().strip_prefix("invoice-")?;
+    id.parse::<InvoiceId>().ok().map(|id| id.as_uuid())
+}
+
+#[async_trait]
+impl Projector for InvoicesProjector {
+    fn name(&self) -> &'static str {
+        "invoices"
+    }
+
+    #[tracing::instrument(skip_all, fields(schema = %self.schema, events = batch.len()))]
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        batch: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut rows = Batch::default();
+        for event in batch.iter().filter(|e| e.stream_id.category() == "invoice") {
+            let decoded =
+                InvoiceEvent::from_stored(&event.event_type, event.schema_version, &event.data);
+            let change = match decoded {
+                Ok(change) => change,
+                // Event types this projection does not show (webhook deliveries …).
+                Err(DecodeError::UnknownType(_)) => continue,
+                Err(error) => {
+                    return Err(ProjectionError::Decode {
+                        event_id: event.event_id,
+                        event_type: event.event_type.clone(),
+                        message: error.to_string(),
+                    });
+                }
+            };
+            match (&change, invoice_of(event)) {
+                (InvoiceEvent::Requested(requested), _) => rows.add_requested(event, requested),
+                (_, Some(invoice)) => rows.add_lifecycle(event, invoice, &change),
+                (_, None) => {
+                    tracing::warn!(stream = %event.stream_id, "invoice event outside an invoice-<uuid> stream")
+                }
+            }
+        }
+        self.write(conn, rows).await?;
+        Ok(())
+    }
+}

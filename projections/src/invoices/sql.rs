@@ -1,0 +1,62 @@
+//! The invoices projector's statements, for one target schema (`rm` or a rebuild's).
+
+/// `invoice.requested` rows: one `INSERT … SELECT FROM unnest(…)`; an existing row wins.
+pub(super) fn insert_invoices(s: &str) -> String {
+    format!(
+        "insert into {s}.invoices (invoice_id, tenant_id, issuer_cuit, point_of_sale, \
+                   voucher_type, letter, concept, issue_date, receiver_doc_type, \
+                   receiver_doc_number, receiver_name, receiver_iva_condition, currency, \
+                   exchange_rate, net, not_taxed, exempt, tributes, iva, total, status, \
+                   requested_at, updated_at, last_global_position, stream_version) \
+                 select p.invoice_id, p.tenant_id, p.issuer_cuit, p.pos, p.voucher_type, p.letter, \
+                   p.concept, p.issue_date, p.doc_type, p.doc_number, p.receiver_name, \
+                   p.iva_condition, p.currency, p.exchange_rate::numeric, p.net::numeric, \
+                   p.not_taxed::numeric, p.exempt::numeric, p.tributes::numeric, p.iva::numeric, \
+                   p.total::numeric, 'requested', p.requested_at, p.updated_at, p.position, \
+                   p.version \
+                 from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::int[], $5::int[], \
+                   $6::text[], $7::int[], $8::date[], $9::int[], $10::bigint[], $11::text[], \
+                   $12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], \
+                   $18::text[], $19::text[], $20::text[], $21::timestamptz[], \
+                   $22::timestamptz[], $23::bigint[], $24::bigint[]) \
+                   as p(invoice_id, tenant_id, issuer_cuit, pos, voucher_type, letter, concept, \
+                   issue_date, doc_type, doc_number, receiver_name, iva_condition, currency, \
+                   exchange_rate, net, not_taxed, exempt, tributes, iva, total, requested_at, \
+                   updated_at, position, version) \
+                 on conflict (invoice_id) do nothing"
+    )
+}
+
+/// The requested invoices' items.
+pub(super) fn insert_items(s: &str) -> String {
+    format!(
+        "insert into {s}.invoice_items (invoice_id, line_no, tenant_id, description, \
+                   quantity, unit_price, discount, iva, net) \
+                 select p.invoice_id, p.line_no, p.tenant_id, p.description, p.quantity::numeric, \
+                   p.unit_price::numeric, p.discount::numeric, p.iva, p.net::numeric \
+                 from unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], \
+                   $6::text[], $7::text[], $8::text[], $9::text[]) \
+                   as p(invoice_id, line_no, tenant_id, description, quantity, unit_price, \
+                   discount, iva, net) \
+                 on conflict (invoice_id, line_no) do nothing"
+    )
+}
+
+/// Lifecycle patches (one per invoice): only ever move a row forward, within its tenant.
+pub(super) fn update_invoices(s: &str) -> String {
+    format!(
+        "update {s}.invoices i set \
+                   number = coalesce(p.number, i.number), status = p.status, \
+                   cae = coalesce(p.cae, i.cae), \
+                   cae_due_date = coalesce(p.cae_due_date, i.cae_due_date), \
+                   rejection_errors = coalesce(p.rejection::jsonb, i.rejection_errors), \
+                   updated_at = p.updated_at, last_global_position = p.position, \
+                   stream_version = p.version \
+                 from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], \
+                   $6::date[], $7::text[], $8::timestamptz[], $9::bigint[], $10::bigint[]) \
+                   as p(invoice_id, tenant_id, number, status, cae, cae_due_date, rejection, \
+                   updated_at, position, version) \
+                 where i.invoice_id = p.invoice_id and i.tenant_id = p.tenant_id \
+                   and i.stream_version < p.version"
+    )
+}

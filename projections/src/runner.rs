@@ -1,0 +1,181 @@
+//! The projector API and the runner that feeds a projector from the global log.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::{GlobalPosition, RecordedEvent};
+use sqlx::{PgConnection, PgPool};
+
+use crate::{ProjectionError, checkpoint};
+
+/// Turns batches of events into read-model rows.
+#[async_trait]
+pub trait Projector: Send + Sync {
+    /// Stable name, the checkpoint's key (`invoices`).
+    fn name(&self) -> &'static str;
+
+    /// Applies `batch` (in log order, all above the checkpoint) set-based inside the caller's
+    /// transaction: a few statements per batch, never one per event. Events it does not project
+    /// are ignored. Must be idempotent per event, as a safety net under the checkpoint.
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        batch: &[RecordedEvent],
+    ) -> Result<(), ProjectionError>;
+}
+
+/// The store's global log, gap-safe and in order (implemented by the root over the event store).
+#[async_trait]
+pub trait GlobalLog: Send + Sync {
+    /// At most `limit` events after `after`, in log order.
+    async fn read_after(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, ProjectionError>;
+}
+
+/// Applies the events of `batch` (in log order, as [`GlobalLog`] returns them) above the
+/// checkpoint and advances the checkpoint to the last event of `batch`, inside `conn`'s open
+/// transaction (the caller commits). Returns how many events were above the checkpoint.
+///
+/// # Errors
+/// Database or decoding failures; the caller must roll back.
+pub async fn apply_in(
+    conn: &mut PgConnection,
+    projector: &dyn Projector,
+    generation: i32,
+    batch: &[RecordedEvent],
+) -> Result<usize, ProjectionError> {
+    let current = checkpoint::lock(conn, projector.name(), generation).await?;
+    let fresh = &batch[batch.partition_point(|e| e.position <= current.position)..];
+    let Some(last) = fresh.last().map(|e| e.position) else {
+        return Ok(0);
+    };
+    projector.apply(conn, fresh).await?;
+    checkpoint::advance(conn, &current, last).await?;
+    Ok(fresh.len())
+}
+
+/// Applies `batch` in one transaction with the checkpoint (see [`apply_in`]) and commits.
+/// Re-delivered events (at or below the checkpoint) are skipped.
+///
+/// # Errors
+/// Database or decoding failures; nothing was committed.
+#[tracing::instrument(skip_all, fields(projection = projector.name(), events = batch.len()))]
+pub async fn apply_batch(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    generation: i32,
+    batch: &[RecordedEvent],
+) -> Result<usize, ProjectionError> {
+    let mut tx = pool.begin().await?;
+    let applied = apply_in(&mut tx, projector, generation, batch).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Feeds one projector generation from the global log: catch-up, rebuild, and (polling) live.
+pub struct Runner<P, L> {
+    pool: PgPool,
+    projector: P,
+    log: L,
+    generation: i32,
+    batch_size: usize,
+    idle: Duration,
+}
+
+impl<P: Projector, L: GlobalLog> Runner<P, L> {
+    /// A runner for generation 1, batches of 1,000, polling every 20 ms when idle.
+    pub fn new(pool: PgPool, projector: P, log: L) -> Self {
+        Self {
+            pool,
+            projector,
+            log,
+            generation: 1,
+            batch_size: 1_000,
+            idle: Duration::from_millis(20),
+        }
+    }
+
+    /// Writes the checkpoint of another generation (a rebuild).
+    #[must_use]
+    pub fn generation(mut self, generation: i32) -> Self {
+        self.generation = generation;
+        self
+    }
+
+    /// Reads at most `size` events per batch.
+    #[must_use]
+    pub fn batch_size(mut self, size: usize) -> Self {
+        self.batch_size = size.max(1);
+        self
+    }
+
+    /// Where this generation stands.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn checkpoint(&self) -> Result<GlobalPosition, ProjectionError> {
+        let mut conn = self.pool.acquire().await?;
+        let current =
+            checkpoint::load_checkpoint(&mut conn, self.projector.name(), self.generation).await?;
+        Ok(current.position)
+    }
+
+    /// Reads one batch after the checkpoint and applies it; returns how many events were applied
+    /// (0 when caught up).
+    ///
+    /// # Errors
+    /// Log, database or decoding failures; nothing was committed.
+    pub async fn run_once(&self) -> Result<usize, ProjectionError> {
+        let after = self.checkpoint().await?;
+        let batch = self.log.read_after(after, self.batch_size).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        apply_batch(&self.pool, &self.projector, self.generation, &batch).await
+    }
+
+    /// Runs batches until the log is exhausted; returns how many events were applied.
+    ///
+    /// # Errors
+    /// As [`Runner::run_once`].
+    pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
+        let mut total = 0;
+        loop {
+            match self.run_once().await? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    /// Follows the log until `shutdown` resolves, polling when caught up and backing off on
+    /// failures (logged, then retried).
+    pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        let mut pause = self.idle;
+        loop {
+            let wait = match self.run_once().await {
+                Ok(0) => self.idle,
+                Ok(_) => Duration::ZERO,
+                Err(error) => {
+                    let name = self.projector.name();
+                    tracing::warn!(projection = name, %error, ?pause, "projection batch failed; retrying");
+                    pause = (pause * 2).min(Duration::from_secs(10));
+                    pause
+                }
+            };
+            if wait < pause {
+                pause = self.idle;
+            }
+            tokio::select! {
+                biased;
+                () = &mut shutdown => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
