@@ -15,7 +15,7 @@ use std::{
 use domain::{
     ApiKeyId, EventMetadata, TenantId,
     aggregate::Context,
-    tenant::{CreateTenant, IssueApiKey, Tenant},
+    tenant::{CreateTenant, IssueApiKey, Tenant, TenantCommand},
 };
 use eventstore::EventStore;
 use rand::RngCore;
@@ -62,28 +62,11 @@ pub async fn create_tenant(
     name: &str,
 ) -> Result<IssuedKey, CommandError> {
     let tenant_id = TenantId(Uuid::now_v7());
-    let metadata = EventMetadata {
-        actor: Some("cli".to_owned()),
-        ..EventMetadata::for_tenant(tenant_id)
+    let create = CreateTenant {
+        tenant_id,
+        name: name.to_owned(),
     };
-    handler::execute::<Tenant>(
-        store,
-        &CommandMetrics::detached(),
-        ctx,
-        Command {
-            stream: Tenant::stream_id(tenant_id),
-            command: CreateTenant {
-                tenant_id,
-                name: name.to_owned(),
-            }
-            .into(),
-            metadata,
-            expected: None,
-            fresh_stream: true,
-            event_ids: EventIds::Fresh,
-        },
-    )
-    .await?;
+    run_as_cli(store, ctx, tenant_id, create.into(), true).await?;
     issue_api_key(store, ctx, tenant_id, "default").await
 }
 
@@ -101,29 +84,12 @@ pub async fn issue_api_key(
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
     let secret_hex = hex::encode(secret);
-    let metadata = EventMetadata {
-        actor: Some("cli".to_owned()),
-        ..EventMetadata::for_tenant(tenant_id)
+    let issue = IssueApiKey {
+        key_id,
+        secret_hash: hash_secret(&secret_hex),
+        label: label.to_owned(),
     };
-    handler::execute::<Tenant>(
-        store,
-        &CommandMetrics::detached(),
-        ctx,
-        Command {
-            stream: Tenant::stream_id(tenant_id),
-            command: IssueApiKey {
-                key_id,
-                secret_hash: hash_secret(&secret_hex),
-                label: label.to_owned(),
-            }
-            .into(),
-            metadata,
-            expected: None,
-            fresh_stream: false,
-            event_ids: EventIds::Fresh,
-        },
-    )
-    .await?;
+    run_as_cli(store, ctx, tenant_id, issue.into(), false).await?;
     Ok(IssuedKey {
         tenant_id,
         key_id,
@@ -133,6 +99,30 @@ pub async fn issue_api_key(
             key_id.0.simple()
         ),
     })
+}
+
+/// Runs a tenant command on behalf of the command line (actor `cli`, not counted in metrics).
+async fn run_as_cli(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    tenant_id: TenantId,
+    command: TenantCommand,
+    fresh_stream: bool,
+) -> Result<(), CommandError> {
+    let metadata = EventMetadata {
+        actor: Some("cli".to_owned()),
+        ..EventMetadata::for_tenant(tenant_id)
+    };
+    let command = Command::<Tenant> {
+        stream: Tenant::stream_id(tenant_id),
+        command,
+        metadata,
+        expected: None,
+        fresh_stream,
+        event_ids: EventIds::Fresh,
+    };
+    handler::execute(store, &CommandMetrics::detached(), ctx, command).await?;
+    Ok(())
 }
 
 /// Hex SHA-256 of a key's secret part, as stored in `tenant.api_key_issued`.
