@@ -43,6 +43,9 @@ pub enum Cmd {
     /// Audits of the event log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Read-side tools.
+    #[command(subcommand)]
+    Projections(ProjectionsCmd),
     /// ARCA tools: `sim`, `certs csr|dev`, `wsaa login`, `wsfe dummy|last|get|params|authorize`.
     #[command(flatten)]
     Arca(arca_ws::cli::ArcaCommand),
@@ -65,6 +68,14 @@ pub enum AuditCmd {
     /// Check the ledger against the JetStream stream and the hash chain end to end; prints the
     /// first break and a one-line JSON summary, and exits non-zero on a break.
     Verify,
+}
+
+/// Read-side tools.
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCmd {
+    /// Per projection generation: checkpoint, log head, lag in events and events/s over a ~1 s
+    /// sample; a table, then one JSON line.
+    Status,
 }
 
 /// Tenant administration.
@@ -123,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
         Cmd::Audit(AuditCmd::Verify) => relay::audit_command(&settings).await,
+        Cmd::Projections(ProjectionsCmd::Status) => projections::status(&settings).await,
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }

@@ -130,12 +130,22 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
     /// # Errors
     /// Log, database or decoding failures; nothing was committed.
     pub async fn run_once(&self) -> Result<usize, ProjectionError> {
+        Ok(self.step().await?.map_or(0, |(applied, _)| applied))
+    }
+
+    /// Like [`Runner::run_once`], also returning the checkpoint the batch committed (the last
+    /// position now visible in the read model); `None` when caught up or nothing was fresh.
+    ///
+    /// # Errors
+    /// As [`Runner::run_once`].
+    pub async fn step(&self) -> Result<Option<(usize, GlobalPosition)>, ProjectionError> {
         let after = self.checkpoint().await?;
         let batch = self.log.read_after(after, self.batch_size).await?;
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        apply_batch(&self.pool, &self.projector, self.generation, &batch).await
+        let Some(last) = batch.last().map(|e| e.position) else {
+            return Ok(None);
+        };
+        let applied = apply_batch(&self.pool, &self.projector, self.generation, &batch).await?;
+        Ok((applied > 0).then_some((applied, last)))
     }
 
     /// Runs batches until the log is exhausted; returns how many events were applied.
@@ -152,15 +162,48 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
         }
     }
 
+    /// Like [`Runner::catch_up`], reading the next batch while the current one is applied (read
+    /// and write overlap on two connections): the pace of a rebuild.
+    ///
+    /// # Errors
+    /// As [`Runner::run_once`]; batches committed before the failure stay committed.
+    pub async fn catch_up_overlapped(&self) -> Result<usize, ProjectionError> {
+        let mut total = 0;
+        let after = self.checkpoint().await?;
+        let mut batch = self.log.read_after(after, self.batch_size).await?;
+        while let Some(last) = batch.last().map(|e| e.position) {
+            let (next, applied) = tokio::join!(
+                self.log.read_after(last, self.batch_size),
+                apply_batch(&self.pool, &self.projector, self.generation, &batch),
+            );
+            total += applied?;
+            batch = next?;
+        }
+        Ok(total)
+    }
+
     /// Follows the log until `shutdown` resolves, polling when caught up and backing off on
     /// failures (logged, then retried).
     pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) {
+        self.run_reporting(shutdown, |_| {}).await;
+    }
+
+    /// Like [`Runner::run`], calling `committed` with the checkpoint after every batch that
+    /// applied events (for lag measurements).
+    pub async fn run_reporting(
+        &self,
+        shutdown: impl Future<Output = ()> + Send,
+        mut committed: impl FnMut(GlobalPosition) + Send,
+    ) {
         tokio::pin!(shutdown);
         let mut pause = self.idle;
         loop {
-            let wait = match self.run_once().await {
-                Ok(0) => self.idle,
-                Ok(_) => Duration::ZERO,
+            let wait = match self.step().await {
+                Ok(None) => self.idle,
+                Ok(Some((_, last))) => {
+                    committed(last);
+                    Duration::ZERO
+                }
                 Err(error) => {
                     let name = self.projector.name();
                     tracing::warn!(projection = name, %error, ?pause, "projection batch failed; retrying");

@@ -2,6 +2,9 @@
 //! one JSON object with its figures as the last line of stdout. Never run from tests.
 
 mod commands;
+mod lag;
+mod rebuild;
+mod scratch;
 mod stats;
 
 use clap::Subcommand;
@@ -16,6 +19,12 @@ pub enum BenchCmd {
     /// The ARCA client against an in-process simulator on loopback: tickets/s, FECAESolicitar
     /// invoices/s with batches of 1, 10 and 250, p99 of one call.
     Arca(arca_ws::cli::BenchArcaArgs),
+    /// Append → visible in `rm.invoices` at a steady rate, with the invoices projection running
+    /// in-process on the live polling feed.
+    Lag(lag::Args),
+    /// Seed a scratch database, then time a rebuild of the invoices projection into a new
+    /// generation schema.
+    Rebuild(rebuild::Args),
 }
 
 /// Runs one benchmark.
@@ -26,5 +35,7 @@ pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
     match cmd {
         BenchCmd::Commands(args) => commands::run(settings, args).await,
         BenchCmd::Arca(args) => arca_ws::cli::run_bench(args).await,
+        BenchCmd::Lag(args) => lag::run(settings, args).await,
+        BenchCmd::Rebuild(args) => rebuild::run(settings, args).await,
     }
 }
