@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::str::FromStr;
+use arca_ws::cli::demo::consumer_batch;
+
 use std::time::Duration;
 
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
@@ -27,50 +28,8 @@ async fn login(sim: &RunningSim) -> Auth {
     Auth::from_ticket(&ticket, common::CUIT.parse().unwrap()).unwrap()
 }
 
-fn invoice_b(number: u64) -> VoucherDetail {
-    let today = OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(-3))
-        .date();
-    VoucherDetail {
-        concept: 1,
-        doc_type: 99,
-        doc_number: 0,
-        number_from: number,
-        number_to: number,
-        date: Some(today),
-        total: Decimal::from_str("121").unwrap(),
-        untaxed: Decimal::ZERO,
-        net: Decimal::from(100),
-        exempt: Decimal::ZERO,
-        other_taxes_total: Decimal::ZERO,
-        vat_total: Decimal::from(21),
-        service_from: None,
-        service_to: None,
-        payment_due: None,
-        currency: "PES".into(),
-        exchange_rate: Some(Decimal::ONE),
-        paid_in_same_currency: None,
-        receiver_vat_condition: Some(5),
-        associated: vec![],
-        other_taxes: vec![],
-        vat: vec![VatLine {
-            id: 5,
-            base: Decimal::from(100),
-            amount: Decimal::from(21),
-        }],
-        optionals: vec![],
-        buyers: vec![],
-        associated_period: None,
-        activities: vec![],
-    }
-}
-
 fn batch(from: u64, n: u64) -> CaeRequest {
-    CaeRequest {
-        point_of_sale: 1,
-        voucher_type: 6,
-        details: (from..from + n).map(invoice_b).collect(),
-    }
+    consumer_batch(1, from, n)
 }
 
 #[tokio::test]
