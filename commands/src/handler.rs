@@ -149,11 +149,12 @@ pub struct Executed<A> {
 /// Loads, folds and decides, appending with optimistic concurrency; on a conflict with another
 /// writer the command is decided again on the fresh state, up to [`MAX_ATTEMPTS`] times.
 ///
+/// Each call is counted in `metrics` as `commands_total{command = <aggregate>, outcome}`.
+///
 /// # Errors
 /// [`CommandError::Rejected`] when the domain refuses, [`CommandError::StaleVersion`] when the
 /// caller's expected version is outdated, [`CommandError::Contended`] after too many lost races,
 /// and store failures.
-/// Each call is counted in `metrics` as `commands_total{command = <aggregate>, outcome}`.
 #[tracing::instrument(skip_all, fields(stream = %cmd.stream))]
 pub async fn execute<A>(
     store: &Arc<dyn EventStore>,

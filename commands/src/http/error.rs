@@ -125,8 +125,8 @@ impl ApiError {
         &self.code
     }
 
-    /// Renders the problem document, with the request id when known.
-    pub fn into_problem(self, request_id: Option<String>) -> (StatusCode, Problem) {
+    /// Renders the problem document (the request-id layer adds `request_id` on the way out).
+    pub fn into_problem(self) -> (StatusCode, Problem) {
         if let Some(cause) = &self.cause
             && self.status.is_server_error()
         {
@@ -139,7 +139,7 @@ impl ApiError {
             code: self.code,
             detail: self.detail,
             errors: self.errors,
-            request_id,
+            request_id: None,
         };
         (self.status, problem)
     }
@@ -151,19 +151,14 @@ fn title(status: StatusCode) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, problem) = self.into_problem(None);
-        problem_response(status, &problem)
+        let (status, problem) = self.into_problem();
+        let mut response = (status, Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
     }
-}
-
-/// Serialises a problem with the right content type.
-pub fn problem_response(status: StatusCode, problem: &Problem) -> Response {
-    let mut response = (status, Json(problem)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
 }
 
 impl From<CommandError> for ApiError {

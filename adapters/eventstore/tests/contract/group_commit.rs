@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::support::{TENANT, event, events, read_all_events, stream};
+use crate::support::{TENANT, event, events, read_all_events, stream, wait_for_lock_waiter};
 use crate::writers::dense_versions;
 
 type Answer = JoinHandle<Result<AppendOutcome, StoreError>>;
@@ -256,7 +256,7 @@ async fn a_batch_that_fails_as_a_whole_answers_each_append_on_its_own(
         ])
         .await;
     let store = plugged.release(3).await?;
-    wait_for_append_many_waiting(&pool).await?;
+    wait_for_lock_waiter(&pool, "%es.append\\_many(%").await?;
     holder.commit().await?;
 
     let mut answers = answers.into_iter();
@@ -301,7 +301,7 @@ impl Plugged {
         PgEventStore::append_in(&mut holder, &plug, ExpectedVersion::Any, &events(TENANT, 1))
             .await?;
         let plug = spawn_append(&store, plug, ExpectedVersion::Any, &events(TENANT, 1));
-        wait_for_append_many_waiting(pool).await?;
+        wait_for_lock_waiter(pool, "%es.append\\_many(%").await?;
         Ok(Self {
             store,
             holder,
@@ -360,25 +360,4 @@ async fn versions(store: &PgEventStore, name: &str) -> anyhow::Result<Vec<u64>> 
         .iter()
         .map(|e| e.stream_version)
         .collect())
-}
-
-/// Waits until a call of `es.append_many` in this database waits for a lock.
-async fn wait_for_append_many_waiting(pool: &PgPool) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity where datname = current_database() \
-             and wait_event_type = 'Lock' and query like '%es.append\\_many(%'",
-        )
-        .fetch_one(pool)
-        .await?;
-        if waiting > 0 {
-            return Ok(());
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "no es.append_many call waited for a lock"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }

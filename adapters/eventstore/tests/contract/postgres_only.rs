@@ -7,9 +7,8 @@ use anyhow::{Context, ensure};
 use eventstore::{EventStore, ExpectedVersion, PgEventStore, ReadOptions, StoreError};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use tokio::time::Instant;
 
-use crate::support::{TENANT, events, stream};
+use crate::support::{TENANT, events, stream, wait_for_lock_waiter};
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn stored_events_cannot_be_updated_deleted_or_truncated(pool: PgPool) -> anyhow::Result<()> {
@@ -87,7 +86,7 @@ async fn a_retry_racing_the_original_append_is_stored_once(pool: PgPool) -> anyh
             let (store, s, batch) = (store.clone(), s.clone(), batch.clone());
             tokio::spawn(async move { store.append(&s, expected, &batch).await })
         };
-        wait_for_a_lock_waiter(&pool).await?;
+        wait_for_lock_waiter(&pool, "%").await?;
         tx.commit().await?;
         let retried = retry.await??;
         assert!(retried.already_stored, "{expected:?}");
@@ -123,7 +122,7 @@ async fn an_event_id_raced_onto_another_stream_is_rejected(pool: PgPool) -> anyh
                 .await
         })
     };
-    wait_for_a_lock_waiter(&pool).await?;
+    wait_for_lock_waiter(&pool, "%").await?;
     tx.commit().await?;
     let err = racing.await?.expect_err("the id went to invoice-1");
     assert!(
@@ -180,27 +179,6 @@ async fn connect_guards_the_watermark_against_idle_transactions() -> anyhow::Res
         .await?;
     assert_eq!(timeout, "10s");
     Ok(())
-}
-
-/// Waits until a session of this database waits for a lock (the racing append has arrived).
-async fn wait_for_a_lock_waiter(pool: &PgPool) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity \
-             where datname = current_database() and wait_event_type = 'Lock'",
-        )
-        .fetch_one(pool)
-        .await?;
-        if waiting > 0 {
-            return Ok(());
-        }
-        ensure!(
-            Instant::now() < deadline,
-            "the racing append never waited for a lock"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// Plans cached while the tables were empty must not stay sequential scans as they grow: the

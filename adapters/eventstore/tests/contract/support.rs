@@ -132,3 +132,26 @@ pub async fn read_all_events(
         .context("reading the global log")?;
     Ok(reader.seen)
 }
+
+/// Waits (at most 10 s) until a session of this database whose query matches `query_like` (a SQL
+/// LIKE pattern) waits for a lock: the deterministic way to know a racing call is blocked.
+pub async fn wait_for_lock_waiter(pool: &sqlx::PgPool, query_like: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity where datname = current_database() \
+             and wait_event_type = 'Lock' and query like $1",
+        )
+        .bind(query_like)
+        .fetch_one(pool)
+        .await?;
+        if waiting > 0 {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "no session running {query_like} waited for a lock"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
