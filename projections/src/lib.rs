@@ -14,6 +14,7 @@
 mod checkpoint;
 mod error;
 pub mod invoices;
+pub mod query;
 mod runner;
 
 pub use checkpoint::{Checkpoint, load_checkpoint};

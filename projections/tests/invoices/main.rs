@@ -1,5 +1,6 @@
 //! The invoices projection on the real Postgres, fed from the real event store.
 
+mod query;
 mod support;
 
 use domain::GlobalPosition;
