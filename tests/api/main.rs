@@ -9,4 +9,5 @@ mod invoices;
 mod metrics;
 mod openapi;
 mod problems;
+mod reads;
 mod taxpayers;
