@@ -1,0 +1,128 @@
+//! Uncertain outcomes: blocking, reconciling with `FECompConsultar`, and an operator's resume.
+
+use super::{check_cae, check_last_authorized, covers};
+use crate::aggregate::Context;
+use crate::series::commands::{Finding, Reconcile, RecordUncertainOutcome, ResumeSeries};
+use crate::series::error::SeriesError;
+use crate::series::events::{
+    NumbersRecovered, NumbersReleased, RecoveredNumber, ReleaseReason, ReleasedNumber,
+    SeriesBlocked, SeriesEvent, SeriesHalted, SeriesResumed, SeriesUnblocked,
+};
+use crate::series::state::Series;
+
+/// Blocks the series: the answer for the numbers in flight is lost.
+pub(super) fn block(
+    series: &Series,
+    cmd: RecordUncertainOutcome,
+    ctx: &Context,
+) -> Result<Vec<SeriesEvent>, SeriesError> {
+    let Some(range) = series.in_flight() else {
+        return Err(SeriesError::NoSubmissionInFlight);
+    };
+    Ok(vec![SeriesEvent::Blocked(SeriesBlocked {
+        from: *range.start(),
+        to: *range.end(),
+        reason: cmd.reason,
+        blocked_at: ctx.now,
+    })])
+}
+
+/// Resolves every number in doubt: found with our fingerprint → recovered; missing → sendable
+/// again (same number, same invoice); found with another fingerprint → the series halts there.
+pub(super) fn reconcile(
+    series: &Series,
+    cmd: Reconcile,
+    ctx: &Context,
+) -> Result<Vec<SeriesEvent>, SeriesError> {
+    let Some(range) = series.in_flight() else {
+        return Err(SeriesError::NoSubmissionInFlight);
+    };
+    let (from, to) = (*range.start(), *range.end());
+    if !covers(cmd.findings.iter().map(|(n, _)| *n), from, to) {
+        return Err(SeriesError::FindingsMismatch { from, to });
+    }
+    let mut recovered = Vec::new();
+    let mut resendable = Vec::new();
+    let mut halt = None;
+    for (number, finding) in cmd.findings {
+        let (invoice_id, digest) = series
+            .reservation(number)
+            .ok_or(SeriesError::NotReserved(number))?;
+        match finding {
+            Finding::Missing => resendable.push(ReleasedNumber { number, invoice_id }),
+            Finding::Found { .. } if !resendable.is_empty() => {
+                return Err(SeriesError::InconsistentFindings(number));
+            }
+            Finding::Found {
+                fingerprint,
+                cae,
+                cae_due_date,
+            } => {
+                check_cae(number, &cae)?;
+                let expected = digest.at(number);
+                if fingerprint != expected {
+                    halt = Some(SeriesHalted {
+                        number,
+                        invoice_id,
+                        expected,
+                        found: fingerprint,
+                        halted_at: ctx.now,
+                    });
+                    break;
+                }
+                recovered.push(RecoveredNumber {
+                    number,
+                    invoice_id,
+                    cae,
+                    cae_due_date,
+                });
+            }
+        }
+    }
+    let mut events = Vec::new();
+    if !recovered.is_empty() {
+        let numbers = recovered;
+        events.push(SeriesEvent::NumbersRecovered(NumbersRecovered { numbers }));
+    }
+    events.push(match halt {
+        Some(alert) => SeriesEvent::Halted(alert),
+        None => SeriesEvent::Unblocked(SeriesUnblocked {
+            resendable,
+            unblocked_at: ctx.now,
+        }),
+    });
+    Ok(events)
+}
+
+/// Restarts a halted series after ARCA's last authorized number. Every live reservation is
+/// released: numbers at or below it belong to ARCA's vouchers, and the invoices above it are
+/// numbered again from there.
+pub(super) fn resume(
+    series: &Series,
+    cmd: ResumeSeries,
+    ctx: &Context,
+) -> Result<Vec<SeriesEvent>, SeriesError> {
+    check_last_authorized(cmd.last_authorized)?;
+    if cmd.last_authorized < series.last_confirmed() {
+        return Err(SeriesError::ResumeBelowConfirmed {
+            last_confirmed: series.last_confirmed(),
+            last_authorized: cmd.last_authorized,
+        });
+    }
+    let mut events = vec![SeriesEvent::Resumed(SeriesResumed {
+        last_authorized: cmd.last_authorized,
+        resumed_at: ctx.now,
+    })];
+    let invoices: Vec<_> = series
+        .reservations_from(0)
+        .map(|(number, invoice_id)| ReleasedNumber { number, invoice_id })
+        .collect();
+    if let Some(first) = invoices.first() {
+        events.push(SeriesEvent::NumbersReleased(NumbersReleased {
+            from: first.number,
+            invoices,
+            reason: ReleaseReason::SeriesResumed,
+        }));
+    }
+    Ok(events)
+}
