@@ -283,9 +283,21 @@ sha256_value!(
 );
 
 impl ContentDigest {
+    /// The digest of a requested invoice's fiscal content (what [`super::ReserveNumbers`] takes).
+    pub fn of_request(request: &InvoiceRequested) -> Self {
+        FiscalContent::of_request(request).digest()
+    }
+
     /// The fingerprint of this content as voucher `number`.
     pub fn at(&self, number: u64) -> Fingerprint {
         let text = format!("arca-fingerprint-v1\n{self}\n{number}\n");
         Fingerprint(Sha256::digest(text.as_bytes()).into())
+    }
+}
+
+impl Fingerprint {
+    /// The fingerprint of a requested invoice sent as voucher `number`.
+    pub fn of_request(request: &InvoiceRequested, number: u64) -> Self {
+        FiscalContent::of_request(request).fingerprint(number)
     }
 }

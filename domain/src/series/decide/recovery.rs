@@ -41,57 +41,74 @@ pub(super) fn reconcile(
     if !covers(cmd.findings.iter().map(|(n, _)| *n), from, to) {
         return Err(SeriesError::FindingsMismatch { from, to });
     }
-    let mut recovered = Vec::new();
-    let mut resendable = Vec::new();
-    let mut halt = None;
-    for (number, finding) in cmd.findings {
-        let (invoice_id, digest) = series
-            .reservation(number)
-            .ok_or(SeriesError::NotReserved(number))?;
-        match finding {
-            Finding::Missing => resendable.push(ReleasedNumber { number, invoice_id }),
-            Finding::Found { .. } if !resendable.is_empty() => {
-                return Err(SeriesError::InconsistentFindings(number));
-            }
-            Finding::Found {
-                fingerprint,
-                cae,
-                cae_due_date,
-            } => {
-                check_cae(number, &cae)?;
-                let expected = digest.at(number);
-                if fingerprint != expected {
-                    halt = Some(SeriesHalted {
-                        number,
-                        invoice_id,
-                        expected,
-                        found: fingerprint,
-                        halted_at: ctx.now,
-                    });
-                    break;
-                }
-                recovered.push(RecoveredNumber {
-                    number,
-                    invoice_id,
-                    cae,
-                    cae_due_date,
-                });
-            }
-        }
-    }
+    let resolution = resolve(series, cmd.findings, ctx)?;
     let mut events = Vec::new();
-    if !recovered.is_empty() {
-        let numbers = recovered;
-        events.push(SeriesEvent::NumbersRecovered(NumbersRecovered { numbers }));
+    if !resolution.recovered.is_empty() {
+        events.push(SeriesEvent::NumbersRecovered(NumbersRecovered {
+            numbers: resolution.recovered,
+        }));
     }
-    events.push(match halt {
+    events.push(match resolution.halt {
         Some(alert) => SeriesEvent::Halted(alert),
         None => SeriesEvent::Unblocked(SeriesUnblocked {
-            resendable,
+            resendable: resolution.resendable,
             unblocked_at: ctx.now,
         }),
     });
     Ok(events)
+}
+
+/// What the findings say, number by number.
+#[derive(Default)]
+struct Resolution {
+    recovered: Vec<RecoveredNumber>,
+    resendable: Vec<ReleasedNumber>,
+    halt: Option<SeriesHalted>,
+}
+
+/// Walks the findings in order; stops at the first conflict (later findings change nothing).
+fn resolve(
+    series: &Series,
+    findings: Vec<(u64, Finding)>,
+    ctx: &Context,
+) -> Result<Resolution, SeriesError> {
+    let mut out = Resolution::default();
+    for (number, finding) in findings {
+        let (invoice_id, digest) = series
+            .reservation(number)
+            .ok_or(SeriesError::NotReserved(number))?;
+        let Finding::Found {
+            fingerprint,
+            cae,
+            cae_due_date,
+        } = finding
+        else {
+            out.resendable.push(ReleasedNumber { number, invoice_id });
+            continue;
+        };
+        if !out.resendable.is_empty() {
+            return Err(SeriesError::InconsistentFindings(number));
+        }
+        check_cae(number, &cae)?;
+        let expected = digest.at(number);
+        if fingerprint != expected {
+            out.halt = Some(SeriesHalted {
+                number,
+                invoice_id,
+                expected,
+                found: fingerprint,
+                halted_at: ctx.now,
+            });
+            break;
+        }
+        out.recovered.push(RecoveredNumber {
+            number,
+            invoice_id,
+            cae,
+            cae_due_date,
+        });
+    }
+    Ok(out)
 }
 
 /// Restarts a halted series after ARCA's last authorized number. Every live reservation is

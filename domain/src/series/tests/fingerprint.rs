@@ -24,6 +24,13 @@ fn writes_the_canonical_text_in_the_documented_order_with_normalised_numbers() {
 }
 
 #[test]
+fn the_hashes_are_stable_sha256_of_the_documented_texts() {
+    let content = content_of(factura_a());
+    assert_eq!(content.digest().to_string(), "3457b9f35db51ce9a2a357eec0f6ee9c4ba058888bab09f8e9069c60f258c11f");
+    assert_eq!(content.fingerprint(7).to_string(), "83a085d522da159876198a09c4dab67c5bd3f98a740f6b6aec1531cea7b5b118");
+}
+
+#[test]
 fn covers_tributes_service_dates_and_associated_vouchers() {
     let text = content_of(rich_request()).canonical_text();
     for line in [
@@ -80,6 +87,17 @@ fn any_change_of_fiscal_content_changes_the_fingerprint() {
     for changed in changes {
         assert_ne!(changed.fingerprint(9), content.fingerprint(9));
     }
+}
+
+#[test]
+fn fingerprints_a_requested_invoice_through_its_fiscal_content() {
+    let InvoiceEvent::Requested(event) = requested(factura_a()).remove(0) else {
+        panic!("expected invoice.requested");
+    };
+    let content = FiscalContent::of_request(&event);
+    assert_eq!(ContentDigest::of_request(&event), content.digest());
+    assert_eq!(Fingerprint::of_request(&event, 7), content.fingerprint(7));
+    assert_eq!(Fingerprint::of_request(&event, 7), content.digest().at(7));
 }
 
 #[test]
