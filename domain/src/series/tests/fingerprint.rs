@@ -26,8 +26,14 @@ fn writes_the_canonical_text_in_the_documented_order_with_normalised_numbers() {
 #[test]
 fn the_hashes_are_stable_sha256_of_the_documented_texts() {
     let content = content_of(factura_a());
-    assert_eq!(content.digest().to_string(), "3457b9f35db51ce9a2a357eec0f6ee9c4ba058888bab09f8e9069c60f258c11f");
-    assert_eq!(content.fingerprint(7).to_string(), "83a085d522da159876198a09c4dab67c5bd3f98a740f6b6aec1531cea7b5b118");
+    assert_eq!(
+        content.digest().to_string(),
+        "3457b9f35db51ce9a2a357eec0f6ee9c4ba058888bab09f8e9069c60f258c11f"
+    );
+    assert_eq!(
+        content.fingerprint(7).to_string(),
+        "83a085d522da159876198a09c4dab67c5bd3f98a740f6b6aec1531cea7b5b118"
+    );
 }
 
 #[test]
