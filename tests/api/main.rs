@@ -10,4 +10,5 @@ mod metrics;
 mod openapi;
 mod problems;
 mod reads;
+mod saga;
 mod taxpayers;
