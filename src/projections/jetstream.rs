@@ -91,6 +91,7 @@ pub struct JetStreamFeed<P> {
     runner: Runner<P, StoreLog>,
     generation: i32,
     config: FeedConfig,
+    durable: Option<String>,
     consumer: Option<Consumer>,
     metrics: Option<ProjectionMetrics>,
     failures: u32,
@@ -114,6 +115,7 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
             runner,
             generation: 1,
             config,
+            durable: None,
             consumer: None,
             metrics: None,
             failures: 0,
@@ -135,9 +137,19 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
         self
     }
 
-    /// The durable consumer's name: `projection_<name>_g<generation>`.
+    /// Uses the durable consumer `name` instead of the default one.
+    #[must_use]
+    pub fn durable(mut self, name: &str) -> Self {
+        self.durable = Some(name.to_owned());
+        self
+    }
+
+    /// The durable consumer's name: `projection_<name>_g<generation>` unless set with
+    /// [`JetStreamFeed::durable`].
     pub fn durable_name(&self) -> String {
-        format!("projection_{}_g{}", self.projector.name(), self.generation)
+        self.durable
+            .clone()
+            .unwrap_or_else(|| format!("projection_{}_g{}", self.projector.name(), self.generation))
     }
 
     /// Catches up from the store, then creates (starting right after the checkpoint) or binds
@@ -216,18 +228,20 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
         }
     }
 
-    /// Applies the part of `batch` (sorted by sequence) that follows the checkpoint; returns
-    /// how many deliveries can be acknowledged and how many events were applied.
+    /// Applies the part of `batch` (sorted by sequence) that follows the checkpoint, catching up
+    /// from the store first when it does not follow it; returns how many deliveries can be
+    /// acknowledged and how many events were applied (the catch-up's included).
     async fn apply(&self, batch: &[Delivery]) -> Result<(usize, usize), FeedError> {
         let events: Vec<Option<RecordedEvent>> = batch.iter().map(decode).collect();
         let mut checkpoint = self.runner.checkpoint().await?;
         let mut plan = plan(batch, &events, checkpoint);
+        let mut caught_up = 0;
         if !self.follows(checkpoint, &plan.events).await? {
             tracing::info!(
                 projection = self.projector.name(),
                 "JetStream is not contiguous with the checkpoint; catching up from the store"
             );
-            self.catch_up_from_store().await?;
+            caught_up = self.catch_up_from_store().await?;
             checkpoint = self.runner.checkpoint().await?;
             plan = self::plan(batch, &events, checkpoint);
             if !self.follows(checkpoint, &plan.events).await? {
@@ -235,14 +249,14 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
             }
         }
         if plan.events.is_empty() {
-            return Ok((plan.handled, 0));
+            return Ok((plan.handled, caught_up));
         }
         let applied =
             apply_batch(&self.pool, &self.projector, self.generation, &plan.events).await?;
         if applied > 0 {
             self.count_batch(FEED_JETSTREAM);
         }
-        Ok((plan.handled, applied))
+        Ok((plan.handled, caught_up + applied))
     }
 
     /// Whether `events` (after `checkpoint`, positions growing) are exactly the global log's
