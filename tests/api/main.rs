@@ -10,3 +10,4 @@ mod metrics;
 mod openapi;
 mod problems;
 mod taxpayers;
+mod trace_context;
