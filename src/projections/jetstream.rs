@@ -1,6 +1,6 @@
 //! The live feed of a projection from JetStream: a durable pull consumer on the events stream
 //! whose batches are decoded back into [`RecordedEvent`]s (the relay's payload) and applied with
-//! [`apply_batch`], the checkpoint committing with the rows; the batch is acknowledged only after
+//! [`apply_in`], the checkpoint committing with the rows in one transaction; the batch is acknowledged only after
 //! that commit, and on failure asked again (nak with the backoff's delay).
 //!
 //! # Nothing missed, nothing applied twice
@@ -13,18 +13,20 @@
 //! the feed first catches up from the store with the same projector ([`Runner`]), then goes on
 //! with JetStream. Re-delivered events are at or below the checkpoint and skipped.
 //!
-//! The consumer's `max_ack_pending` equals the batch size, so instances sharing the durable
-//! consumer take whole batches in turn, in stream order.
+//! Instances share the durable consumer; its `max_ack_pending` equals the batch size, which bounds
+//! what is in flight. When instances interleave (one holds a short batch, another fetched the
+//! next), the checkpoint row lock orders their commits, and one whose batch does not follow the
+//! checkpoint catches up from the store: slower, never wrong.
 
 use std::future::Future;
 use std::time::Duration;
 
-use domain::RecordedEvent;
+use domain::{GlobalPosition, RecordedEvent};
 use eventstore::PgEventStore;
 use futures::FutureExt as _;
 use nats_bus::{Bus, BusError, Consumer, ConsumerConfig, Delivery};
-use projections::{ProjectionError, Projector, Runner, apply_batch};
-use sqlx::PgPool;
+use projections::{ProjectionError, Projector, Runner, apply_in, load_checkpoint};
+use sqlx::{PgConnection, PgPool};
 
 use super::{StoreLog, log};
 use crate::metrics::ProjectionMetrics;
@@ -231,46 +233,40 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
     /// Applies the part of `batch` (sorted by sequence) that follows the checkpoint, catching up
     /// from the store first when it does not follow it; returns how many deliveries can be
     /// acknowledged and how many events were applied (the catch-up's included).
+    ///
+    /// The check runs in the applying transaction, after locking the checkpoint row: a batch
+    /// another instance is committing lands first, and the checkpoint cannot move in between.
     async fn apply(&self, batch: &[Delivery]) -> Result<(usize, usize), FeedError> {
         let events: Vec<Option<RecordedEvent>> = batch.iter().map(decode).collect();
-        let mut checkpoint = self.runner.checkpoint().await?;
-        let mut plan = plan(batch, &events, checkpoint);
+        let name = self.projector.name();
         let mut caught_up = 0;
-        if !self.follows(checkpoint, &plan.events).await? {
-            tracing::info!(
-                projection = self.projector.name(),
-                "JetStream is not contiguous with the checkpoint; catching up from the store"
-            );
-            caught_up = self.catch_up_from_store().await?;
-            checkpoint = self.runner.checkpoint().await?;
-            plan = self::plan(batch, &events, checkpoint);
-            if !self.follows(checkpoint, &plan.events).await? {
-                return Err(FeedError::Gap);
+        for attempt in 0..2 {
+            let mut tx = self.pool.begin().await?;
+            // An empty batch only locks (or creates) the checkpoint row.
+            apply_in(&mut tx, &self.projector, self.generation, &[]).await?;
+            let checkpoint = load_checkpoint(&mut tx, name, self.generation)
+                .await?
+                .position;
+            let plan = plan(batch, &events, checkpoint);
+            if follows(&mut tx, checkpoint, &plan.events).await? {
+                let applied =
+                    apply_in(&mut tx, &self.projector, self.generation, &plan.events).await?;
+                tx.commit().await?;
+                if applied > 0 {
+                    self.count_batch(FEED_JETSTREAM);
+                }
+                return Ok((plan.handled, caught_up + applied));
+            }
+            tx.rollback().await?;
+            if attempt == 0 {
+                tracing::info!(
+                    projection = name,
+                    "JetStream is not contiguous with the checkpoint; catching up from the store"
+                );
+                caught_up += self.catch_up_from_store().await?;
             }
         }
-        if plan.events.is_empty() {
-            return Ok((plan.handled, caught_up));
-        }
-        let applied =
-            apply_batch(&self.pool, &self.projector, self.generation, &plan.events).await?;
-        if applied > 0 {
-            self.count_batch(FEED_JETSTREAM);
-        }
-        Ok((plan.handled, caught_up + applied))
-    }
-
-    /// Whether `events` (after `checkpoint`, positions growing) are exactly the global log's
-    /// events after `checkpoint` up to the last of them.
-    async fn follows(
-        &self,
-        checkpoint: domain::GlobalPosition,
-        events: &[RecordedEvent],
-    ) -> Result<bool, FeedError> {
-        let Some(last) = events.last() else {
-            return Ok(true);
-        };
-        let in_log = log::between(&self.pool, checkpoint, last.position).await?;
-        Ok(usize::try_from(in_log).is_ok_and(|n| n == events.len()))
+        Err(FeedError::Gap)
     }
 
     async fn catch_up_from_store(&self) -> Result<usize, FeedError> {
@@ -326,6 +322,20 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
     }
 }
 
+/// Whether `events` (after `checkpoint`, positions growing) are exactly the global log's events
+/// after `checkpoint` up to the last of them.
+async fn follows(
+    conn: &mut PgConnection,
+    checkpoint: GlobalPosition,
+    events: &[RecordedEvent],
+) -> Result<bool, FeedError> {
+    let Some(last) = events.last() else {
+        return Ok(true);
+    };
+    let in_log = log::between(conn, checkpoint, last.position).await?;
+    Ok(usize::try_from(in_log).is_ok_and(|n| n == events.len()))
+}
+
 /// The event a message carries; `None` (logged) for a message that is not one.
 fn decode(delivery: &Delivery) -> Option<RecordedEvent> {
     match serde_json::from_slice(&delivery.message.payload) {
@@ -343,11 +353,7 @@ fn decode(delivery: &Delivery) -> Option<RecordedEvent> {
 
 /// The events of `batch` after `checkpoint`, up to the first hole in the sequence after the
 /// first of them (the rest is asked again).
-fn plan(
-    batch: &[Delivery],
-    events: &[Option<RecordedEvent>],
-    checkpoint: domain::GlobalPosition,
-) -> Plan {
+fn plan(batch: &[Delivery], events: &[Option<RecordedEvent>], checkpoint: GlobalPosition) -> Plan {
     let mut plan = Plan {
         events: Vec::new(),
         handled: 0,

@@ -41,8 +41,8 @@ pub(crate) async fn head(pool: &PgPool) -> sqlx::Result<GlobalPosition> {
 ///
 /// # Errors
 /// Database failures.
-pub(crate) async fn between(
-    pool: &PgPool,
+pub(crate) async fn between<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     after: GlobalPosition,
     up_to: GlobalPosition,
 ) -> sqlx::Result<i64> {
@@ -54,7 +54,7 @@ pub(crate) async fn between(
         .bind(after.position)
         .bind(up_to.tx_id.to_string())
         .bind(up_to.position)
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 

@@ -235,3 +235,29 @@ async fn metrics_report_relay_and_projection_lag_until_both_catch_up(
     bus.delete_stream().await?;
     result
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn two_instances_sharing_the_consumer_apply_every_event_exactly_once(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let bus = bus().await?;
+    let result = async {
+        let (mut one, mut two) = (feed(&pool, &bus, 4), feed(&pool, &bus, 4));
+        one.start().await?;
+        two.start().await?;
+        let target = invoices(&pool, 12).await?;
+        relay_up_to(&pool, &bus, target).await?;
+        let (a, b) = tokio::join!(
+            drain_feed(&mut one, &pool, target),
+            drain_feed(&mut two, &pool, target)
+        );
+        let (a, b) = (a?, b?);
+        ensure!(a + b == 36, "applied {a} + {b} events of 36");
+        store_copy(&pool, target).await?;
+        ensure!(rows(&pool, "rm").await? == rows(&pool, "copy").await?);
+        Ok(())
+    }
+    .await;
+    bus.delete_stream().await?;
+    result
+}

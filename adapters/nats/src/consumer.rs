@@ -152,14 +152,16 @@ impl Consumer {
         &self.name
     }
 
-    /// Up to `max` messages in stream order: waits at most `wait` for the first one, then
-    /// returns with what is available. Empty when nothing came, or when the consumer's limit of
-    /// unacknowledged messages is reached (another instance holds them).
+    /// Up to `max` messages, in stream order unless some are re-deliveries: waits at most `wait`
+    /// for the first one, then returns with what is available. Empty after `wait` when nothing
+    /// came, or when the consumer's limit of unacknowledged messages is reached (another
+    /// instance holds them).
     ///
     /// # Errors
     /// The server unreachable, or the consumer gone.
     #[tracing::instrument(skip_all, fields(consumer = %self.name))]
     pub async fn fetch(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError> {
+        let started = tokio::time::Instant::now();
         let mut batch = self
             .inner
             .fetch()
@@ -173,9 +175,12 @@ impl Consumer {
             match next {
                 Ok(message) => out.push(delivery(message)?),
                 // A status ends the request (such as 409 when too many messages are pending):
-                // keep what came, the caller fetches again.
+                // keep what came; with nothing, wait out `wait` so callers do not spin.
                 Err(error) => {
                     tracing::debug!(%error, "fetch ended with a status");
+                    if out.is_empty() {
+                        tokio::time::sleep_until(started + wait).await;
+                    }
                     break;
                 }
             }

@@ -105,3 +105,31 @@ async fn a_nakked_batch_is_delivered_again_and_a_new_consumer_can_start_later() 
     bus.delete_stream().await?;
     result
 }
+
+#[tokio::test]
+async fn a_consumer_delivers_nothing_beyond_its_pending_limit_until_a_batch_is_acked()
+-> anyhow::Result<()> {
+    let bus = bus_with(4).await?;
+    let result = async {
+        let mut limited = config(&bus, "limited");
+        limited.max_ack_pending = 2;
+        let consumer = bus.durable_consumer(&limited).await?;
+        let held = consumer.fetch(2, Duration::from_secs(2)).await?;
+        ensure!(sequences(&held) == [1, 2], "{held:?}");
+        let started = Instant::now();
+        let blocked = consumer.fetch(2, Duration::from_millis(400)).await?;
+        ensure!(blocked.is_empty(), "{blocked:?}");
+        ensure!(
+            started.elapsed() >= Duration::from_millis(350),
+            "returned after {:?}",
+            started.elapsed()
+        );
+        consumer.ack(&held).await?;
+        let next = consumer.fetch(2, Duration::from_secs(2)).await?;
+        ensure!(sequences(&next) == [3, 4], "{next:?}");
+        Ok(())
+    }
+    .await;
+    bus.delete_stream().await?;
+    result
+}
