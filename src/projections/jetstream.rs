@@ -236,6 +236,7 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
     ///
     /// The check runs in the applying transaction, after locking the checkpoint row: a batch
     /// another instance is committing lands first, and the checkpoint cannot move in between.
+    #[tracing::instrument(skip_all, fields(projection = self.projector.name(), messages = batch.len()))]
     async fn apply(&self, batch: &[Delivery]) -> Result<(usize, usize), FeedError> {
         let events: Vec<Option<RecordedEvent>> = batch.iter().map(decode).collect();
         let name = self.projector.name();
