@@ -12,3 +12,4 @@ mod problems;
 mod reads;
 mod saga;
 mod taxpayers;
+mod trace_context;
