@@ -9,7 +9,9 @@ use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
-use crate::{bench, metrics::Metrics, projections, relay, server, settings::Settings, telemetry};
+use crate::{
+    bench, metrics::Metrics, projections, relay, saga, server, settings::Settings, telemetry,
+};
 
 /// ARCA electronic invoicing backend.
 #[derive(Debug, Parser)]
@@ -105,6 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Role::Workers | Role::All => tokio::try_join!(
                         relay::run(&settings, &metrics, shutdown.wait()),
                         projections::run(&settings, &metrics, shutdown.wait()),
+                        saga::run(&settings, &metrics, shutdown.wait()),
                     )
                     .map(|_| ()),
                 }

@@ -80,6 +80,12 @@ pub struct Settings {
     pub issuer_cache_seconds: u64,
     /// Longest wait of a read for `ARCA-Read-After`, in milliseconds.
     pub read_wait_ms: u64,
+    /// Where the built-in ARCA simulator listens when `env = "sim"` (workers start it).
+    pub sim_addr: SocketAddr,
+    /// The simulator's ledger journal, kept across restarts (empty: memory only).
+    pub sim_ledger: String,
+    /// How long a call to ARCA may take before its answer counts as lost, in seconds.
+    pub arca_timeout_seconds: u64,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -105,6 +111,9 @@ impl std::fmt::Debug for Settings {
             .field("api_key_cache_seconds", &self.api_key_cache_seconds)
             .field("issuer_cache_seconds", &self.issuer_cache_seconds)
             .field("read_wait_ms", &self.read_wait_ms)
+            .field("sim_addr", &self.sim_addr)
+            .field("sim_ledger", &self.sim_ledger)
+            .field("arca_timeout_seconds", &self.arca_timeout_seconds)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -157,6 +166,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");
+        }
+        if !(1..=300).contains(&self.arca_timeout_seconds) {
+            bail!("arca_timeout_seconds must be between 1 and 300");
         }
         if self.read_wait_ms > 30_000 {
             bail!("read_wait_ms must be at most 30000");

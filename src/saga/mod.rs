@@ -5,6 +5,7 @@
 
 mod gateway;
 mod lease;
+mod run;
 mod voucher;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use sqlx::{PgConnection, PgPool};
 
 pub use gateway::{BrokeredTickets, IssuerTickets, WsGateway};
 pub use lease::SeriesLeases;
+pub use run::run;
 
 /// The intake's checkpoint name in `rm.checkpoints`.
 const INTAKE: &str = "saga_intake";
@@ -62,6 +64,7 @@ pub struct SagaWorker<L> {
     runner: Runner<SharedIntake, L>,
     intake: Arc<Intake>,
     leases: SeriesLeases,
+    pool: PgPool,
     /// Series to drive again, and not before when.
     retry: HashMap<(TenantId, SeriesKey), Instant>,
 }
@@ -105,7 +108,8 @@ impl<L: GlobalLog> SagaWorker<L> {
         Self {
             runner: Runner::new(pool.clone(), SharedIntake(Arc::clone(&intake)), log)
                 .batch_size(500),
-            leases: SeriesLeases::new(pool),
+            leases: SeriesLeases::new(pool.clone()),
+            pool,
             saga,
             intake,
             retry: HashMap::new(),
@@ -158,6 +162,27 @@ impl<L: GlobalLog> SagaWorker<L> {
             }
         }
         Ok(step)
+    }
+
+    /// Queues every series of the store for a drive: after a restart, a submission left in
+    /// flight by a stopped worker is reconciled, and reservations left unsent are sent.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn recover(&mut self) -> Result<usize, sqlx::Error> {
+        let rows: Vec<(String, uuid::Uuid)> =
+            sqlx::query_as("select stream_id, tenant_id from es.streams where category = 'series'")
+                .fetch_all(&self.pool)
+                .await?;
+        let now = Instant::now();
+        let mut queued = 0;
+        for (stream, tenant) in rows {
+            if let Some(key) = SeriesKey::from_stream_id(&stream) {
+                self.retry.insert((TenantId(tenant), key), now);
+                queued += 1;
+            }
+        }
+        Ok(queued)
     }
 
     /// Series waiting for another try.
