@@ -4,7 +4,8 @@
 //! Exported: `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`,
 //! `commands_total{command,outcome}`, `eventstore_appends_total`,
 //! `eventstore_group_commit_batches_total`, `eventstore_group_commit_batch_size`,
-//! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`. Labels are route
+//! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`,
+//! `graphql_query_duration_seconds{outcome}`. Labels are route
 //! templates and names, never an id or a CUIT.
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +19,8 @@ use axum::{
 use commands::{CommandMetrics, http::metrics::HttpMetrics};
 use eventstore::{PgEventStore, relay::RelayStats};
 use prometheus::{
-    Encoder as _, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, Registry,
+    TextEncoder,
 };
 
 /// Reads a component's own counters into the registry's metrics just before a scrape.
@@ -30,6 +32,7 @@ pub struct Metrics {
     registry: Registry,
     http: HttpMetrics,
     commands: CommandMetrics,
+    graphql: HistogramVec,
     refresh: Arc<Mutex<Vec<Refresh>>>,
 }
 
@@ -49,10 +52,19 @@ impl Metrics {
         let http = HttpMetrics::register(&registry).context("registering HTTP metrics")?;
         let commands =
             CommandMetrics::register(&registry).context("registering command metrics")?;
+        let graphql = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_query_duration_seconds",
+                "GraphQL queries, from parsed request to response, by outcome (ok, error)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(graphql.clone()))?;
         Ok(Self {
             registry,
             http,
             commands,
+            graphql,
             refresh: Arc::default(),
         })
     }
@@ -65,6 +77,11 @@ impl Metrics {
     /// The command handler's counters.
     pub fn commands(&self) -> &CommandMetrics {
         &self.commands
+    }
+
+    /// `graphql_query_duration_seconds{outcome}`.
+    pub fn graphql(&self) -> &HistogramVec {
+        &self.graphql
     }
 
     /// Exports the store's group commit: `eventstore_appends_total` and

@@ -13,10 +13,16 @@ use commands::{
 };
 use domain::{aggregate::Policy, values::Money};
 use eventstore::{EventStore, GroupCommit, PgEventStore};
+use projections::graphql::Limits;
 use secrecy::ExposeSecret;
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::{metrics::Metrics, settings::Settings};
+use crate::{
+    graphql::{self, GraphqlConfig},
+    metrics::Metrics,
+    settings::Settings,
+};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -86,6 +92,8 @@ pub struct ApiConfig {
     pub issuer_cache: Duration,
     /// Business-rule tunables.
     pub policy: Policy,
+    /// `/graphql`'s limits and GraphiQL.
+    pub graphql: GraphqlConfig,
 }
 
 impl ApiConfig {
@@ -99,14 +107,22 @@ impl ApiConfig {
             api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
+            graphql: GraphqlConfig {
+                limits: Limits {
+                    depth: settings.graphql_max_depth,
+                    complexity: settings.graphql_max_complexity,
+                },
+                graphiql: settings.graphiql,
+            },
         })
     }
 }
 
-/// The whole HTTP surface of an API instance, recording into `metrics` and serving them on
-/// `GET /metrics`.
+/// The whole HTTP surface of an API instance over the event store and the read models in `reads`,
+/// recording into `metrics` and serving them on `GET /metrics`.
 pub fn router(
     store: Arc<dyn EventStore>,
+    reads: PgPool,
     clock: Arc<dyn Clock>,
     config: &ApiConfig,
     metrics: &Metrics,
@@ -121,7 +137,15 @@ pub fn router(
         config.policy.clone(),
         metrics.commands().clone(),
     );
+    let graphql = graphql::routes(
+        state.clone(),
+        reads,
+        config.graphql,
+        config.body_limit_bytes,
+        metrics.graphql().clone(),
+    );
     commands::router(state, config.body_limit_bytes)
+        .merge(graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/metrics",
@@ -147,8 +171,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = connect_store(settings).await?;
     metrics.observe_store(&store)?;
+    let reads = store.pool().clone();
     let app = router(
         Arc::new(store),
+        reads,
         Arc::new(SystemClock),
         &ApiConfig::from_settings(settings)?,
         metrics,

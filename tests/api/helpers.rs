@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use arca::{
+    graphql::GraphqlConfig,
     metrics::Metrics,
     server::{ApiConfig, router},
 };
@@ -32,6 +33,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub key: String,
     pub store: Arc<dyn EventStore>,
+    /// The test database (event store and read models).
+    pub pool: PgPool,
 }
 
 pub struct Answer {
@@ -49,39 +52,43 @@ impl Answer {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
-        let store = PgEventStore::new(pool);
+        let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &metrics).await;
+        let addr = Self::serve(&store, &pool, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
             client: reqwest::Client::new(),
             key,
             store,
+            pool,
         }
     }
 
     /// A second API instance (its own caches) over the same database, used with the same key.
     pub async fn another_instance(&self) -> Self {
         Self {
-            addr: Self::serve(&self.store, &Metrics::new().unwrap()).await,
+            addr: Self::serve(&self.store, &self.pool, &Metrics::new().unwrap()).await,
             client: reqwest::Client::new(),
             key: self.key.clone(),
             store: Arc::clone(&self.store),
+            pool: self.pool.clone(),
         }
     }
 
-    async fn serve(store: &Arc<dyn EventStore>, metrics: &Metrics) -> SocketAddr {
+    async fn serve(store: &Arc<dyn EventStore>, pool: &PgPool, metrics: &Metrics) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
             api_key_cache: Duration::from_secs(5),
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
+            graphql: GraphqlConfig::default(),
         };
         let app = router(
             Arc::clone(store),
+            pool.clone(),
             Arc::new(FixedClock(NOW)),
             &config,
             metrics,
