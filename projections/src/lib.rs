@@ -17,6 +17,7 @@ mod error;
 pub mod graphql;
 pub mod history;
 pub mod invoices;
+pub mod query;
 mod runner;
 
 pub use checkpoint::{Checkpoint, load_checkpoint};

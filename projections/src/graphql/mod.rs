@@ -10,6 +10,8 @@
 mod analytics;
 pub mod errors;
 mod events;
+mod invoice;
+mod list;
 mod query;
 
 use std::sync::Arc;

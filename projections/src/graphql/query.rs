@@ -2,8 +2,11 @@
 
 use async_graphql::{Context, Object, Result};
 use time::Date;
+use uuid::Uuid;
 
 use super::analytics::{self, Analytics};
+use super::invoice::Invoice;
+use super::list::{self, InvoiceFilterInput, InvoicePage};
 use crate::analytics::SalesBook;
 
 /// Read queries, all within the authenticated tenant.
@@ -11,6 +14,24 @@ pub struct Query;
 
 #[Object]
 impl Query {
+    /// The tenant's invoices matching `filter`, newest first: `first` (1–100) of them after the
+    /// cursor `after` (a page's `pageInfo.endCursor`).
+    #[graphql(complexity = "(first.max(1) as usize) * child_complexity")]
+    async fn invoices(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<InvoiceFilterInput>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> Result<InvoicePage> {
+        list::invoices(ctx, filter, first, after).await
+    }
+
+    /// One of the tenant's invoices; null when it has none with this id.
+    async fn invoice(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<Invoice>> {
+        list::invoice(ctx, id).await
+    }
+
     /// Figures over the invoices issued between `from` and `to` (included), for one issuer
     /// (CUIT, 11 digits) or all of the tenant's.
     async fn analytics(

@@ -2,5 +2,6 @@
 //! real projector, queried through the schema as a tenant.
 
 mod analytics;
+mod invoices;
 mod limits;
 mod support;

@@ -91,11 +91,21 @@ impl Fixture {
     /// Appends a Factura A of `tenant` and the events of `lifecycle`, one append per event (as
     /// the saga would); returns the invoice id.
     pub async fn invoice(&self, tenant: TenantId, lifecycle: Lifecycle) -> anyhow::Result<Uuid> {
+        self.invoice_of(tenant, lifecycle, factura_a()).await
+    }
+
+    /// Like [`Fixture::invoice`] for another request (its id is replaced by a fresh one).
+    pub async fn invoice_of(
+        &self,
+        tenant: TenantId,
+        lifecycle: Lifecycle,
+        request: RequestInvoice,
+    ) -> anyhow::Result<Uuid> {
         let id = InvoiceId(Uuid::new_v4());
         let number = self.numbers.fetch_add(1, Ordering::Relaxed);
         let mut events = requested(RequestInvoice {
             invoice_id: id,
-            ..factura_a()
+            ..request
         });
         let numbered = InvoiceEvent::NumberAssigned(InvoiceNumberAssigned { number });
         let submitted = InvoiceEvent::Submitted(InvoiceSubmitted {
