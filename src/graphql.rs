@@ -117,3 +117,39 @@ async fn graphiql(Extension(endpoint): Extension<Arc<Endpoint>>) -> Response {
         ApiError::not_found("GraphiQL is off (setting `graphiql`)").into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use eventstore::InMemoryEventStore;
+
+    use super::*;
+
+    fn endpoint(graphiql: bool) -> Arc<Endpoint> {
+        let context = ReadContext {
+            pool: sqlx::postgres::PgPoolOptions::new()
+                .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+                .unwrap(),
+            history: Arc::new(StoreHistory(Arc::new(InMemoryEventStore::new()))),
+        };
+        Arc::new(Endpoint {
+            schema: graphql::schema(context, Limits::default()),
+            durations: HistogramVec::new(
+                prometheus::HistogramOpts::new("test_seconds", "test"),
+                &["outcome"],
+            )
+            .unwrap(),
+            graphiql,
+        })
+    }
+
+    #[tokio::test]
+    async fn serves_graphiql_only_when_the_setting_is_on() {
+        let on = graphiql(Extension(endpoint(true))).await;
+        assert_eq!(on.status(), StatusCode::OK);
+        let html = axum::body::to_bytes(on.into_body(), 1 << 20).await.unwrap();
+        assert!(String::from_utf8_lossy(&html).contains("/graphql"));
+        let off = graphiql(Extension(endpoint(false))).await;
+        assert_eq!(off.status(), StatusCode::NOT_FOUND);
+    }
+}

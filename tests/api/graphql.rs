@@ -77,10 +77,34 @@ async fn a_tenant_reads_none_of_another_tenants_invoices(pool: sqlx::PgPool) {
     let other = TestApp::new_tenant(&app.store, "other").await;
     app.register_issuer(&other, crate::helpers::RI_CUIT, "responsable_inscripto")
         .await;
-    let (_, _) = request(&app, &app.key, factura_b()).await;
-    let (_, _) = request(&app, &other, factura_a()).await;
-    let (_, last) = request(&app, &other, factura_a()).await;
+    let (mine_id, _) = request(&app, &app.key, factura_b()).await;
+    let (first, _) = request(&app, &other, factura_a()).await;
+    let (second, last) = request(&app, &other, factura_a()).await;
     project(&app, last).await;
+
+    let list = "{ invoices(first: 100) { nodes { id } } }";
+    let ids = |answer: &Value| -> Vec<String> {
+        answer["data"]["invoices"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids(&graphql(&app, &app.key, list).await),
+        vec![mine_id.as_str()]
+    );
+    let mut theirs = ids(&graphql(&app, &other, list).await);
+    theirs.sort();
+    let mut expected = vec![first.clone(), second];
+    expected.sort();
+    assert_eq!(theirs, expected);
+    for (key, id) in [(&app.key, &first), (&other, &mine_id)] {
+        let query = format!("{{ invoice(id: \"{id}\") {{ id events {{ eventId }} }} }}");
+        let answer = graphql(&app, key, &query).await;
+        assert_eq!(answer, json!({"data": {"invoice": null}}));
+    }
 
     let mine = graphql(&app, &app.key, COUNTS).await;
     assert_eq!(

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use time::{Date, Month as CalendarMonth};
 use uuid::Uuid;
 
+use super::figures::rate_order;
 use super::{RateAmount, is_credit_note, pesos};
 use crate::ProjectionError;
 
@@ -223,7 +224,7 @@ fn line(row: Row, iva: &[(Uuid, String, Decimal, Decimal)]) -> BookLine {
             amount: p(*amount),
         })
         .collect();
-    rates.sort_by_key(|r| r.rate.parse::<Decimal>().unwrap_or(Decimal::MAX));
+    rates.sort_by_key(|r| rate_order(&r.rate));
     BookLine {
         invoice_id: id,
         issue_date,
@@ -265,8 +266,7 @@ fn totals(lines: &[BookLine]) -> BookTotals {
             }
         }
     }
-    t.iva
-        .sort_by_key(|r| r.rate.parse::<Decimal>().unwrap_or(Decimal::MAX));
+    t.iva.sort_by_key(|r| rate_order(&r.rate));
     t
 }
 

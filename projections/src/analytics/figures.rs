@@ -144,11 +144,12 @@ pub async fn iva_by_rate(pool: &PgPool, scope: &Scope) -> Result<Vec<RateAmount>
             None => out.push(RateAmount { rate, base, amount }),
         }
     }
-    out.sort_by(|a, b| rate_order(&a.rate).cmp(&rate_order(&b.rate)));
+    out.sort_by_key(|r| rate_order(&r.rate));
     Ok(out)
 }
 
-fn rate_order(rate: &str) -> Decimal {
+/// Sort key of a rate label: numeric (`"2.5"` before `"21"`).
+pub(super) fn rate_order(rate: &str) -> Decimal {
     rate.parse().unwrap_or(Decimal::MAX)
 }
 
