@@ -44,6 +44,7 @@ impl InvoiceStatus {
 
 /// Which invoices to list; every field given narrows the list.
 #[derive(Debug, Clone, Default, InputObject)]
+#[graphql(name = "InvoiceFilter")]
 pub struct InvoiceFilterInput {
     /// One status.
     pub status: Option<InvoiceStatus>,
