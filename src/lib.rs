@@ -8,6 +8,7 @@ pub mod cli;
 pub mod graphql;
 pub mod metrics;
 pub mod projections;
+pub mod reads;
 pub mod relay;
 pub mod server;
 pub mod settings;

@@ -5,7 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use axum::{Router, middleware, routing::get};
 use commands::{
-    AppState,
+    AppState, Services,
     http::metrics::track,
     issuers::IssuerCache,
     ports::{Clock, SystemClock},
@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use crate::{
     graphql::{self, GraphqlConfig},
     metrics::Metrics,
+    reads::PgInvoiceReads,
     settings::Settings,
 };
 
@@ -92,6 +93,8 @@ pub struct ApiConfig {
     pub issuer_cache: Duration,
     /// Business-rule tunables.
     pub policy: Policy,
+    /// Longest wait of a read for `ARCA-Read-After`.
+    pub read_wait: Duration,
     /// `/graphql`'s limits and GraphiQL.
     pub graphql: GraphqlConfig,
 }
@@ -107,6 +110,7 @@ impl ApiConfig {
             api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
+            read_wait: Duration::from_millis(settings.read_wait_ms),
             graphql: GraphqlConfig {
                 limits: Limits {
                     depth: settings.graphql_max_depth,
@@ -118,28 +122,31 @@ impl ApiConfig {
     }
 }
 
-/// The whole HTTP surface of an API instance over the event store and the read models in `reads`,
-/// recording into `metrics` and serving them on `GET /metrics`.
+/// The whole HTTP surface of an API instance over `store` and the read models in `pool`'s
+/// database, recording into `metrics` and serving them on `GET /metrics`.
 pub fn router(
     store: Arc<dyn EventStore>,
-    reads: PgPool,
+    pool: PgPool,
     clock: Arc<dyn Clock>,
     config: &ApiConfig,
     metrics: &Metrics,
 ) -> Router {
-    let keys = ApiKeys::new(Arc::clone(&store), config.api_key_cache);
-    let issuers = IssuerCache::new(Arc::clone(&store), config.issuer_cache);
-    let state = AppState::new(
+    let services = Services {
+        keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
+        issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
+        reads: Arc::new(PgInvoiceReads::new(pool.clone())),
         store,
-        keys,
-        issuers,
         clock,
+    };
+    let state = AppState::new(
+        services,
         config.policy.clone(),
         metrics.commands().clone(),
+        config.read_wait,
     );
     let graphql = graphql::routes(
         state.clone(),
-        reads,
+        pool,
         config.graphql,
         config.body_limit_bytes,
         metrics.graphql().clone(),
@@ -171,10 +178,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = connect_store(settings).await?;
     metrics.observe_store(&store)?;
-    let reads = store.pool().clone();
+    let pool = store.pool().clone();
     let app = router(
         Arc::new(store),
-        reads,
+        pool,
         Arc::new(SystemClock),
         &ApiConfig::from_settings(settings)?,
         metrics,

@@ -66,6 +66,8 @@ pub struct Settings {
     pub api_key_cache_seconds: u64,
     /// Issuer snapshot cache lifetime.
     pub issuer_cache_seconds: u64,
+    /// Longest wait of a read for `ARCA-Read-After`, in milliseconds.
+    pub read_wait_ms: u64,
     /// Log format.
     pub log_format: LogFormat,
     /// Whether `GET /graphql` serves GraphiQL.
@@ -95,6 +97,7 @@ impl std::fmt::Debug for Settings {
             .field("final_consumer_threshold", &self.final_consumer_threshold)
             .field("api_key_cache_seconds", &self.api_key_cache_seconds)
             .field("issuer_cache_seconds", &self.issuer_cache_seconds)
+            .field("read_wait_ms", &self.read_wait_ms)
             .field("log_format", &self.log_format)
             .field("graphiql", &self.graphiql)
             .field("graphql_max_depth", &self.graphql_max_depth)
@@ -150,6 +153,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");
+        }
+        if self.read_wait_ms > 30_000 {
+            bail!("read_wait_ms must be at most 30000");
         }
         if self.body_limit_bytes < 1024 {
             bail!("body_limit_bytes must be at least 1024");

@@ -12,5 +12,5 @@ pub mod ports;
 pub mod tenants;
 
 pub use handler::{CommandError, execute};
-pub use http::{AppState, router};
+pub use http::{AppState, Services, router};
 pub use metrics::CommandMetrics;

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use arca::{
     graphql::GraphqlConfig,
     metrics::Metrics,
+    projections::StoreLog,
     server::{ApiConfig, router},
 };
 use commands::{ports::FixedClock, tenants};
@@ -13,6 +14,7 @@ use domain::{
     values::Money,
 };
 use eventstore::{EventStore, PgEventStore};
+use projections::{InvoicesProjector, Runner};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -33,7 +35,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub key: String,
     pub store: Arc<dyn EventStore>,
-    /// The test database (event store and read models).
     pub pool: PgPool,
 }
 
@@ -51,10 +52,17 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The API over a test database, with the invoices projection following the log.
     pub async fn spawn(pool: PgPool) -> Self {
         let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
+        let projection = Runner::new(
+            pool.clone(),
+            InvoicesProjector::new(),
+            StoreLog(store.clone()),
+        );
+        tokio::spawn(async move { projection.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
         let addr = Self::serve(&store, &pool, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
@@ -84,6 +92,7 @@ impl TestApp {
             api_key_cache: Duration::from_secs(5),
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
+            read_wait: Duration::from_secs(3),
             graphql: GraphqlConfig::default(),
         };
         let app = router(
@@ -145,6 +154,19 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.call_as(&self.key, Method::GET, path, None, &[]).await
+    }
+
+    /// GET once the read model reflects the command that answered `after` (`ARCA-Read-After`).
+    pub async fn get_after(&self, path: &str, after: &Answer) -> Answer {
+        let token = after.headers["arca-position"].to_str().unwrap().to_owned();
+        self.call_as(
+            &self.key,
+            Method::GET,
+            path,
+            None,
+            &[("arca-read-after", &token)],
+        )
+        .await
     }
 
     pub async fn call_as(

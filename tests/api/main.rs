@@ -10,4 +10,5 @@ mod invoices;
 mod metrics;
 mod openapi;
 mod problems;
+mod reads;
 mod taxpayers;

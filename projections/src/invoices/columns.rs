@@ -75,6 +75,8 @@ pub(super) struct NewItems {
 struct Patch {
     tenant_id: Uuid,
     number: Option<i64>,
+    /// The number was released (and not assigned again) within the batch.
+    clear_number: bool,
     status: &'static str,
     cae: Option<String>,
     cae_due_date: Option<Date>,
@@ -93,6 +95,7 @@ pub(super) struct Updates {
     pub invoice_id: Vec<Uuid>,
     pub tenant_id: Vec<Uuid>,
     pub number: Vec<Option<i64>>,
+    pub clear_number: Vec<bool>,
     pub status: Vec<&'static str>,
     pub cae: Vec<Option<String>>,
     pub cae_due_date: Vec<Option<Date>>,
@@ -186,6 +189,7 @@ impl Batch {
             Patch {
                 tenant_id: event.metadata.tenant_id.as_uuid(),
                 number: None,
+                clear_number: false,
                 status: "requested",
                 cae: None,
                 cae_due_date: None,
@@ -223,6 +227,14 @@ impl Batch {
                 patch.instants[2] = Some(event.recorded_at);
             }
             InvoiceEvent::OutcomeUnknown(_) => patch.status = "outcome_unknown",
+            InvoiceEvent::NumberReleased(_) => {
+                patch.number = None;
+                patch.clear_number = true;
+                patch.status = "requested";
+            }
+        }
+        if patch.number.is_some() {
+            patch.clear_number = false;
         }
         patch.updated_at = event.recorded_at;
         patch.position = event.position.position;
@@ -239,6 +251,7 @@ impl Batch {
             out.invoice_id.push(*id);
             out.tenant_id.push(p.tenant_id);
             out.number.push(p.number);
+            out.clear_number.push(p.clear_number);
             out.status.push(p.status);
             out.cae.push(p.cae);
             out.cae_due_date.push(p.cae_due_date);

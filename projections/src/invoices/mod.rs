@@ -206,6 +206,7 @@ impl InvoicesProjector {
             .bind(&u.instants[0])
             .bind(&u.instants[1])
             .bind(&u.instants[2])
+            .bind(&u.clear_number)
             .execute(&mut *conn)
             .await?;
         Ok(())

@@ -62,7 +62,9 @@ pub(super) fn insert_iva(s: &str) -> String {
 pub(super) fn update_invoices(s: &str) -> String {
     format!(
         "update {s}.invoices i set \
-                   number = coalesce(p.number, i.number), status = p.status, \
+                   number = case when p.clear_number then null \
+                     else coalesce(p.number, i.number) end, \
+                   status = p.status, \
                    cae = coalesce(p.cae, i.cae), \
                    cae_due_date = coalesce(p.cae_due_date, i.cae_due_date), \
                    rejection_errors = coalesce(p.rejection::jsonb, i.rejection_errors), \
@@ -74,10 +76,11 @@ pub(super) fn update_invoices(s: &str) -> String {
                    stream_version = p.version \
                  from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], \
                    $6::date[], $7::text[], $8::timestamptz[], $9::bigint[], $10::bigint[], \
-                   $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[]) \
+                   $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], \
+                   $15::bool[]) \
                    as p(invoice_id, tenant_id, number, status, cae, cae_due_date, rejection, \
                    updated_at, position, version, observations, submitted_at, authorized_at, \
-                   rejected_at) \
+                   rejected_at, clear_number) \
                  where i.invoice_id = p.invoice_id and i.tenant_id = p.tenant_id \
                    and i.stream_version < p.version"
     )

@@ -107,6 +107,39 @@ async fn projects_iva_per_rate_and_the_lifecycle_instants(pool: PgPool) -> anyho
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_released_number_is_cleared_and_a_new_one_replaces_it(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let fx = Fixture::new(&pool);
+    let released = fx.invoice(fx.tenant_a, Lifecycle::Released).await?;
+    let renumbered = fx.invoice(fx.tenant_a, Lifecycle::Renumbered).await?;
+    // Once in one batch, once an event per batch: the same rows.
+    for (schema, size) in [("rm", 1_000), ("rm_one_by_one", 1)] {
+        let projector = InvoicesProjector::in_schema(schema)?;
+        projector.prepare(&mut *pool.acquire().await?).await?;
+        let generation = if size == 1 { 2 } else { 1 };
+        drain(
+            &runner(&pool, projector)
+                .generation(generation)
+                .batch_size(size),
+            fx.last(),
+        )
+        .await?;
+        let sql = format!("select status, number from {schema}.invoices where invoice_id = $1");
+        let row: (String, Option<i64>) =
+            sqlx::query_as(&sql).bind(released).fetch_one(&pool).await?;
+        assert_eq!(row, ("requested".into(), None), "{schema}");
+        let row: (String, Option<i64>) = sqlx::query_as(&sql)
+            .bind(renumbered)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(row.0, "numbered", "{schema}");
+        assert!(row.1.is_some_and(|n| n > 1000), "{schema}: {row:?}");
+    }
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn applying_the_same_batch_twice_changes_nothing(pool: PgPool) -> anyhow::Result<()> {
     let fx = Fixture::new(&pool);
     fx.invoice(fx.tenant_a, Lifecycle::Authorized).await?;

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use domain::invoice::{
-    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceRejected,
-    InvoiceSubmitted, RequestInvoice, SubmissionOutcomeUnknown,
+    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceNumberReleased,
+    InvoiceRejected, InvoiceSubmitted, RequestInvoice, SubmissionOutcomeUnknown,
 };
 use domain::testing::{NOW, factura_a, requested};
 use domain::{
@@ -62,6 +62,10 @@ pub enum Lifecycle {
     Rejected,
     Unknown,
     UnknownThenAuthorized,
+    /// Numbered, then the number released (a batch failed before it).
+    Released,
+    /// Numbered, released, then numbered again (1000 higher).
+    Renumbered,
 }
 
 pub struct Fixture {
@@ -129,6 +133,13 @@ impl Fixture {
             }],
             observations: vec![],
         });
+        let released = InvoiceEvent::NumberReleased(InvoiceNumberReleased {
+            number,
+            reason: "an earlier voucher of the batch was rejected".into(),
+        });
+        let renumbered = InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
+            number: number + 1000,
+        });
         let after_submit = match lifecycle {
             Lifecycle::Requested => vec![],
             Lifecycle::Numbered => vec![numbered],
@@ -136,6 +147,8 @@ impl Fixture {
             Lifecycle::Rejected => vec![numbered, submitted, rejected],
             Lifecycle::Unknown => vec![numbered, submitted, unknown],
             Lifecycle::UnknownThenAuthorized => vec![numbered, submitted, unknown, granted],
+            Lifecycle::Released => vec![numbered, released],
+            Lifecycle::Renumbered => vec![numbered, released, renumbered],
         };
         events.extend(after_submit);
         let stream = Invoice::stream_id(id);
