@@ -76,7 +76,7 @@ pub struct InvoiceState {
     /// Version of the last event folded.
     pub version: i64,
     /// When that event was recorded.
-    pub as_of: OffsetDateTime,
+    pub last_event_at: OffsetDateTime,
     /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
     pub status: String,
     /// Voucher number, once assigned.
@@ -92,13 +92,13 @@ pub struct InvoiceState {
 }
 
 impl InvoiceState {
-    /// The state of `invoice` after the event of `version`, recorded at `as_of`.
-    pub fn new(invoice: &Invoice, version: u64, as_of: OffsetDateTime) -> Self {
+    /// The state of `invoice` after the event of `version`, recorded at `last_event_at`.
+    pub fn new(invoice: &Invoice, version: u64, last_event_at: OffsetDateTime) -> Self {
         let authorization = invoice.authorization();
         let rejection = invoice.rejection();
         Self {
             version: i64::try_from(version).unwrap_or(i64::MAX),
-            as_of,
+            last_event_at,
             status: invoice
                 .status()
                 .map_or("requested", |s| s.as_str())

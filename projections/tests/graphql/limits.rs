@@ -108,3 +108,15 @@ async fn nothing_is_readable_without_a_tenant(pool: PgPool) {
     assert_eq!(first_code(&answer), Some("unauthorized"), "{answer}");
     assert!(answer["data"].is_null());
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_database_failure_is_answered_opaquely_with_internal(pool: PgPool) {
+    let env = Env::new(&pool);
+    pool.close().await;
+    let schema = env.schema(Limits::default());
+    let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
+    assert_eq!(first_code(&answer), Some("internal"), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("pool"), "{message}");
+    assert!(answer["data"].is_null());
+}
