@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use time::Date;
 
-use super::{Scope, credit_note_codes, pesos};
+use super::{Scope, credit_note_codes};
 use crate::ProjectionError;
 
 /// The filter every figure shares: tenant `$1`, issuer `$2` (or all), issue dates `$3`–`$4`.
@@ -121,29 +121,26 @@ pub async fn buckets(
 /// # Errors
 /// Database failures.
 pub async fn iva_by_rate(pool: &PgPool, scope: &Scope) -> Result<Vec<RateAmount>, ProjectionError> {
+    // Each line converted and rounded on its own, as the sales book does.
     let sql = format!(
-        "select v.rate, i.voucher_type = any($5) as note, i.exchange_rate, \
-           sum(v.base), sum(v.amount) \
+        "select v.rate, \
+           sum(case when i.voucher_type = any($5) then -1 else 1 end \
+               * round(v.base * i.exchange_rate, 2)), \
+           sum(case when i.voucher_type = any($5) then -1 else 1 end \
+               * round(v.amount * i.exchange_rate, 2)) \
          from rm.invoices i \
          join rm.invoice_iva v on v.invoice_id = i.invoice_id and v.tenant_id = i.tenant_id \
          where {SCOPE} and i.status = 'authorized' \
-         group by v.rate, note, i.exchange_rate"
+         group by v.rate"
     );
-    let rows: Vec<(String, bool, Decimal, Decimal, Decimal)> = bind(sqlx::query_as(&sql), scope)
+    let rows: Vec<(String, Decimal, Decimal)> = bind(sqlx::query_as(&sql), scope)
         .bind(credit_note_codes())
         .fetch_all(pool)
         .await?;
-    let mut out: Vec<RateAmount> = Vec::new();
-    for (rate, note, exchange, base, amount) in rows {
-        let (base, amount) = (pesos(base, exchange, note), pesos(amount, exchange, note));
-        match out.iter_mut().find(|r| r.rate == rate) {
-            Some(r) => {
-                r.base += base;
-                r.amount += amount;
-            }
-            None => out.push(RateAmount { rate, base, amount }),
-        }
-    }
+    let mut out: Vec<RateAmount> = rows
+        .into_iter()
+        .map(|(rate, base, amount)| RateAmount { rate, base, amount })
+        .collect();
     out.sort_by_key(|r| rate_order(&r.rate));
     Ok(out)
 }

@@ -205,3 +205,37 @@ async fn cae_latency_is_the_mean_and_95th_percentile_from_request_to_cae(
     assert!(close(&latency["p95Seconds"], p95), "{latency} vs {p95}");
     Ok(())
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn amounts_in_another_currency_are_converted_to_pesos(pool: PgPool) -> anyhow::Result<()> {
+    let env = Env::new(&pool);
+    // USD 1000.00 + 21 % at ARS 1050.50 per dollar.
+    let dollars = RequestInvoice {
+        currency: Currency::DOL,
+        exchange_rate: Decimal::new(105_050, 2),
+        ..factura_a()
+    };
+    env.invoice(env.tenant_a, dollars, Lifecycle::Authorized)
+        .await?;
+    env.project().await?;
+    let query = "{ ivaSalesBook(month: \"2025-07\") { totals { net ivaTotal total } } \
+        analytics(from: \"2025-07-01\", to: \"2025-07-31\") { ivaByRate { rate base amount } \
+        daily { total } topReceivers { amount } } }";
+    let answer = run(&env.schema(Limits::default()), env.tenant_a, query).await;
+    let data = &answer["data"];
+    assert_eq!(
+        data["ivaSalesBook"]["totals"],
+        json!({"net": "1050500.00", "ivaTotal": "220605.00", "total": "1271105.00"}),
+        "{answer}"
+    );
+    assert_eq!(
+        data["analytics"]["ivaByRate"],
+        json!([{"rate": "21", "base": "1050500.00", "amount": "220605.00"}])
+    );
+    assert_eq!(data["analytics"]["daily"], json!([{"total": "1271105.00"}]));
+    assert_eq!(
+        data["analytics"]["topReceivers"],
+        json!([{"amount": "1271105.00"}])
+    );
+    Ok(())
+}
