@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod projections;
 pub mod reads;
 pub mod relay;
+pub mod saga;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

@@ -25,6 +25,16 @@ pub enum ArcaEnv {
     Produccion,
 }
 
+/// Where the live projections read events from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectionFeed {
+    /// A durable JetStream consumer (after a catch-up from the store).
+    Jetstream,
+    /// Polling the store's global log.
+    Store,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +64,8 @@ pub struct Settings {
     pub nats_stream: String,
     /// Subject prefix of the events stream.
     pub nats_subject_prefix: String,
+    /// Where the live projections read events from.
+    pub projection_feed: ProjectionFeed,
     /// HTTP listen address.
     pub http_addr: SocketAddr,
     /// ARCA environment.
@@ -91,6 +103,7 @@ impl std::fmt::Debug for Settings {
             .field("nats_url", &self.nats_url)
             .field("nats_stream", &self.nats_stream)
             .field("nats_subject_prefix", &self.nats_subject_prefix)
+            .field("projection_feed", &self.projection_feed)
             .field("http_addr", &self.http_addr)
             .field("env", &self.env)
             .field("body_limit_bytes", &self.body_limit_bytes)
@@ -193,6 +206,7 @@ mod tests {
         settings.validate().expect("defaults are valid");
         assert_eq!(settings.env, ArcaEnv::Sim);
         assert_eq!(settings.http_addr.port(), 8080);
+        assert_eq!(settings.projection_feed, ProjectionFeed::Jetstream);
     }
 
     #[test]

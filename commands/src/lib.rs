@@ -9,6 +9,7 @@ pub mod http;
 pub mod issuers;
 pub mod metrics;
 pub mod ports;
+pub mod saga;
 pub mod tenants;
 
 pub use handler::{CommandError, execute};

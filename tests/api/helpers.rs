@@ -8,7 +8,10 @@ use arca::{
     projections::StoreLog,
     server::{ApiConfig, router},
 };
-use commands::{ports::FixedClock, tenants};
+use commands::{
+    ports::{Clock, FixedClock},
+    tenants,
+};
 use domain::{
     aggregate::{Context, Policy},
     values::Money,
@@ -36,6 +39,7 @@ pub struct TestApp {
     pub key: String,
     pub store: Arc<dyn EventStore>,
     pub pool: PgPool,
+    clock: Arc<dyn Clock>,
 }
 
 pub struct Answer {
@@ -52,8 +56,13 @@ impl Answer {
 }
 
 impl TestApp {
-    /// The API over a test database, with the invoices projection following the log.
+    /// The API over a test database at [`NOW`], with the invoices projection following the log.
     pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, Arc::new(FixedClock(NOW))).await
+    }
+
+    /// Like [`TestApp::spawn`] with another clock (the real one, to talk to the simulator).
+    pub async fn spawn_with(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
         let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
@@ -64,7 +73,7 @@ impl TestApp {
         );
         tokio::spawn(async move { projection.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &pool, &metrics).await;
+        let addr = Self::serve(&store, &pool, &clock, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
@@ -72,21 +81,34 @@ impl TestApp {
             key,
             store,
             pool,
+            clock,
         }
     }
 
     /// A second API instance (its own caches) over the same database, used with the same key.
     pub async fn another_instance(&self) -> Self {
         Self {
-            addr: Self::serve(&self.store, &self.pool, &Metrics::new().unwrap()).await,
+            addr: Self::serve(
+                &self.store,
+                &self.pool,
+                &self.clock,
+                &Metrics::new().unwrap(),
+            )
+            .await,
             client: reqwest::Client::new(),
             key: self.key.clone(),
             store: Arc::clone(&self.store),
             pool: self.pool.clone(),
+            clock: Arc::clone(&self.clock),
         }
     }
 
-    async fn serve(store: &Arc<dyn EventStore>, pool: &PgPool, metrics: &Metrics) -> SocketAddr {
+    async fn serve(
+        store: &Arc<dyn EventStore>,
+        pool: &PgPool,
+        clock: &Arc<dyn Clock>,
+        metrics: &Metrics,
+    ) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
             api_key_cache: Duration::from_secs(5),
@@ -98,7 +120,7 @@ impl TestApp {
         let app = router(
             Arc::clone(store),
             pool.clone(),
-            Arc::new(FixedClock(NOW)),
+            Arc::clone(clock),
             &config,
             metrics,
         );

@@ -11,4 +11,6 @@ mod metrics;
 mod openapi;
 mod problems;
 mod reads;
+mod saga;
 mod taxpayers;
+mod trace_context;

@@ -167,6 +167,8 @@ async fn run(
         actor: Some(principal.actor()),
         request_id: headers.request_id.clone(),
         correlation_id: headers.correlation_id,
+        traceparent: headers.traceparent.clone(),
+        tracestate: headers.tracestate.clone(),
         ..EventMetadata::for_tenant(principal.tenant_id)
     };
     let command = Command::<Taxpayer> {

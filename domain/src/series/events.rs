@@ -167,6 +167,9 @@ pub enum UncertainReason {
     ConnectionDropped,
     /// A worker stopped between the intent and the outcome.
     Crash,
+    /// ARCA refused the first number as not the next one (error 10016): someone else may have
+    /// numbered in this series, or an earlier answer was lost. Reconciliation tells which.
+    OutOfSequence,
 }
 
 /// `series.blocked` v1: the outcome of a request is unknown; nothing moves until reconciled.

@@ -144,7 +144,12 @@ impl FiscalContent {
 
 fn tribute(t: &Tribute) -> String {
     let description = escape(t.description.as_deref().unwrap_or("").trim());
-    let rate = t.rate.map(number).unwrap_or_default();
+    // No rate and a rate of 0 read alike: ARCA echoes `<Alic>0</Alic>` for a tribute sent without one.
+    let rate = t
+        .rate
+        .filter(|r| !r.is_zero())
+        .map(number)
+        .unwrap_or_default();
     format!(
         "tribute={}|{description}|{}|{rate}|{}",
         t.kind.code(),

@@ -113,6 +113,8 @@ async fn decide(
         request_id: headers.request_id.clone(),
         correlation_id: headers.correlation_id,
         request_hash: Some(hash.to_owned()),
+        traceparent: headers.traceparent.clone(),
+        tracestate: headers.tracestate.clone(),
         ..EventMetadata::for_tenant(principal.tenant_id)
     };
     let event_ids = match headers.idempotency_key {
