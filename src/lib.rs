@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod graphql;
 pub mod metrics;
 pub mod projections;
 pub mod reads;

@@ -5,9 +5,9 @@
 //! `commands_total{command,outcome}`, `eventstore_appends_total`,
 //! `eventstore_group_commit_batches_total`, `eventstore_group_commit_batch_size`,
 //! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`, `relay_lag_events`,
-//! `projection_lag_events{projection}`, `projection_checkpoint_position{projection}` and
-//! `projection_batches_total{projection,feed}`. Labels are route templates and names, never an
-//! id or a CUIT.
+//! `projection_lag_events{projection}`, `projection_checkpoint_position{projection}`,
+//! `projection_batches_total{projection,feed}` and `graphql_query_duration_seconds{outcome}`.
+//! Labels are route templates and names, never an id or a CUIT.
 //!
 //! Values other parts keep themselves (counters of the store and the relay) are read just before
 //! each scrape; lags are counted in Postgres at scrape time (each query bounded by
@@ -26,8 +26,8 @@ use commands::{CommandMetrics, http::metrics::HttpMetrics};
 use eventstore::{PgEventStore, relay::RelayStats};
 use futures::future::BoxFuture;
 use prometheus::{
-    Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sqlx::PgPool;
 
@@ -95,6 +95,7 @@ pub struct Metrics {
     http: HttpMetrics,
     commands: CommandMetrics,
     projections: ProjectionMetrics,
+    graphql: HistogramVec,
     refresh: Arc<Mutex<Vec<Refresh>>>,
     async_refresh: Arc<Mutex<Vec<AsyncRefresh>>>,
 }
@@ -117,11 +118,20 @@ impl Metrics {
             CommandMetrics::register(&registry).context("registering command metrics")?;
         let projections =
             ProjectionMetrics::register(&registry).context("registering projection metrics")?;
+        let graphql = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_query_duration_seconds",
+                "GraphQL queries, from parsed request to response, by outcome (ok, error)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(graphql.clone()))?;
         Ok(Self {
             registry,
             http,
             commands,
             projections,
+            graphql,
             refresh: Arc::default(),
             async_refresh: Arc::default(),
         })
@@ -135,6 +145,11 @@ impl Metrics {
     /// The command handler's counters.
     pub fn commands(&self) -> &CommandMetrics {
         &self.commands
+    }
+
+    /// `graphql_query_duration_seconds{outcome}`.
+    pub fn graphql(&self) -> &HistogramVec {
+        &self.graphql
     }
 
     /// The read side's counters.

@@ -13,11 +13,17 @@ use commands::{
 };
 use domain::{aggregate::Policy, values::Money};
 use eventstore::{EventStore, GroupCommit, PgEventStore};
+use projections::graphql::Limits;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::{metrics::Metrics, reads::PgInvoiceReads, settings::Settings};
+use crate::{
+    graphql::{self, GraphqlConfig},
+    metrics::Metrics,
+    reads::PgInvoiceReads,
+    settings::Settings,
+};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -89,6 +95,8 @@ pub struct ApiConfig {
     pub policy: Policy,
     /// Longest wait of a read for `ARCA-Read-After`.
     pub read_wait: Duration,
+    /// `/graphql`'s limits and GraphiQL.
+    pub graphql: GraphqlConfig,
 }
 
 impl ApiConfig {
@@ -103,6 +111,13 @@ impl ApiConfig {
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
             read_wait: Duration::from_millis(settings.read_wait_ms),
+            graphql: GraphqlConfig {
+                limits: Limits {
+                    depth: settings.graphql_max_depth,
+                    complexity: settings.graphql_max_complexity,
+                },
+                graphiql: settings.graphiql,
+            },
         })
     }
 }
@@ -119,7 +134,7 @@ pub fn router(
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
-        reads: Arc::new(PgInvoiceReads::new(pool)),
+        reads: Arc::new(PgInvoiceReads::new(pool.clone())),
         store,
         clock,
     };
@@ -129,7 +144,15 @@ pub fn router(
         metrics.commands().clone(),
         config.read_wait,
     );
+    let graphql = graphql::routes(
+        state.clone(),
+        pool,
+        config.graphql,
+        config.body_limit_bytes,
+        metrics.graphql().clone(),
+    );
     commands::router(state, config.body_limit_bytes)
+        .merge(graphql)
         .route("/healthz", get(|| async { "ok" }))
         .route(
             "/metrics",

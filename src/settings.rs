@@ -88,6 +88,12 @@ pub struct Settings {
     pub arca_timeout_seconds: u64,
     /// Log format.
     pub log_format: LogFormat,
+    /// Whether `GET /graphql` serves GraphiQL.
+    pub graphiql: bool,
+    /// Deepest GraphQL query accepted.
+    pub graphql_max_depth: usize,
+    /// Costliest GraphQL query accepted (fields, lists counted by their `first`).
+    pub graphql_max_complexity: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -115,6 +121,9 @@ impl std::fmt::Debug for Settings {
             .field("sim_ledger", &self.sim_ledger)
             .field("arca_timeout_seconds", &self.arca_timeout_seconds)
             .field("log_format", &self.log_format)
+            .field("graphiql", &self.graphiql)
+            .field("graphql_max_depth", &self.graphql_max_depth)
+            .field("graphql_max_complexity", &self.graphql_max_complexity)
             .finish()
     }
 }
@@ -175,6 +184,9 @@ impl Settings {
         }
         if self.body_limit_bytes < 1024 {
             bail!("body_limit_bytes must be at least 1024");
+        }
+        if self.graphql_max_depth < 2 || self.graphql_max_complexity < 10 {
+            bail!("graphql_max_depth must be at least 2 and graphql_max_complexity at least 10");
         }
         self.threshold()?;
         Ok(())

@@ -19,6 +19,9 @@ pub enum ProjectionError {
         /// Why.
         message: String,
     },
+    /// An event stream could not be read.
+    #[error("reading a stream failed: {0}")]
+    Stream(String),
     /// A setting is invalid (such as a schema name).
     #[error("invalid projection setting: {0}")]
     Config(String),

@@ -11,13 +11,17 @@
 //! on NATS: the root binary wires those in behind the ports defined here.
 #![warn(missing_docs)]
 
+pub mod analytics;
 mod checkpoint;
 mod error;
+pub mod graphql;
+pub mod history;
 pub mod invoices;
 pub mod query;
 mod runner;
 
 pub use checkpoint::{Checkpoint, load_checkpoint};
 pub use error::ProjectionError;
+pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;
 pub use runner::{GlobalLog, Projector, Runner, apply_batch, apply_in};

@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use arca::{
+    graphql::GraphqlConfig,
     metrics::Metrics,
     projections::StoreLog,
     server::{ApiConfig, router},
@@ -114,6 +115,7 @@ impl TestApp {
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
             read_wait: Duration::from_secs(3),
+            graphql: GraphqlConfig::default(),
         };
         let app = router(
             Arc::clone(store),

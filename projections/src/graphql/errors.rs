@@ -1,0 +1,100 @@
+//! Every GraphQL error carries a stable snake_case `extensions.code` (the same codes as the REST
+//! problem documents where they overlap). Internal failures are logged here and answered opaquely.
+
+use async_graphql::{ErrorExtensions as _, Response, ServerError, Value};
+
+/// `extensions.code` of a malformed or invalid argument.
+pub const INVALID_ARGUMENT: &str = "invalid_argument";
+/// `extensions.code` of a pagination cursor this server did not hand out.
+pub const INVALID_CURSOR: &str = "invalid_cursor";
+/// `extensions.code` of a failure of ours; the message says nothing more.
+pub const INTERNAL: &str = "internal";
+/// `extensions.code` of a query nested deeper than the configured limit.
+pub const QUERY_TOO_DEEP: &str = "query_too_deep";
+/// `extensions.code` of a query costlier than the configured complexity limit.
+pub const QUERY_TOO_COMPLEX: &str = "query_too_complex";
+/// `extensions.code` of a query that does not parse or does not fit the schema.
+pub const INVALID_QUERY: &str = "invalid_query";
+/// `extensions.code` of a request without an authenticated tenant.
+pub const UNAUTHORIZED: &str = "unauthorized";
+
+/// An error with `code` in its extensions.
+pub fn coded(code: &'static str, message: impl Into<String>) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+}
+
+/// An invalid argument: `invalid_argument`, naming the argument.
+pub fn invalid_argument(argument: &str, detail: impl std::fmt::Display) -> async_graphql::Error {
+    coded(INVALID_ARGUMENT, format!("{argument}: {detail}"))
+}
+
+/// Logs `cause` and answers `internal` with an opaque message.
+pub fn internal(cause: &(dyn std::error::Error + 'static)) -> async_graphql::Error {
+    tracing::error!(error = %cause, source = ?cause.source(), "graphql resolver failed");
+    coded(INTERNAL, "the server failed to answer; it has been logged")
+}
+
+/// Gives every error of `response` an `extensions.code`: the engine's own errors (parse,
+/// validation, limits, argument coercion) get one from what they are; ours already have one.
+pub fn stamp_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = code_of(error);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", Value::from(code));
+        }
+    }
+    response
+}
+
+fn code_of(error: &ServerError) -> &'static str {
+    match error.message.as_str() {
+        "Query is nested too deep." => QUERY_TOO_DEEP,
+        "Query is too complex." => QUERY_TOO_COMPLEX,
+        // Raised while executing a field: an argument that did not coerce to its type.
+        _ if !error.path.is_empty() => INVALID_ARGUMENT,
+        m if m.starts_with("Invalid value for argument") || m.starts_with("Failed to parse") => {
+            INVALID_ARGUMENT
+        }
+        _ => INVALID_QUERY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(response: &Response) -> Option<String> {
+        let ext = response.errors[0].extensions.as_ref()?;
+        match ext.get("code")? {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn engine_errors_get_a_code_from_what_they_are() {
+        for (message, expected) in [
+            ("Query is nested too deep.", QUERY_TOO_DEEP),
+            ("Query is too complex.", QUERY_TOO_COMPLEX),
+            ("Unknown field \"x\" on type \"Query\".", INVALID_QUERY),
+        ] {
+            let response =
+                stamp_codes(Response::from_errors(vec![ServerError::new(message, None)]));
+            assert_eq!(code(&response).as_deref(), Some(expected), "{message}");
+        }
+    }
+
+    #[test]
+    fn codes_set_by_resolvers_are_kept() {
+        let error = coded(INVALID_CURSOR, "bad cursor").into_server_error(Default::default());
+        let response = stamp_codes(Response::from_errors(vec![error]));
+        assert_eq!(code(&response).as_deref(), Some(INVALID_CURSOR));
+    }
+}

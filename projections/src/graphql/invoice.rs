@@ -1,0 +1,264 @@
+//! `invoice(id)` and `invoices(filter, first, after)`: the invoices read model, with each
+//! invoice's items, IVA lines, QR URL, event stream and state at an instant.
+
+use async_graphql::{Context, Json, Object, Result, SimpleObject};
+use domain::InvoiceId;
+use rust_decimal::Decimal;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::events::{InvoiceEvent, InvoiceState};
+use super::{errors, scope};
+use crate::analytics::RateAmount;
+use crate::history;
+use crate::query::{InvoiceRow, ItemRow};
+
+/// An invoice as the read model holds it.
+pub struct Invoice(pub InvoiceRow);
+
+/// The receiver of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
+pub struct Receiver {
+    /// ARCA document type code (80 CUIT, 96 DNI, 99 none …).
+    pub doc_type: i32,
+    /// Document number (0 when none).
+    pub doc_number: String,
+    /// Name, when given.
+    pub name: Option<String>,
+    /// ARCA IVA condition code of the receiver.
+    pub iva_condition: i32,
+}
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
+pub struct InvoiceItem {
+    /// 1-based position.
+    pub line_no: i32,
+    /// What was sold.
+    pub description: String,
+    /// How many.
+    pub quantity: Decimal,
+    /// Price of one, without IVA.
+    pub unit_price: Decimal,
+    /// Discount on the whole line.
+    pub discount: Option<Decimal>,
+    /// `"21"`, `"10.5"`, `"exempt"`, `"not_taxed"` …; null on class C.
+    pub iva: Option<String>,
+    /// The line's net.
+    pub net: Decimal,
+}
+
+impl From<&ItemRow> for InvoiceItem {
+    fn from(i: &ItemRow) -> Self {
+        Self {
+            line_no: i.line_no,
+            description: i.description.clone(),
+            quantity: i.quantity,
+            unit_price: i.unit_price,
+            discount: i.discount,
+            iva: i.iva.clone(),
+            net: i.net,
+        }
+    }
+}
+
+fn json(value: Option<&serde_json::Value>) -> Option<Json<serde_json::Value>> {
+    value.cloned().map(Json)
+}
+
+#[Object]
+impl Invoice {
+    /// The invoice id.
+    async fn id(&self) -> Uuid {
+        self.0.invoice_id
+    }
+    /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    /// Version of its stream the read model reflects.
+    async fn version(&self) -> i64 {
+        self.0.stream_version
+    }
+    /// The issuer's CUIT (11 digits).
+    async fn issuer_cuit(&self) -> String {
+        self.0.issuer_cuit.to_string()
+    }
+    /// Point of sale.
+    async fn point_of_sale(&self) -> i32 {
+        self.0.point_of_sale
+    }
+    /// ARCA voucher type code.
+    async fn voucher_type(&self) -> i32 {
+        self.0.voucher_type
+    }
+    /// A, B, C or M.
+    async fn letter(&self) -> &str {
+        &self.0.letter
+    }
+    /// Voucher number, once assigned.
+    async fn number(&self) -> Option<i64> {
+        self.0.number
+    }
+    /// 1 products, 2 services, 3 both.
+    async fn concept(&self) -> i32 {
+        self.0.concept
+    }
+    /// The voucher's date.
+    async fn issue_date(&self) -> Date {
+        self.0.issue_date
+    }
+    /// Who receives it.
+    async fn receiver(&self) -> Receiver {
+        Receiver {
+            doc_type: self.0.receiver_doc_type,
+            doc_number: self.0.receiver_doc_number.to_string(),
+            name: self.0.receiver_name.clone(),
+            iva_condition: self.0.receiver_iva_condition,
+        }
+    }
+    /// ARCA currency code.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Pesos per unit of currency.
+    async fn exchange_rate(&self) -> Decimal {
+        self.0.exchange_rate
+    }
+    /// Taxed net.
+    async fn net(&self) -> Decimal {
+        self.0.net
+    }
+    /// Not taxed.
+    async fn not_taxed(&self) -> Decimal {
+        self.0.not_taxed
+    }
+    /// Exempt.
+    async fn exempt(&self) -> Decimal {
+        self.0.exempt
+    }
+    /// Other taxes.
+    async fn tributes(&self) -> Decimal {
+        self.0.tributes
+    }
+    /// IVA.
+    async fn iva(&self) -> Decimal {
+        self.0.iva
+    }
+    /// Total.
+    async fn total(&self) -> Decimal {
+        self.0.total
+    }
+    /// The lines, in request order.
+    async fn items(&self) -> Vec<InvoiceItem> {
+        self.0.items.iter().map(InvoiceItem::from).collect()
+    }
+    /// IVA per rate.
+    async fn iva_lines(&self) -> Vec<RateAmount> {
+        self.0
+            .iva_lines
+            .iter()
+            .map(|l| RateAmount {
+                rate: l.rate.clone(),
+                base: l.base,
+                amount: l.amount,
+            })
+            .collect()
+    }
+    /// Other taxes, one object each (`type`, `description`, `base`, `rate`, `amount`).
+    async fn tributes_detail(&self) -> Option<Json<serde_json::Value>> {
+        json(self.0.tributes_detail.as_ref())
+    }
+    /// Vouchers a note adjusts.
+    async fn associated_vouchers(&self) -> Option<Json<serde_json::Value>> {
+        json(self.0.associated_vouchers.as_ref())
+    }
+    /// Period a note adjusts (`from`, `to`).
+    async fn associated_period(&self) -> Option<Json<serde_json::Value>> {
+        json(self.0.associated_period.as_ref())
+    }
+    /// Service period start (concepts 2 and 3).
+    async fn service_from(&self) -> Option<Date> {
+        self.0.service_from
+    }
+    /// Service period end.
+    async fn service_to(&self) -> Option<Date> {
+        self.0.service_to
+    }
+    /// Payment due date of services.
+    async fn payment_due_date(&self) -> Option<Date> {
+        self.0.payment_due_date
+    }
+    /// The CAE, once granted.
+    async fn cae(&self) -> Option<&str> {
+        self.0.cae.as_deref()
+    }
+    /// The CAE's due date.
+    async fn cae_due_date(&self) -> Option<Date> {
+        self.0.cae_due_date
+    }
+    /// ARCA's observations on the CAE.
+    async fn observations(&self) -> Option<Json<serde_json::Value>> {
+        json(self.0.observations.as_ref())
+    }
+    /// ARCA's errors and observations, when rejected.
+    async fn rejection(&self) -> Option<Json<serde_json::Value>> {
+        json(self.0.rejection_errors.as_ref())
+    }
+    /// RG 4892 QR URL, once authorized.
+    async fn qr_url(&self) -> Option<String> {
+        self.0.qr_url()
+    }
+    /// When it was requested.
+    async fn requested_at(&self) -> OffsetDateTime {
+        self.0.requested_at
+    }
+    /// When it was last sent to ARCA.
+    async fn submitted_at(&self) -> Option<OffsetDateTime> {
+        self.0.submitted_at
+    }
+    /// When the CAE was recorded.
+    async fn authorized_at(&self) -> Option<OffsetDateTime> {
+        self.0.authorized_at
+    }
+    /// When the rejection was recorded.
+    async fn rejected_at(&self) -> Option<OffsetDateTime> {
+        self.0.rejected_at
+    }
+    /// When the read model last changed it.
+    async fn updated_at(&self) -> OffsetDateTime {
+        self.0.updated_at
+    }
+
+    /// Its event stream, oldest first, with metadata: the audit trail.
+    #[graphql(complexity = 10)]
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceEvent>> {
+        let (tenant, read) = scope(ctx)?;
+        let events = read
+            .history
+            .events(tenant, InvoiceId(self.0.invoice_id), None)
+            .await
+            .map_err(|e| errors::internal(&e))?;
+        Ok(events.into_iter().map(InvoiceEvent).collect())
+    }
+
+    /// Its state at `instant`: its stream replayed up to then; null before it was requested.
+    #[graphql(complexity = 10)]
+    async fn as_of(
+        &self,
+        ctx: &Context<'_>,
+        instant: OffsetDateTime,
+    ) -> Result<Option<InvoiceState>> {
+        let (tenant, read) = scope(ctx)?;
+        let events = read
+            .history
+            .events(tenant, InvoiceId(self.0.invoice_id), Some(instant))
+            .await
+            .map_err(|e| errors::internal(&e))?;
+        let Some(last) = events.last().map(|e| e.recorded_at) else {
+            return Ok(None);
+        };
+        let folded = history::fold(&events).map_err(|e| errors::internal(&e))?;
+        Ok(folded.map(|(invoice, version)| InvoiceState::new(&invoice, version, last)))
+    }
+}

@@ -1,0 +1,168 @@
+//! `invoices(filter, first, after)`: pages of the tenant's invoices, newest first, and
+//! `invoice(id)`.
+
+use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
+use domain::values::Cuit;
+use rust_decimal::Decimal;
+use time::Date;
+use uuid::Uuid;
+
+use super::invoice::Invoice;
+use super::{errors, scope};
+use crate::ProjectionError;
+use crate::query::{self, Cursor, InvoiceFilter, MAX_PAGE};
+
+/// Where an invoice is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum InvoiceStatus {
+    /// Validated, waiting for a number.
+    Requested,
+    /// Numbered, waiting to be sent.
+    Numbered,
+    /// Sent to ARCA, waiting for the answer.
+    Submitted,
+    /// ARCA granted a CAE.
+    Authorized,
+    /// ARCA refused it.
+    Rejected,
+    /// ARCA's answer was lost; being reconciled.
+    OutcomeUnknown,
+}
+
+impl InvoiceStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Numbered => "numbered",
+            Self::Submitted => "submitted",
+            Self::Authorized => "authorized",
+            Self::Rejected => "rejected",
+            Self::OutcomeUnknown => "outcome_unknown",
+        }
+    }
+}
+
+/// Which invoices to list; every field given narrows the list.
+#[derive(Debug, Clone, Default, InputObject)]
+#[graphql(name = "InvoiceFilter")]
+pub struct InvoiceFilterInput {
+    /// One status.
+    pub status: Option<InvoiceStatus>,
+    /// ARCA voucher type code.
+    pub voucher_type: Option<i32>,
+    /// Point of sale.
+    pub point_of_sale: Option<i32>,
+    /// The issuer's CUIT (11 digits).
+    pub issuer_cuit: Option<String>,
+    /// The receiver's document number.
+    pub receiver_doc_number: Option<String>,
+    /// Issued on or after.
+    pub issued_from: Option<Date>,
+    /// Issued on or before.
+    pub issued_to: Option<Date>,
+    /// Total at least.
+    pub total_min: Option<Decimal>,
+    /// Total at most.
+    pub total_max: Option<Decimal>,
+    /// Text contained in the receiver's name (case-insensitive).
+    pub receiver_name: Option<String>,
+}
+
+impl InvoiceFilterInput {
+    fn parse(self) -> Result<InvoiceFilter> {
+        let issuer_cuit = self
+            .issuer_cuit
+            .map(|text| {
+                Cuit::parse(&text)
+                    .map(|c| i64::try_from(c.as_u64()).unwrap_or(i64::MAX))
+                    .map_err(|e| errors::invalid_argument("filter.issuerCuit", e))
+            })
+            .transpose()?;
+        let receiver_doc_number = self
+            .receiver_doc_number
+            .map(|text| {
+                text.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        errors::invalid_argument("filter.receiverDocNumber", "must be digits")
+                    })
+            })
+            .transpose()?;
+        Ok(InvoiceFilter {
+            status: self.status.map(|s| s.as_str().to_owned()),
+            voucher_type: self.voucher_type,
+            point_of_sale: self.point_of_sale,
+            issuer_cuit,
+            receiver_doc_number,
+            issued_from: self.issued_from,
+            issued_to: self.issued_to,
+            total_min: self.total_min,
+            total_max: self.total_max,
+            receiver_name: self.receiver_name,
+        })
+    }
+}
+
+/// Where a page stands in the list.
+#[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
+pub struct PageInfo {
+    /// Whether more invoices follow.
+    pub has_next_page: bool,
+    /// Pass as `after` to get the next page; null on the last page.
+    pub end_cursor: Option<String>,
+}
+
+/// One page of invoices, newest first.
+#[derive(SimpleObject)]
+pub struct InvoicePage {
+    /// The invoices of this page.
+    pub nodes: Vec<Invoice>,
+    /// How to get the next page.
+    pub page_info: PageInfo,
+}
+
+/// `invoices(filter, first, after)`.
+pub(super) async fn invoices(
+    ctx: &Context<'_>,
+    filter: Option<InvoiceFilterInput>,
+    first: i32,
+    after: Option<String>,
+) -> Result<InvoicePage> {
+    let (tenant, read) = scope(ctx)?;
+    let first = u32::try_from(first)
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| {
+            errors::invalid_argument("first", format!("must be between 1 and {MAX_PAGE}"))
+        })?;
+    let filter = filter.unwrap_or_default().parse()?;
+    let after = after
+        .map(|text| Cursor::decode(&text))
+        .transpose()
+        .map_err(|_| errors::coded(errors::INVALID_CURSOR, "after: not a cursor of this list"))?;
+    let page = query::invoices(&read.pool, tenant, &filter, first, after.as_ref())
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok(InvoicePage {
+        page_info: PageInfo {
+            has_next_page: page.next.is_some(),
+            end_cursor: page.next.map(|c| c.encode()),
+        },
+        nodes: page.items.into_iter().map(Invoice).collect(),
+    })
+}
+
+/// `invoice(id)`: null when the tenant has no such invoice.
+pub(super) async fn invoice(ctx: &Context<'_>, id: Uuid) -> Result<Option<Invoice>> {
+    let (tenant, read) = scope(ctx)?;
+    let row = query::invoice(&read.pool, tenant, id)
+        .await
+        .map_err(|e| internal(&e))?;
+    Ok(row.map(Invoice))
+}
+
+fn internal(error: &ProjectionError) -> async_graphql::Error {
+    errors::internal(error)
+}

@@ -1,0 +1,122 @@
+//! Depth and complexity limits, argument errors and their `extensions.code`.
+
+use projections::graphql::{Limits, ReadSchema};
+use sqlx::PgPool;
+
+use crate::support::{Env, first_code, run};
+
+/// An introspection query nesting `ofType` `levels` times.
+fn nested_introspection(levels: usize) -> String {
+    let mut inner = "name".to_owned();
+    for _ in 0..levels {
+        inner = format!("name ofType {{ {inner} }}");
+    }
+    format!("{{ __schema {{ types {{ fields {{ type {{ {inner} }} }} }} }} }}")
+}
+
+fn schema(pool: &PgPool, limits: Limits) -> (Env, ReadSchema) {
+    let env = Env::new(pool);
+    let schema = env.schema(limits);
+    (env, schema)
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_query_deeper_than_the_limit_is_refused_with_query_too_deep(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let answer = run(&schema, env.tenant_a, &nested_introspection(20)).await;
+    assert_eq!(first_code(&answer), Some("query_too_deep"), "{answer}");
+    assert!(answer["data"].is_null());
+
+    let (env, shallow) = schema_with_depth(&pool, 3);
+    let query = "{ ivaSalesBook(month: \"2025-07\") { totals { iva { rate } } } }";
+    let answer = run(&shallow, env.tenant_a, query).await;
+    assert_eq!(first_code(&answer), Some("query_too_deep"), "{answer}");
+}
+
+fn schema_with_depth(pool: &PgPool, depth: usize) -> (Env, ReadSchema) {
+    schema(
+        pool,
+        Limits {
+            depth,
+            ..Limits::default()
+        },
+    )
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn graphiqls_introspection_fits_the_default_limits(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    // GraphiQL's introspection nests `ofType` seven times under `__schema.types.fields.type`.
+    let answer = run(&schema, env.tenant_a, &nested_introspection(7)).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    assert!(answer["data"]["__schema"]["types"].is_array());
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_query_costlier_than_the_limit_is_refused_with_query_too_complex(pool: PgPool) {
+    let (env, schema) = schema(
+        &pool,
+        Limits {
+            complexity: 3,
+            ..Limits::default()
+        },
+    );
+    let query = "{ ivaSalesBook(month: \"2025-07\") { month totals { vouchers net total } } }";
+    let answer = run(&schema, env.tenant_a, query).await;
+    assert_eq!(first_code(&answer), Some("query_too_complex"), "{answer}");
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn bad_arguments_and_bad_queries_carry_their_codes(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    for (query, code) in [
+        (
+            "{ ivaSalesBook(month: \"2025-13\") { month } }",
+            "invalid_argument",
+        ),
+        (
+            "{ ivaSalesBook(month: \"2025-07\", issuerCuit: \"20111111113\") { month } }",
+            "invalid_argument",
+        ),
+        (
+            "{ analytics(from: \"2025-07-02\", to: \"2025-07-01\") { approvalRate { rate } } }",
+            "invalid_argument",
+        ),
+        (
+            "{ analytics(from: \"2025-07-01\", to: \"2025-07-31\") { topReceivers(limit: 0) { count } } }",
+            "invalid_argument",
+        ),
+        (
+            "{ analytics(from: \"yesterday\", to: \"2025-07-31\") { approvalRate { rate } } }",
+            "invalid_argument",
+        ),
+        ("{ nothingHere }", "invalid_query"),
+        ("{ ivaSalesBook(", "invalid_query"),
+    ] {
+        let answer = run(&schema, env.tenant_a, query).await;
+        assert_eq!(first_code(&answer), Some(code), "{query}: {answer}");
+    }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn nothing_is_readable_without_a_tenant(pool: PgPool) {
+    let (_env, schema) = schema(&pool, Limits::default());
+    let response = schema
+        .execute("{ ivaSalesBook(month: \"2025-07\") { month } }")
+        .await;
+    let answer = serde_json::to_value(&response).unwrap_or_default();
+    assert_eq!(first_code(&answer), Some("unauthorized"), "{answer}");
+    assert!(answer["data"].is_null());
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_database_failure_is_answered_opaquely_with_internal(pool: PgPool) {
+    let env = Env::new(&pool);
+    pool.close().await;
+    let schema = env.schema(Limits::default());
+    let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
+    assert_eq!(first_code(&answer), Some("internal"), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("pool"), "{message}");
+    assert!(answer["data"].is_null());
+}
