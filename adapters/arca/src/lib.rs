@@ -8,6 +8,7 @@
 pub mod broker;
 pub mod certs;
 pub mod cli;
+pub mod credentials;
 pub mod error;
 pub mod sim;
 pub mod soap;
