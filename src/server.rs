@@ -3,6 +3,7 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use arca_ws::credentials::PgCredentialStore;
 use axum::{Router, middleware, routing::get};
 use commands::{
     AppState, Services,
@@ -17,7 +18,9 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::{metrics::Metrics, reads::PgInvoiceReads, settings::Settings};
+use crate::{
+    credentials::PgIssuerCredentials, metrics::Metrics, reads::PgInvoiceReads, settings::Settings,
+};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -89,6 +92,10 @@ pub struct ApiConfig {
     pub policy: Policy,
     /// Longest wait of a read for `ARCA-Read-After`.
     pub read_wait: Duration,
+    /// The ARCA environment certificates are installed for.
+    pub environment: domain::series::Environment,
+    /// The key sealing issuers' private keys.
+    pub sealing_key: arca_ws::credentials::SealingKey,
 }
 
 impl ApiConfig {
@@ -103,6 +110,8 @@ impl ApiConfig {
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
             read_wait: Duration::from_millis(settings.read_wait_ms),
+            environment: settings.environment(),
+            sealing_key: settings.sealing_key()?,
         })
     }
 }
@@ -119,7 +128,11 @@ pub fn router(
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
-        reads: Arc::new(PgInvoiceReads::new(pool)),
+        reads: Arc::new(PgInvoiceReads::new(pool.clone())),
+        credentials: Arc::new(PgIssuerCredentials::new(
+            PgCredentialStore::new(pool, config.sealing_key.clone()),
+            config.environment,
+        )),
         store,
         clock,
     };

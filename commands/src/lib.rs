@@ -4,6 +4,7 @@
 //! root binary wires the Postgres store in). Nothing but event appends is written on the request
 //! path.
 
+pub mod credentials;
 pub mod handler;
 pub mod http;
 pub mod issuers;

@@ -92,6 +92,8 @@ impl TestApp {
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
             read_wait: Duration::from_secs(3),
+            environment: domain::series::Environment::Sim,
+            sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
         };
         let app = router(
             Arc::clone(store),

@@ -59,7 +59,13 @@ fn spki(key: &rsa::RsaPrivateKey) -> Result<SubjectPublicKeyInfoOwned, ArcaError
 
 fn validity(from_now: Duration) -> Result<Validity, ArcaError> {
     // Start an hour back so clocks a little behind still accept it.
-    let start = std::time::SystemTime::now() - Duration::from_secs(3600);
+    validity_from(
+        std::time::SystemTime::now() - Duration::from_secs(3600),
+        from_now,
+    )
+}
+
+fn validity_from(start: std::time::SystemTime, from_now: Duration) -> Result<Validity, ArcaError> {
     Ok(Validity {
         not_before: x509_cert::time::Time::try_from(start)
             .map_err(|e| ArcaError::Invalid(e.to_string()))?,
@@ -203,10 +209,21 @@ pub fn dev_ca() -> Result<Credentials, ArcaError> {
 }
 
 /// Signs a CSR with a development CA, as ARCA's certificate page would: the subject and public key
-/// of the request, valid for `lifetime`. Returns the certificate's PEM.
+/// of the request, valid for `lifetime` from an hour ago. Returns the certificate's PEM.
 pub fn sign_request(
     ca: &Credentials,
     csr_pem: &str,
+    lifetime: Duration,
+) -> Result<String, ArcaError> {
+    let start = std::time::SystemTime::now() - Duration::from_secs(3600);
+    sign_request_at(ca, csr_pem, start, lifetime)
+}
+
+/// [`sign_request`] valid from `start` (tests that pin the clock).
+pub fn sign_request_at(
+    ca: &Credentials,
+    csr_pem: &str,
+    start: std::time::SystemTime,
     lifetime: Duration,
 ) -> Result<String, ArcaError> {
     use der::DecodePem;
@@ -221,7 +238,7 @@ pub fn sign_request(
     let builder = CertificateBuilder::new(
         profile,
         random_serial()?,
-        validity(lifetime)?,
+        validity_from(start, lifetime)?,
         req.info.subject,
         req.info.public_key,
         &signer,
