@@ -168,13 +168,13 @@ pub fn csr_for_key(
             .replace('+', "\\+")
             .replace('=', "\\=")
     };
-    let subject = name(&format!(
+    let text = format!(
         "serialNumber={},CN={},O={},C=AR",
         serial_number_for(cuit),
         escape(alias),
         escape(org)
-    ))?;
-    let text = subject.to_string();
+    );
+    let subject = name(&text)?;
     let builder =
         RequestBuilder::new(subject, &signer).map_err(|e| ArcaError::Invalid(e.to_string()))?;
     let req = builder

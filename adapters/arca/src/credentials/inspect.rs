@@ -50,7 +50,11 @@ pub fn inspect_certificate(pem: &str) -> Result<CertificateInfo, CredentialError
     Ok(CertificateInfo {
         fingerprint_sha256: hex(&Sha256::digest(&der)),
         serial: hex(tbs.serial_number.as_bytes()),
-        subject: tbs.subject.to_string(),
+        // RFC 4514 text, with the attribute ARCA documents spelled as ARCA spells it.
+        subject: tbs
+            .subject
+            .to_string()
+            .replace("SERIALNUMBER=", "serialNumber="),
         subject_cuit: crate::certs::keys_util::cuit_in_name(&tbs.subject),
         public_key_sha256: public_key_sha256(&public)?,
         not_before: time(tbs.validity.not_before)?,
