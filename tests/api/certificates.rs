@@ -370,6 +370,19 @@ async fn the_sim_demo_gives_an_issuer_a_certificate_from_the_development_ca(pool
         .unwrap()
         .expect("demo credentials");
     assert_eq!(creds.fingerprint().unwrap(), facts.fingerprint_sha256);
+    // The simulator that trusts the development CA lets the issuer log in with them.
+    let config = arca_ws::sim::SimConfig {
+        trust: vec![ca.cert.clone()],
+        ..arca_ws::sim::SimConfig::default()
+    };
+    let sim = arca_ws::sim::Simulator::new(config)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let wsaa = arca_ws::wsaa::WsaaClient::new(sim.wsaa_url(), Duration::from_secs(20)).unwrap();
+    let ticket = wsaa.login(&creds, "wsfe").await.unwrap();
+    assert!(ticket.represents(RI_CUIT));
     let homologacion = PgIssuerCredentials::new(store(&app), Environment::Homologacion);
     let deps = commands::credentials::CertificateDeps {
         credentials: &homologacion,
