@@ -4,7 +4,9 @@
 //! and the ARCA client); the application crates see ports.
 
 pub mod bench;
+pub mod certificates;
 pub mod cli;
+pub mod credentials;
 pub mod graphql;
 pub mod metrics;
 pub mod projections;

@@ -3,6 +3,7 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use arca_ws::credentials::PgCredentialStore;
 use axum::{Router, middleware, routing::get};
 use commands::{
     AppState, Services,
@@ -19,6 +20,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::{
+    credentials::PgIssuerCredentials,
     graphql::{self, GraphqlConfig},
     metrics::Metrics,
     reads::PgInvoiceReads,
@@ -97,6 +99,10 @@ pub struct ApiConfig {
     pub read_wait: Duration,
     /// `/graphql`'s limits and GraphiQL.
     pub graphql: GraphqlConfig,
+    /// The ARCA environment certificates are installed for.
+    pub environment: domain::series::Environment,
+    /// The key sealing issuers' private keys.
+    pub sealing_key: arca_ws::credentials::SealingKey,
 }
 
 impl ApiConfig {
@@ -118,6 +124,8 @@ impl ApiConfig {
                 },
                 graphiql: settings.graphiql,
             },
+            environment: settings.environment(),
+            sealing_key: settings.sealing_key()?,
         })
     }
 }
@@ -135,6 +143,10 @@ pub fn router(
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
         reads: Arc::new(PgInvoiceReads::new(pool.clone())),
+        credentials: Arc::new(PgIssuerCredentials::new(
+            PgCredentialStore::new(pool.clone(), config.sealing_key.clone()),
+            config.environment,
+        )),
         store,
         clock,
     };

@@ -4,6 +4,7 @@
 use std::{net::SocketAddr, path::Path, str::FromStr};
 
 use anyhow::{Context as _, bail};
+use arca_ws::credentials::SealingKey;
 use figment::{
     Figment,
     providers::{Env, Format, Toml},
@@ -12,6 +13,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("defaults.toml");
+
+/// The public seed of the `sim` environment's credentials key (used only when env = sim and no
+/// `credentials_key` is set).
+pub const SIM_CREDENTIALS_SEED: &str = "arca sim environment: not a secret";
 
 /// Which ARCA endpoints the system talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -94,6 +99,10 @@ pub struct Settings {
     pub graphql_max_depth: usize,
     /// Costliest GraphQL query accepted (fields, lists counted by their `first`).
     pub graphql_max_complexity: usize,
+    /// Base64 of the 32-byte AES-256-GCM key sealing issuers' private keys; required outside
+    /// `sim` (see [`Settings::sealing_key`]).
+    #[serde(default)]
+    pub credentials_key: Option<SecretString>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -124,6 +133,10 @@ impl std::fmt::Debug for Settings {
             .field("graphiql", &self.graphiql)
             .field("graphql_max_depth", &self.graphql_max_depth)
             .field("graphql_max_complexity", &self.graphql_max_complexity)
+            .field(
+                "credentials_key",
+                &self.credentials_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -189,7 +202,35 @@ impl Settings {
             bail!("graphql_max_depth must be at least 2 and graphql_max_complexity at least 10");
         }
         self.threshold()?;
+        self.sealing_key()?;
         Ok(())
+    }
+
+    /// The key sealing issuers' private keys: `credentials_key`, or — in `sim` only, where
+    /// nothing real is protected — one derived from the public seed [`SIM_CREDENTIALS_SEED`].
+    ///
+    /// # Errors
+    /// A key that is not base64 of 32 bytes, or no key outside `sim`.
+    pub fn sealing_key(&self) -> anyhow::Result<SealingKey> {
+        match (&self.credentials_key, self.env) {
+            (Some(key), _) => SealingKey::from_base64(key.expose_secret())
+                .map_err(|e| anyhow::anyhow!("credentials_key: {e}")),
+            (None, ArcaEnv::Sim) => Ok(SealingKey::derive_dev(SIM_CREDENTIALS_SEED)),
+            (None, _) => bail!(
+                "credentials_key is required when env is homologacion or produccion: set \
+                 ARCA_CREDENTIALS_KEY to the base64 of 32 random bytes (e.g. `openssl rand \
+                 -base64 32`) and keep it safe; without it stored private keys cannot be read"
+            ),
+        }
+    }
+
+    /// The ARCA environment as the domain names it.
+    pub fn environment(&self) -> domain::series::Environment {
+        match self.env {
+            ArcaEnv::Sim => domain::series::Environment::Sim,
+            ArcaEnv::Homologacion => domain::series::Environment::Homologacion,
+            ArcaEnv::Produccion => domain::series::Environment::Produccion,
+        }
     }
 
     /// The class B threshold as a decimal amount.
@@ -219,6 +260,23 @@ mod tests {
         assert_eq!(settings.env, ArcaEnv::Sim);
         assert_eq!(settings.http_addr.port(), 8080);
         assert_eq!(settings.projection_feed, ProjectionFeed::Jetstream);
+    }
+
+    #[test]
+    fn a_credentials_key_is_required_outside_sim_and_never_printed() {
+        let mut settings: Settings = Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("defaults parse");
+        assert!(settings.sealing_key().is_ok(), "sim has a dev key");
+        settings.env = ArcaEnv::Produccion;
+        let err = settings.validate().expect_err("no key in produccion");
+        assert!(err.to_string().contains("ARCA_CREDENTIALS_KEY"), "{err}");
+        settings.credentials_key = Some("c2hvcnQ=".into());
+        assert!(settings.validate().is_err(), "a short key is refused");
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        settings.credentials_key = Some(key.into());
+        settings.validate().expect("a 32-byte key");
+        assert!(!format!("{settings:?}").contains(key));
     }
 
     #[test]

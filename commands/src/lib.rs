@@ -2,8 +2,10 @@
 //!
 //! Depends on `domain` and on the event store *port*; never names a concrete adapter type (the
 //! root binary wires the Postgres store in). Nothing but event appends is written on the request
-//! path.
+//! path, except issuers' sealed keys and certificates, through the credential vault port
+//! ([`credentials::IssuerCredentials`]).
 
+pub mod credentials;
 pub mod handler;
 pub mod http;
 pub mod issuers;

@@ -116,6 +116,8 @@ impl TestApp {
             policy: policy(),
             read_wait: Duration::from_secs(3),
             graphql: GraphqlConfig::default(),
+            environment: domain::series::Environment::Sim,
+            sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
         };
         let app = router(
             Arc::clone(store),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test helpers panic on set-up failures by design
 
 mod auth;
+mod certificates;
 mod graphql;
 mod helpers;
 mod invoices;

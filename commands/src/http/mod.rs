@@ -2,6 +2,7 @@
 //! failure, including the ones axum would answer in plain text (unknown route, wrong method).
 
 pub mod auth;
+pub mod certificates;
 pub mod error;
 pub mod extract;
 pub mod fields;
@@ -18,7 +19,7 @@ use axum::{
     http::{HeaderName, StatusCode, header},
     middleware::{self, Next},
     response::Response,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
@@ -35,6 +36,14 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .route(
             "/v1/taxpayers/{cuit}/points-of-sale",
             post(taxpayers::add_point_of_sale),
+        )
+        .route(
+            "/v1/taxpayers/{cuit}/certificate-requests",
+            post(certificates::request),
+        )
+        .route(
+            "/v1/taxpayers/{cuit}/certificate",
+            put(certificates::install),
         )
         .route(
             "/v1/invoices",

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{error, invoices, taxpayers};
+use super::{certificates, error, invoices, taxpayers};
 
 /// The command API.
 #[derive(OpenApi)]
@@ -15,10 +15,11 @@ use super::{error, invoices, taxpayers};
     info(title = "arca: electronic invoicing with ARCA", version = "1",
          description = "Command API. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(taxpayers::register, taxpayers::get, taxpayers::add_point_of_sale,
+          certificates::request, certificates::install,
           invoices::request, invoices::read::get, invoices::read::list, invoices::events),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerKey),
-    tags((name = "taxpayers", description = "Issuers and their points of sale"),
+    tags((name = "taxpayers", description = "Issuers, their points of sale and ARCA certificates"),
          (name = "invoices", description = "Invoices, debit and credit notes, receipts"))
 )]
 pub struct ApiDoc;

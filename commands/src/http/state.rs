@@ -6,6 +6,7 @@ use domain::aggregate::{Context, Policy};
 use eventstore::EventStore;
 
 use crate::{
+    credentials::{CertificateDeps, IssuerCredentials},
     issuers::IssuerCache,
     metrics::CommandMetrics,
     ports::{Clock, InvoiceReads},
@@ -30,6 +31,8 @@ pub struct Services {
     pub reads: Arc<dyn InvoiceReads>,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// Issuers' keys and certificates.
+    pub credentials: Arc<dyn IssuerCredentials>,
 }
 
 struct Inner {
@@ -80,6 +83,15 @@ impl AppState {
     /// The invoices read model.
     pub fn reads(&self) -> &dyn InvoiceReads {
         self.inner.services.reads.as_ref()
+    }
+
+    /// What the certificate flows need.
+    pub fn certificate_deps(&self) -> CertificateDeps<'_> {
+        CertificateDeps {
+            store: &self.inner.services.store,
+            metrics: &self.inner.metrics,
+            credentials: self.inner.services.credentials.as_ref(),
+        }
     }
 
     /// The longest a read waits for `ARCA-Read-After`.

@@ -58,6 +58,8 @@ pub struct TaxpayerView {
     pub iva_condition: String,
     /// Registered points of sale.
     pub points_of_sale: Vec<PointOfSaleView>,
+    /// Installed ARCA certificates, one per environment (never their keys).
+    pub certificates: Vec<super::certificates::CertificateView>,
     /// Stream version; send it back as `If-Match` to change the taxpayer only if nobody else did.
     pub version: u64,
 }
@@ -227,6 +229,11 @@ fn view(taxpayer: &Taxpayer, version: u64) -> TaxpayerView {
                 number: pos.number,
                 name: pos.name.clone(),
             })
+            .collect(),
+        certificates: taxpayer
+            .certificates()
+            .all_installed()
+            .map(|(env, cert)| super::certificates::certificate_view(env, cert))
             .collect(),
         version,
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use super::certificate::{InstallCertificate, NoteCertificateExpiry, RequestCertificate};
 use crate::values::{Cuit, IssuerIvaCondition};
 
 /// Registers an issuer for a tenant.
@@ -43,6 +44,12 @@ pub enum TaxpayerCommand {
     Register(RegisterTaxpayer),
     /// See [`AddPointOfSale`].
     AddPointOfSale(AddPointOfSale),
+    /// See [`RequestCertificate`].
+    RequestCertificate(RequestCertificate),
+    /// See [`InstallCertificate`].
+    InstallCertificate(InstallCertificate),
+    /// See [`NoteCertificateExpiry`].
+    NoteCertificateExpiry(NoteCertificateExpiry),
 }
 
 impl From<RegisterTaxpayer> for TaxpayerCommand {
@@ -54,5 +61,23 @@ impl From<RegisterTaxpayer> for TaxpayerCommand {
 impl From<AddPointOfSale> for TaxpayerCommand {
     fn from(c: AddPointOfSale) -> Self {
         Self::AddPointOfSale(c)
+    }
+}
+
+impl From<RequestCertificate> for TaxpayerCommand {
+    fn from(c: RequestCertificate) -> Self {
+        Self::RequestCertificate(c)
+    }
+}
+
+impl From<InstallCertificate> for TaxpayerCommand {
+    fn from(c: InstallCertificate) -> Self {
+        Self::InstallCertificate(c)
+    }
+}
+
+impl From<NoteCertificateExpiry> for TaxpayerCommand {
+    fn from(c: NoteCertificateExpiry) -> Self {
+        Self::NoteCertificateExpiry(c)
     }
 }

@@ -28,6 +28,18 @@ pub enum TaxpayerError {
     /// The point of sale was added already.
     #[error("point of sale {0} already exists")]
     PointOfSaleExists(u32),
+    /// The certificate's subject does not carry the taxpayer's CUIT (`serialNumber=CUIT n`).
+    #[error("the certificate's subject is not for this taxpayer's CUIT")]
+    CertificateSubjectMismatch,
+    /// The certificate's validity has ended.
+    #[error("the certificate has expired")]
+    CertificateExpired,
+    /// The certificate's validity has not started yet.
+    #[error("the certificate is not valid yet")]
+    CertificateNotYetValid,
+    /// The certificate matches no pending request's key, and no key came with it.
+    #[error("the certificate matches no pending certificate request; send its private key with it")]
+    CertificateKeyUnknown,
 }
 
 impl TaxpayerError {
@@ -41,6 +53,10 @@ impl TaxpayerError {
             Self::InvalidPointOfSale(_) => "invalid_point_of_sale",
             Self::InvalidPointOfSaleName => "invalid_point_of_sale_name",
             Self::PointOfSaleExists(_) => "point_of_sale_exists",
+            Self::CertificateSubjectMismatch => "certificate_subject_mismatch",
+            Self::CertificateExpired => "certificate_expired",
+            Self::CertificateNotYetValid => "certificate_not_yet_valid",
+            Self::CertificateKeyUnknown => "certificate_key_unknown",
         }
     }
 
@@ -52,6 +68,10 @@ impl TaxpayerError {
             Self::InvalidGrossIncomeNumber => "gross_income_number",
             Self::InvalidPointOfSale(_) | Self::PointOfSaleExists(_) => "number",
             Self::InvalidPointOfSaleName => "name",
+            Self::CertificateSubjectMismatch
+            | Self::CertificateExpired
+            | Self::CertificateNotYetValid => "certificate",
+            Self::CertificateKeyUnknown => "private_key",
         };
         Some(Cow::Borrowed(field))
     }

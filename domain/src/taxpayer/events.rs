@@ -7,6 +7,8 @@ use time::{Date, OffsetDateTime};
 use crate::aggregate::domain_events;
 use crate::values::{Cuit, IssuerIvaCondition};
 
+use super::certificate::{CertificateExpiring, CertificateInstalled, CertificateRequested};
+
 /// `taxpayer.registered` v1: an issuer was registered for the tenant owning the stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TaxpayerRegistered {
@@ -53,5 +55,11 @@ domain_events! {
         Registered(TaxpayerRegistered) = "taxpayer.registered",
         /// See [`PointOfSaleAdded`].
         PointOfSaleAdded(PointOfSaleAdded) = "taxpayer.point_of_sale_added",
+        /// See [`CertificateRequested`].
+        CertificateRequested(CertificateRequested) = "taxpayer.certificate_requested",
+        /// See [`CertificateInstalled`].
+        CertificateInstalled(CertificateInstalled) = "taxpayer.certificate_installed",
+        /// See [`CertificateExpiring`].
+        CertificateExpiring(CertificateExpiring) = "taxpayer.certificate_expiring",
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use time::Date;
 
 use super::POINT_OF_SALE_RANGE;
+use super::certificate::Certificates;
 use super::commands::{AddPointOfSale, RegisterTaxpayer, TaxpayerCommand};
 use super::error::TaxpayerError;
 use super::events::{PointOfSaleAdded, TaxpayerEvent, TaxpayerRegistered};
@@ -41,11 +42,12 @@ pub struct PointOfSale {
     pub name: Option<String>,
 }
 
-/// A taxpayer: registration data and points of sale.
+/// A taxpayer: registration data, points of sale and certificates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Taxpayer {
     profile: Option<TaxpayerProfile>,
     points_of_sale: BTreeMap<u32, PointOfSale>,
+    certificates: Certificates,
 }
 
 impl Taxpayer {
@@ -77,6 +79,11 @@ impl Taxpayer {
     /// The points of sale, by number.
     pub fn points_of_sale(&self) -> impl Iterator<Item = &PointOfSale> {
         self.points_of_sale.values()
+    }
+
+    /// Certificate requests and installed certificates.
+    pub fn certificates(&self) -> &Certificates {
+        &self.certificates
     }
 
     /// Whether `number` is one of the points of sale.
@@ -173,6 +180,27 @@ impl Aggregate for Taxpayer {
         match command {
             TaxpayerCommand::Register(cmd) => self.register(cmd, ctx),
             TaxpayerCommand::AddPointOfSale(cmd) => self.add_point_of_sale(cmd),
+            TaxpayerCommand::RequestCertificate(cmd) => {
+                let cuit = self.cuit().ok_or(TaxpayerError::NotRegistered)?;
+                let event = Certificates::request(cuit, cmd, ctx.now);
+                Ok(vec![TaxpayerEvent::CertificateRequested(event)])
+            }
+            TaxpayerCommand::InstallCertificate(cmd) => {
+                let cuit = self.cuit().ok_or(TaxpayerError::NotRegistered)?;
+                let event = self.certificates.install(cuit, cmd, ctx.now)?;
+                Ok(event
+                    .map(TaxpayerEvent::CertificateInstalled)
+                    .into_iter()
+                    .collect())
+            }
+            TaxpayerCommand::NoteCertificateExpiry(cmd) => {
+                let cuit = self.cuit().ok_or(TaxpayerError::NotRegistered)?;
+                let event = self.certificates.note_expiry(cuit, &cmd, ctx.now);
+                Ok(event
+                    .map(TaxpayerEvent::CertificateExpiring)
+                    .into_iter()
+                    .collect())
+            }
         }
     }
 
@@ -194,6 +222,9 @@ impl Aggregate for Taxpayer {
                 };
                 self.points_of_sale.insert(e.number, pos);
             }
+            TaxpayerEvent::CertificateRequested(e) => self.certificates.requested(e),
+            TaxpayerEvent::CertificateInstalled(e) => self.certificates.installed_now(e),
+            TaxpayerEvent::CertificateExpiring(e) => self.certificates.expiring(e),
         }
         self
     }

@@ -12,13 +12,16 @@ use crate::invoice::{
     InvoiceNumberReleased, InvoiceRejected, InvoiceSubmitted, Item, Period, RequestInvoice,
     ServicePeriod, SubmissionOutcomeUnknown, Tribute,
 };
+use crate::series::Environment;
 use crate::series::{
     ContentDigest, DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased,
     NumbersReserved, RecoveredNumber, ReleaseReason, ReleasedNumber, Reservation, SeriesBlocked,
     SeriesEvent, SeriesHalted, SeriesOpened, SeriesResumed, SeriesUnblocked, SubmissionCompleted,
     SubmissionStarted, SubmittedNumber, UncertainReason,
 };
-use crate::taxpayer::TaxpayerEvent;
+use crate::taxpayer::{
+    CertificateExpiring, CertificateInstalled, CertificateRequested, TaxpayerEvent,
+};
 use crate::tenant::{ApiKeyIssued, ApiKeyRevoked, TenantCreated, TenantEvent};
 use crate::values::{Concept, Currency, IvaRate, IvaTreatment, TributeKind, VoucherType};
 
@@ -208,7 +211,38 @@ pub fn series_events() -> Vec<SeriesEvent> {
 
 /// One taxpayer event of every type.
 pub fn taxpayer_events() -> Vec<TaxpayerEvent> {
-    ri_taxpayer_events()
+    let key_id = Uuid::from_u128(0xCE27);
+    let fingerprint = "ab".repeat(32);
+    let not_after = NOW + time::Duration::days(20);
+    let mut events = ri_taxpayer_events();
+    events.extend([
+        TaxpayerEvent::CertificateRequested(CertificateRequested {
+            cuit: cuit("20267565393"),
+            key_id,
+            subject: "C=AR,O=Empresa de Prueba SA,CN=facturacion,serialNumber=CUIT 20267565393"
+                .to_owned(),
+            public_key_sha256: "cd".repeat(32),
+            requested_at: NOW,
+        }),
+        TaxpayerEvent::CertificateInstalled(CertificateInstalled {
+            cuit: cuit("20267565393"),
+            key_id,
+            fingerprint_sha256: fingerprint.clone(),
+            serial: "5a1c0ffee0".to_owned(),
+            subject: "serialNumber=CUIT 20267565393,CN=facturacion".to_owned(),
+            not_before: NOW - time::Duration::days(700),
+            not_after,
+            environment: Environment::Homologacion,
+            installed_at: NOW,
+        }),
+        TaxpayerEvent::CertificateExpiring(CertificateExpiring {
+            cuit: cuit("20267565393"),
+            fingerprint_sha256: fingerprint,
+            not_after,
+            days_left: 20,
+        }),
+    ]);
+    events
 }
 
 /// One tenant event of every type.

@@ -59,7 +59,13 @@ fn spki(key: &rsa::RsaPrivateKey) -> Result<SubjectPublicKeyInfoOwned, ArcaError
 
 fn validity(from_now: Duration) -> Result<Validity, ArcaError> {
     // Start an hour back so clocks a little behind still accept it.
-    let start = std::time::SystemTime::now() - Duration::from_secs(3600);
+    validity_from(
+        std::time::SystemTime::now() - Duration::from_secs(3600),
+        from_now,
+    )
+}
+
+fn validity_from(start: std::time::SystemTime, from_now: Duration) -> Result<Validity, ArcaError> {
     Ok(Validity {
         not_before: x509_cert::time::Time::try_from(start)
             .map_err(|e| ArcaError::Invalid(e.to_string()))?,
@@ -110,26 +116,8 @@ pub fn dev_bundle(
     if !super::valid_cuit(cuit) {
         return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));
     }
-    let ca_key = generate_key(2048)?;
-    let signer = SigningKey::<Sha256>::new(ca_key.clone());
-    let ca_name = name("CN=Computadores Dev,O=AFIP,C=AR")?;
+    let ca = dev_ca()?;
     let year = Duration::from_secs(365 * 24 * 3600);
-    let builder = CertificateBuilder::new(
-        Profile::Root,
-        random_serial()?,
-        validity(10 * year)?,
-        ca_name,
-        spki(&ca_key)?,
-        &signer,
-    )
-    .map_err(|e| ArcaError::Invalid(e.to_string()))?;
-    let ca_cert = builder
-        .build::<Signature>()
-        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
-    let ca = Credentials {
-        cert: ca_cert,
-        key: ca_key,
-    };
     let key_passphrase = match passphrase {
         Some(p) => KeyPassphrase::new(p)?,
         None => KeyPassphrase::generate(),
@@ -157,16 +145,36 @@ pub fn csr(
     org: &str,
     passphrase: &KeyPassphrase,
 ) -> Result<(String, String), ArcaError> {
+    let key = generate_key(2048)?;
+    let (pem, _) = csr_for_key(&key, cuit, alias, org)?;
+    Ok((encrypt_key_pem(&key, passphrase)?, pem))
+}
+
+/// A CSR for `key` with subject `C=AR, O=org, CN=alias, serialNumber=CUIT n`. Returns (CSR PEM,
+/// subject as text).
+pub fn csr_for_key(
+    key: &rsa::RsaPrivateKey,
+    cuit: &str,
+    alias: &str,
+    org: &str,
+) -> Result<(String, String), ArcaError> {
     if !super::valid_cuit(cuit) {
         return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));
     }
-    let key = generate_key(2048)?;
     let signer = SigningKey::<Sha256>::new(key.clone());
-    let org = org.replace(',', "\\,");
-    let subject = name(&format!(
-        "serialNumber={},CN={alias},O={org},C=AR",
-        serial_number_for(cuit)
-    ))?;
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace(',', "\\,")
+            .replace('+', "\\+")
+            .replace('=', "\\=")
+    };
+    let text = format!(
+        "serialNumber={},CN={},O={},C=AR",
+        serial_number_for(cuit),
+        escape(alias),
+        escape(org)
+    );
+    let subject = name(&text)?;
     let builder =
         RequestBuilder::new(subject, &signer).map_err(|e| ArcaError::Invalid(e.to_string()))?;
     let req = builder
@@ -175,7 +183,71 @@ pub fn csr(
     let pem = req
         .to_pem(LineEnding::LF)
         .map_err(|e| ArcaError::Invalid(e.to_string()))?;
-    Ok((encrypt_key_pem(&key, passphrase)?, pem))
+    Ok((pem, text))
+}
+
+/// A fresh development CA (`CN=Computadores Dev, O=AFIP, C=AR`, ten years), the kind the
+/// simulator is told to trust.
+pub fn dev_ca() -> Result<Credentials, ArcaError> {
+    let ca_key = generate_key(2048)?;
+    let signer = SigningKey::<Sha256>::new(ca_key.clone());
+    let ca_name = name("CN=Computadores Dev,O=AFIP,C=AR")?;
+    let year = Duration::from_secs(365 * 24 * 3600);
+    let builder = CertificateBuilder::new(
+        Profile::Root,
+        random_serial()?,
+        validity(10 * year)?,
+        ca_name,
+        spki(&ca_key)?,
+        &signer,
+    )
+    .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let cert = builder
+        .build::<Signature>()
+        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    Ok(Credentials { cert, key: ca_key })
+}
+
+/// Signs a CSR with a development CA, as ARCA's certificate page would: the subject and public key
+/// of the request, valid for `lifetime` from an hour ago. Returns the certificate's PEM.
+pub fn sign_request(
+    ca: &Credentials,
+    csr_pem: &str,
+    lifetime: Duration,
+) -> Result<String, ArcaError> {
+    let start = std::time::SystemTime::now() - Duration::from_secs(3600);
+    sign_request_at(ca, csr_pem, start, lifetime)
+}
+
+/// [`sign_request`] valid from `start` (tests that pin the clock).
+pub fn sign_request_at(
+    ca: &Credentials,
+    csr_pem: &str,
+    start: std::time::SystemTime,
+    lifetime: Duration,
+) -> Result<String, ArcaError> {
+    use der::DecodePem;
+    let req = x509_cert::request::CertReq::from_pem(csr_pem.trim().as_bytes())
+        .map_err(|e| ArcaError::Invalid(format!("CSR PEM: {e}")))?;
+    let signer = SigningKey::<Sha256>::new(ca.key.clone());
+    let profile = Profile::Leaf {
+        issuer: ca.cert.tbs_certificate.subject.clone(),
+        enable_key_agreement: false,
+        enable_key_encipherment: true,
+    };
+    let builder = CertificateBuilder::new(
+        profile,
+        random_serial()?,
+        validity_from(start, lifetime)?,
+        req.info.subject,
+        req.info.public_key,
+        &signer,
+    )
+    .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    let cert = builder
+        .build::<Signature>()
+        .map_err(|e| ArcaError::Invalid(e.to_string()))?;
+    cert_pem(&cert)
 }
 
 /// A fresh key and a leaf certificate for `cuit` signed by the development CA `ca`: the
