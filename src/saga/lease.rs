@@ -31,10 +31,18 @@ impl SeriesLeases {
     /// # Errors
     /// Database failures.
     pub async fn try_lead(&self, key: &SeriesKey) -> Result<Option<Lease>, sqlx::Error> {
+        self.try_lead_named(&format!("{NAMESPACE}{}", key.stream_id()))
+            .await
+    }
+
+    /// The lease called `name`, or `None` when another session holds it.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn try_lead_named(&self, name: &str) -> Result<Option<Lease>, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
-        let name = format!("{NAMESPACE}{}", key.stream_id());
         let lock: i64 = sqlx::query_scalar("select hashtextextended($1, 0)")
-            .bind(&name)
+            .bind(name)
             .fetch_one(&mut *conn)
             .await?;
         let held: bool = sqlx::query_scalar("select pg_try_advisory_lock($1)")
@@ -46,6 +54,14 @@ impl SeriesLeases {
 }
 
 impl Lease {
+    /// Whether the lease's connection still answers (a lease dies with its connection).
+    pub async fn alive(&mut self) -> bool {
+        sqlx::query("select 1")
+            .execute(&mut *self.conn)
+            .await
+            .is_ok()
+    }
+
     /// Gives the lease back; on failure the connection is closed, which releases it too.
     pub async fn release(mut self) {
         let unlocked = sqlx::query("select pg_advisory_unlock($1)")

@@ -1,7 +1,12 @@
-//! Wiring of the ARCA saga for `serve --role workers|all`: the intake follows the global log
-//! (a checkpointed feed whose row lock makes instances take turns, so numbers are reserved in
-//! request order), and every series with work is driven by the instance holding its lease (a
-//! Postgres advisory lock), so one process at a time talks to ARCA about a series.
+//! Wiring of the ARCA saga for `serve --role workers|all`.
+//!
+//! The intake follows the global log from its checkpoint (`saga_intake` in `rm.checkpoints`) in the
+//! one instance that holds the intake lease, so numbers are reserved in request order; the
+//! checkpoint moves only after the batch's reservations are stored (they are idempotent, so a
+//! crash in between repeats them harmlessly), and no transaction stays open while the saga works,
+//! which would hold back every reader's watermark. Every series with work is then driven by the
+//! instance holding its lease, so one process at a time talks to ARCA about a series. Leases are
+//! Postgres session advisory locks: a process that dies loses them.
 
 mod gateway;
 mod lease;
@@ -9,31 +14,29 @@ mod run;
 mod voucher;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use commands::saga::{Drive, Saga, SagaError};
 use domain::series::SeriesKey;
 use domain::{RecordedEvent, TenantId};
-use projections::{GlobalLog, ProjectionError, Projector, Runner};
+use projections::{GlobalLog, ProjectionError, Projector, apply_batch, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
 
 pub use gateway::{BrokeredTickets, IssuerTickets, WsGateway};
-pub use lease::SeriesLeases;
+pub use lease::{Lease, SeriesLeases};
 pub use run::run;
 
 /// The intake's checkpoint name in `rm.checkpoints`.
 const INTAKE: &str = "saga_intake";
+/// Events the intake reads at once.
+const INTAKE_BATCH: usize = 500;
 
-/// Feeds newly requested invoices to [`Saga::intake`] and remembers the series that got work.
-struct Intake {
-    saga: Saga,
-    touched: Mutex<Vec<(TenantId, SeriesKey)>>,
-}
+/// Moves the intake's checkpoint over a batch the saga has taken in; writes no rows.
+struct IntakeCheckpoint;
 
 #[async_trait]
-impl Projector for Intake {
+impl Projector for IntakeCheckpoint {
     fn name(&self) -> &'static str {
         INTAKE
     }
@@ -41,19 +44,8 @@ impl Projector for Intake {
     async fn apply(
         &self,
         _conn: &mut PgConnection,
-        batch: &[RecordedEvent],
+        _batch: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let touched = self
-            .saga
-            .intake(batch)
-            .await
-            .map_err(|e| ProjectionError::Log(format!("saga intake: {e}")))?;
-        let mut all = self.touched.lock().unwrap_or_else(PoisonError::into_inner);
-        for key in touched {
-            if !all.contains(&key) {
-                all.push(key);
-            }
-        }
         Ok(())
     }
 }
@@ -61,30 +53,13 @@ impl Projector for Intake {
 /// One saga instance: its intake feed and the series it drives.
 pub struct SagaWorker<L> {
     saga: Saga,
-    runner: Runner<SharedIntake, L>,
-    intake: Arc<Intake>,
+    log: L,
     leases: SeriesLeases,
+    /// Held while this instance runs the intake.
+    intake: Option<Lease>,
     pool: PgPool,
     /// Series to drive again, and not before when.
     retry: HashMap<(TenantId, SeriesKey), Instant>,
-}
-
-/// The runner's handle on the intake (the worker keeps another).
-struct SharedIntake(Arc<Intake>);
-
-#[async_trait]
-impl Projector for SharedIntake {
-    fn name(&self) -> &'static str {
-        INTAKE
-    }
-
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        batch: &[RecordedEvent],
-    ) -> Result<(), ProjectionError> {
-        self.0.apply(conn, batch).await
-    }
 }
 
 /// What one [`SagaWorker::step`] did.
@@ -101,41 +76,30 @@ pub struct Step {
 impl<L: GlobalLog> SagaWorker<L> {
     /// A worker over `pool`'s database reading `log`.
     pub fn new(saga: Saga, pool: PgPool, log: L) -> Self {
-        let intake = Arc::new(Intake {
-            saga: saga.clone(),
-            touched: Mutex::default(),
-        });
         Self {
-            runner: Runner::new(pool.clone(), SharedIntake(Arc::clone(&intake)), log)
-                .batch_size(500),
-            leases: SeriesLeases::new(pool.clone()),
-            pool,
             saga,
-            intake,
+            log,
+            leases: SeriesLeases::new(pool.clone()),
+            intake: None,
+            pool,
             retry: HashMap::new(),
         }
     }
 
-    /// Takes one batch of the log through the intake, then drives every series that got work or
-    /// is due for another try.
+    /// Takes one batch of the log through the intake (when this instance leads it), then drives
+    /// every series that got work or is due for another try.
     ///
     /// # Errors
-    /// The intake failed (its batch is retried by the next step); series failures are logged and
-    /// retried with a pause.
+    /// The intake failed (its batch is taken again by the next step); series failures are
+    /// logged and retried after a pause.
     pub async fn step(&mut self) -> Result<Step, SagaError> {
-        let events = self
-            .runner
-            .run_once()
-            .await
-            .map_err(|e| SagaError::Command(commands::CommandError::Unexpected(e.into())))?;
         let now = Instant::now();
-        let mut due: Vec<(TenantId, SeriesKey)> = std::mem::take(
-            &mut *self
-                .intake
-                .touched
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
+        let (events, mut due) = match self.intake().await {
+            Ok(taken) => taken,
+            // A blocked series holds the batch back until it is reconciled: drive it now.
+            Err(SagaError::SeriesBusy { tenant, key }) => (0, vec![(tenant, key)]),
+            Err(other) => return Err(other),
+        };
         for (key, at) in &self.retry {
             if *at <= now && !due.contains(key) {
                 due.push(*key);
@@ -162,6 +126,56 @@ impl<L: GlobalLog> SagaWorker<L> {
             }
         }
         Ok(step)
+    }
+
+    /// One batch after the intake's checkpoint: reserved, then the checkpoint moved over it.
+    async fn intake(&mut self) -> Result<(usize, Vec<(TenantId, SeriesKey)>), SagaError> {
+        let unexpected =
+            |e: String| SagaError::Command(commands::CommandError::Unexpected(anyhow::anyhow!(e)));
+        if !self
+            .leads_intake()
+            .await
+            .map_err(|e| unexpected(e.to_string()))?
+        {
+            return Ok((0, Vec::new()));
+        }
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| unexpected(e.to_string()))?;
+        let after = load_checkpoint(&mut conn, INTAKE, 1)
+            .await
+            .map_err(|e| unexpected(e.to_string()))?
+            .position;
+        drop(conn);
+        let batch = self
+            .log
+            .read_after(after, INTAKE_BATCH)
+            .await
+            .map_err(|e| unexpected(e.to_string()))?;
+        if batch.is_empty() {
+            return Ok((0, Vec::new()));
+        }
+        let touched = self.saga.intake(&batch).await?;
+        apply_batch(&self.pool, &IntakeCheckpoint, 1, &batch)
+            .await
+            .map_err(|e| unexpected(e.to_string()))?;
+        Ok((batch.len(), touched))
+    }
+
+    /// Whether this instance holds the intake lease (taking it when free, dropping it when its
+    /// connection is gone).
+    async fn leads_intake(&mut self) -> Result<bool, sqlx::Error> {
+        if let Some(lease) = &mut self.intake {
+            if lease.alive().await {
+                return Ok(true);
+            }
+            tracing::warn!("the saga intake lease was lost with its connection");
+            self.intake = None;
+        }
+        self.intake = self.leases.try_lead_named("arca.saga.intake").await?;
+        Ok(self.intake.is_some())
     }
 
     /// Queues every series of the store for a drive: after a restart, a submission left in

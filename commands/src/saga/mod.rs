@@ -42,9 +42,15 @@ pub enum SagaError {
     /// ARCA could not be asked.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
-    /// The series cannot take new numbers now (blocked or halted); retry the batch later.
-    #[error("series {0} is not taking numbers now")]
-    SeriesBusy(String),
+    /// The series cannot take new numbers now (blocked or halted): drive it, then retry the
+    /// batch.
+    #[error("series {} is not taking numbers now", key.stream_id())]
+    SeriesBusy {
+        /// Its tenant.
+        tenant: TenantId,
+        /// The series.
+        key: SeriesKey,
+    },
 }
 
 /// The saga's dependencies.
@@ -147,7 +153,7 @@ impl Saga {
         let series = self
             .series_command(tenant, key, ReserveNumbers { invoices })
             .await
-            .map_err(|e| busy_or(e, key))?;
+            .map_err(|e| busy_or(e, tenant, key))?;
         let numbered = requests
             .iter()
             .filter_map(|r| Some((r.invoice_id, series.number_of(r.invoice_id)?)));
@@ -229,12 +235,12 @@ impl Saga {
 }
 
 /// A refusal because the series is blocked or halted is "try later", anything else is an error.
-fn busy_or(error: CommandError, key: &SeriesKey) -> SagaError {
+fn busy_or(error: CommandError, tenant: TenantId, key: &SeriesKey) -> SagaError {
     match &error {
         CommandError::Rejected { code, .. }
             if ["series_blocked", "series_halted", "series_not_opened"].contains(code) =>
         {
-            SagaError::SeriesBusy(key.stream_id().to_string())
+            SagaError::SeriesBusy { tenant, key: *key }
         }
         _ => SagaError::Command(error),
     }
