@@ -9,7 +9,9 @@ use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
-use crate::{bench, metrics::Metrics, projections, relay, server, settings::Settings, telemetry};
+use crate::{
+    bench, metrics::Metrics, projections, rebuild, relay, server, settings::Settings, telemetry,
+};
 
 /// ARCA electronic invoicing backend.
 #[derive(Debug, Parser)]
@@ -76,6 +78,15 @@ pub enum ProjectionsCmd {
     /// Per projection generation: checkpoint, log head, lag in events and events/s over a ~1 s
     /// sample; a table, then one JSON line.
     Status,
+    /// Rebuild a projection blue/green while it keeps serving.
+    ///
+    /// Replays the store into a new generation while the serving one keeps serving, verifies both
+    /// at the same position (per-tenant row counts and checksums), then switches readers over in
+    /// one transaction. Side effects never re-run (projectors only write rows). The old tables are
+    /// kept in a retired schema (see `drop-retired`).
+    Rebuild(rebuild::RebuildArgs),
+    /// Drop the retired tables that rebuilds of a projection kept.
+    DropRetired(rebuild::DropRetiredArgs),
 }
 
 /// Tenant administration.
@@ -135,6 +146,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
         Cmd::Audit(AuditCmd::Verify) => relay::audit_command(&settings).await,
         Cmd::Projections(ProjectionsCmd::Status) => projections::status(&settings).await,
+        Cmd::Projections(ProjectionsCmd::Rebuild(args)) => rebuild::run(&settings, args).await,
+        Cmd::Projections(ProjectionsCmd::DropRetired(args)) => {
+            rebuild::drop_retired_command(&settings, args).await
+        }
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod metrics;
 pub mod projections;
+pub mod rebuild;
 pub mod relay;
 pub mod server;
 pub mod settings;

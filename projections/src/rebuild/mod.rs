@@ -124,7 +124,7 @@ pub enum Progress {
         position: GlobalPosition,
         /// The log's head, when the log can tell.
         head: Option<GlobalPosition>,
-        /// Events applied per second since the last report.
+        /// Events applied per second since the catch-up started.
         events_per_s: f64,
     },
     /// Caught up with the head (as last read); the switch starts.
@@ -164,6 +164,8 @@ pub struct RebuildReport {
     pub differences: Vec<TenantDifference>,
     /// Where the old tables went.
     pub retired_schema: String,
+    /// How long the switch held the serving checkpoint (the live feed waited that long).
+    pub live_feed_paused: Duration,
 }
 
 /// Rebuilds `serving`'s projection into a new generation and switches readers to it (see the
@@ -278,6 +280,7 @@ where
         tables: switched.tables,
         differences: switched.differences,
         retired_schema: switched.retired_schema,
+        live_feed_paused: switched.paused,
     })
 }
 
@@ -342,7 +345,7 @@ where
     tokio::pin!(run);
     let mut ticks = tokio::time::interval(options.progress_every);
     ticks.tick().await;
-    let mut last = (0_u64, Instant::now());
+    let started = Instant::now();
     loop {
         tokio::select! {
             done = &mut run => {
@@ -355,9 +358,8 @@ where
                     tracing::warn!(%error, "reading the log head for progress failed");
                     None
                 });
-                let seconds = last.1.elapsed().as_secs_f64().max(f64::EPSILON);
-                let events_per_s = ((applied - last.0) as f64 / seconds).round();
-                last = (applied, Instant::now());
+                let seconds = started.elapsed().as_secs_f64().max(f64::EPSILON);
+                let events_per_s = (applied as f64 / seconds).round();
                 progress(Progress::CatchingUp { applied, position, head, events_per_s });
             }
         }

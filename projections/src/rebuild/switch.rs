@@ -1,7 +1,7 @@
 //! The switch: one transaction that brings both generations to the same position, verifies
 //! them, and swaps the build's tables into `rm`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use domain::GlobalPosition;
 use sqlx::{Connection as _, PgConnection};
@@ -31,6 +31,7 @@ pub(super) struct Switched {
     pub tables: Vec<TableCheck>,
     pub differences: Vec<TenantDifference>,
     pub retired_schema: String,
+    pub paused: Duration,
 }
 
 impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
@@ -64,6 +65,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         let mut tx = conn.begin().await?;
         // The live feed locks this row for every batch: it waits until the switch is over.
         let serving = checkpoint::lock(&mut tx, name, SERVING_GENERATION).await?;
+        let locked = Instant::now();
         let build = checkpoint::lock(&mut tx, name, self.generation).await?;
         let position = serving.position.max(build.position);
         self.bring_to(
@@ -130,6 +132,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             tables: checks,
             differences,
             retired_schema: retired,
+            paused: locked.elapsed(),
         })
     }
 
