@@ -175,9 +175,15 @@ fn show(name: &str, progress: &Progress) {
             let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
             eprintln!(
                 "rebuild {name}: caught up at {}: {applied} events in {seconds:.1}s ({:.0} events/s); \
-                 switching",
+                 verifying",
                 position(*at),
                 *applied as f64 / seconds
+            );
+        }
+        Progress::Verified { position: at } => {
+            eprintln!(
+                "rebuild {name}: both generations match at {}; switching",
+                position(*at)
             );
         }
         Progress::Retrying { attempt, reason } => {
@@ -248,6 +254,7 @@ fn summary(report: &RebuildReport) {
             "events": report.applied,
             "catch_up_seconds": (seconds * 1000.0).round() / 1000.0,
             "events_per_s": (report.applied as f64 / seconds.max(f64::EPSILON)).round(),
+            "verified_at": report.verified_at,
             "switched_at": report.switched_at,
             "tables": tables,
             "differences": report.differences.len(),

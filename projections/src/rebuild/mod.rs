@@ -3,11 +3,12 @@
 //! Readers always query `rm.<table>`, written by generation 1 (checkpoint `(projection, 1)`).
 //! [`rebuild`] writes generation `g` (one above any existing) into schema
 //! `rm_build_<projection>_<g>` with the same projector code, catching up from the store's global
-//! log, then switches in one transaction: it locks the serving checkpoint (the live feed pauses),
-//! brings the lagging generation to exactly the other's position, compares per-tenant row counts
-//! and checksums of every table ([`verify`]), and moves the old tables to
-//! `rm_retired_<projection>_<stamp>` and the new ones into `rm`. Readers wait only for the
-//! instant of the `alter table … set schema`, then see the new tables.
+//! log. Then it brings both generations to the same position and compares, on one snapshot,
+//! per-tenant row counts and checksums of every table ([`verify`]); and in one transaction it
+//! locks the serving checkpoint (the live feed pauses), brings the build up to it, and moves the
+//! old tables to `rm_retired_<projection>_<stamp>` and the new ones into `rm`. Readers wait only
+//! for the instant of the `alter table … set schema`, then see the new tables; the live feed
+//! waits only while a generation is brought up to the other (see `switch`).
 //!
 //! Side effects never re-run: projectors only write their own rows ([`crate::Projector`]), and
 //! a rebuild calls nothing but the global log and the read-model database.
@@ -17,6 +18,7 @@
 //! rebuild fails at once with [`RebuildError::Busy`]. Printing is the caller's: progress comes
 //! through a callback.
 
+mod ddl;
 mod switch;
 mod verify;
 
@@ -136,6 +138,11 @@ pub enum Progress {
         /// Time spent catching up.
         elapsed: Duration,
     },
+    /// Both generations matched at `position` (or their differences are accepted); swapping.
+    Verified {
+        /// Where they were compared.
+        position: GlobalPosition,
+    },
     /// A switch attempt failed on a lock (readers held the tables) and is retried.
     Retrying {
         /// The attempt that failed (from 1).
@@ -156,7 +163,10 @@ pub struct RebuildReport {
     pub applied: u64,
     /// Time spent catching up.
     pub catch_up: Duration,
-    /// The position both generations stood at when compared and switched.
+    /// The position both generations stood at when compared.
+    pub verified_at: GlobalPosition,
+    /// The position at which readers were switched (events after `verified_at` reached both
+    /// generations through the same projector code).
     pub switched_at: GlobalPosition,
     /// Per table: tenants and rows on both sides.
     pub tables: Vec<TableCheck>,
@@ -164,7 +174,8 @@ pub struct RebuildReport {
     pub differences: Vec<TenantDifference>,
     /// Where the old tables went.
     pub retired_schema: String,
-    /// How long the switch held the serving checkpoint (the live feed waited that long).
+    /// How long the switch held the serving checkpoint, in total (the live feed waited that
+    /// long; verification runs without holding it).
     pub live_feed_paused: Duration,
 }
 
@@ -263,6 +274,7 @@ where
     }
     let build = serving.for_schema(&build_schema)?;
     let switched = switch::Switch {
+        pool,
         serving,
         build: &build,
         generation,
@@ -276,6 +288,7 @@ where
         generation,
         applied,
         catch_up,
+        verified_at: switched.verified_at,
         switched_at: switched.position,
         tables: switched.tables,
         differences: switched.differences,

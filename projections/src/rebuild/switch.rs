@@ -1,14 +1,20 @@
-//! The switch: one transaction that brings both generations to the same position, verifies
-//! them, and swaps the build's tables into `rm`.
+//! The switch, in three steps that each hold the serving checkpoint (pausing the live feed) only
+//! for a moment:
+//!
+//! 1. align: lock the serving checkpoint, bring the lagging generation to the other's position,
+//!    and take a repeatable-read snapshot in which both stand at that same position;
+//! 2. verify on that snapshot (the long part), while the live feed goes on;
+//! 3. swap, in one transaction: lock the serving checkpoint again, bring the build to it (the
+//!    events applied meanwhile, by the same projector code to the verified rows), move the old
+//!    tables to a retired schema and the build's into `rm`, and drop the build's checkpoint.
 
 use std::time::{Duration, Instant};
 
 use domain::GlobalPosition;
-use sqlx::{Connection as _, PgConnection};
-use time::OffsetDateTime;
+use sqlx::{Connection as _, PgConnection, PgPool, Postgres, Transaction};
 
 use super::verify::{self, TableCheck, TenantDifference};
-use super::{Progress, RebuildError, RebuildOptions, SERVING_GENERATION};
+use super::{Progress, RebuildError, RebuildOptions, SERVING_GENERATION, ddl};
 use crate::schema::SERVING_SCHEMA;
 use crate::{GlobalLog, ProjectionError, Projector, apply_in, checkpoint};
 
@@ -18,6 +24,7 @@ const RETRIED: [&str; 2] = ["55P03", "40P01"];
 
 /// A prepared switch from the serving tables to the build's.
 pub(super) struct Switch<'a, P, L> {
+    pub pool: &'a PgPool,
     pub serving: &'a P,
     pub build: &'a P,
     pub generation: i32,
@@ -27,6 +34,7 @@ pub(super) struct Switch<'a, P, L> {
 
 /// What a committed switch did.
 pub(super) struct Switched {
+    pub verified_at: GlobalPosition,
     pub position: GlobalPosition,
     pub tables: Vec<TableCheck>,
     pub differences: Vec<TenantDifference>,
@@ -35,18 +43,46 @@ pub(super) struct Switched {
 }
 
 impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
-    /// Runs the switch on `conn`, trying again after a lost lock race.
+    /// Verifies both generations at one position, then switches on `conn` (trying again after a
+    /// lost lock race).
     pub(super) async fn run(
         &self,
         conn: &mut PgConnection,
         progress: &mut (impl FnMut(Progress) + Send),
     ) -> Result<Switched, RebuildError> {
+        let name = self.serving.name();
+        let (mut snapshot, verified_at, mut paused) = self.aligned_snapshot(conn).await?;
+        let (tables, differences) =
+            verify::compare(&mut snapshot, self.serving.tables(), self.build.schema()).await?;
+        snapshot.rollback().await?;
+        if !differences.is_empty() && !self.options.accept_differences {
+            return Err(RebuildError::Differs {
+                projection: name.to_owned(),
+                differences,
+            });
+        }
+        progress(Progress::Verified {
+            position: verified_at,
+        });
         let mut attempt = 1;
         loop {
-            match self.attempt(conn).await {
+            let started = Instant::now();
+            match self.swap(conn).await {
+                Ok((position, retired_schema)) => {
+                    paused += started.elapsed();
+                    return Ok(Switched {
+                        verified_at,
+                        position,
+                        tables,
+                        differences,
+                        retired_schema,
+                        paused,
+                    });
+                }
                 Err(RebuildError::Projection(ProjectionError::Database(error)))
                     if attempt < self.options.switch_attempts && lost_lock_race(&error) =>
                 {
+                    paused += started.elapsed();
                     progress(Progress::Retrying {
                         attempt,
                         reason: error.to_string(),
@@ -54,20 +90,66 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                outcome => return outcome,
+                Err(error) => return Err(error),
             }
         }
     }
 
-    async fn attempt(&self, conn: &mut PgConnection) -> Result<Switched, RebuildError> {
+    /// A repeatable-read snapshot in which both generations stand at the same position, taken
+    /// while the serving checkpoint is locked for a moment only (the build is brought up to the
+    /// serving position, or the serving one to the build's, first). Returns the snapshot's
+    /// transaction, the position, and how long the live feed waited.
+    async fn aligned_snapshot(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<(Transaction<'static, Postgres>, GlobalPosition, Duration), RebuildError> {
+        let name = self.serving.name();
+        let mut paused = Duration::ZERO;
+        loop {
+            let mut hold = conn.begin().await?;
+            // The live feed locks this row for every batch: it waits while `hold` is open.
+            let serving = checkpoint::lock(&mut hold, name, SERVING_GENERATION).await?;
+            let locked = Instant::now();
+            let build = checkpoint::load_checkpoint(&mut hold, name, self.generation).await?;
+            if build.position > serving.position {
+                // The live feed lags the build: do its work, then look again.
+                let (from, to) = (serving.position, build.position);
+                self.bring_to(&mut hold, self.serving, SERVING_GENERATION, from, to)
+                    .await?;
+                hold.commit().await?;
+                paused += locked.elapsed();
+                continue;
+            }
+            let mut build_tx = self.pool.begin().await?;
+            let (from, to) = (build.position, serving.position);
+            self.bring_to(&mut build_tx, self.build, self.generation, from, to)
+                .await?;
+            build_tx.commit().await?;
+            let mut snapshot = self.pool.begin().await?;
+            sqlx::query("set transaction isolation level repeatable read, read only")
+                .execute(&mut *snapshot)
+                .await?;
+            sqlx::query("select 1").execute(&mut *snapshot).await?;
+            hold.rollback().await?;
+            paused += locked.elapsed();
+            return Ok((snapshot, serving.position, paused));
+        }
+    }
+
+    /// One transaction: lock the serving checkpoint, bring the build to it (the events since
+    /// verification, through the same projector code), and swap the tables. Returns the
+    /// position switched at and the retired schema.
+    async fn swap(
+        &self,
+        conn: &mut PgConnection,
+    ) -> Result<(GlobalPosition, String), RebuildError> {
         let name = self.serving.name();
         let tables = self.serving.tables();
         let mut tx = conn.begin().await?;
-        // The live feed locks this row for every batch: it waits until the switch is over.
         let serving = checkpoint::lock(&mut tx, name, SERVING_GENERATION).await?;
-        let locked = Instant::now();
         let build = checkpoint::lock(&mut tx, name, self.generation).await?;
         let position = serving.position.max(build.position);
+        let (generation, build_schema) = (self.generation, self.build.schema());
         self.bring_to(
             &mut tx,
             self.serving,
@@ -76,29 +158,14 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             position,
         )
         .await?;
-        self.bring_to(
-            &mut tx,
-            self.build,
-            self.generation,
-            build.position,
-            position,
-        )
-        .await?;
-        let build_schema = self.build.schema();
-        let (checks, differences) = verify::compare(&mut tx, tables, build_schema).await?;
-        if !differences.is_empty() && !self.options.accept_differences {
-            tx.rollback().await?;
-            return Err(RebuildError::Differs {
-                projection: name.to_owned(),
-                differences,
-            });
-        }
-        preflight(&mut tx, tables).await?;
+        self.bring_to(&mut tx, self.build, generation, build.position, position)
+            .await?;
+        ddl::preflight(&mut tx, tables).await?;
         let millis = self.options.lock_timeout.as_millis().max(1);
         sqlx::query(&format!("set local lock_timeout = {millis}"))
             .execute(&mut *tx)
             .await?;
-        let retired = retired_schema(&mut tx, name).await?;
+        let retired = ddl::retired_schema(&mut tx, name).await?;
         sqlx::query(&format!("create schema {retired}"))
             .execute(&mut *tx)
             .await?;
@@ -115,25 +182,19 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             ))
             .execute(&mut *tx)
             .await?;
-            restore_index_names(&mut tx, &retired, table).await?;
+            ddl::restore_index_names(&mut tx, &retired, table).await?;
         }
         // The serving checkpoint stands at `position`, which the moved-in tables now match.
         sqlx::query("delete from rm.checkpoints where projection = $1 and generation = $2")
             .bind(name)
-            .bind(self.generation)
+            .bind(generation)
             .execute(&mut *tx)
             .await?;
         sqlx::query(&format!("drop schema {build_schema}"))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Switched {
-            position,
-            tables: checks,
-            differences,
-            retired_schema: retired,
-            paused: locked.elapsed(),
-        })
+        Ok((position, retired))
     }
 
     /// Applies the log's events after `from` up to exactly `to` to `projector`'s generation,
@@ -167,129 +228,4 @@ fn lost_lock_race(error: &sqlx::Error) -> bool {
         .as_database_error()
         .and_then(|e| e.code())
         .is_some_and(|code| RETRIED.contains(&code.as_ref()))
-}
-
-/// `rm_retired_<projection>_<utc stamp>`, with a suffix when a rebuild in the same second took
-/// that name already (rebuilds of one projection run one at a time).
-async fn retired_schema(conn: &mut PgConnection, projection: &str) -> Result<String, sqlx::Error> {
-    let now = OffsetDateTime::now_utc();
-    let stamp = format!(
-        "rm_retired_{projection}_{:04}{:02}{:02}_{:02}{:02}{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    let taken: Vec<String> = sqlx::query_scalar(
-        "select nspname::text from pg_namespace where starts_with(nspname::text, $1)",
-    )
-    .bind(&stamp)
-    .fetch_all(conn)
-    .await?;
-    Ok((1..)
-        .map(|n| match n {
-            1 => stamp.clone(),
-            n => format!("{stamp}_{n}"),
-        })
-        .find(|name| !taken.contains(name))
-        .unwrap_or(stamp))
-}
-
-/// Refuses tables carrying what would stay behind on the old tables: views over them (they would keep reading the
-/// retired tables), triggers, row-level security and grants (a `like` copy has none of them).
-const PREFLIGHT: &str = "select \
-       exists (select 1 from pg_depend d join pg_rewrite r on r.oid = d.objid \
-               where d.classid = 'pg_rewrite'::regclass and d.refobjid = c.oid \
-                 and r.ev_class <> c.oid), \
-       exists (select 1 from pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal), \
-       c.relrowsecurity, c.relacl is not null \
-     from pg_class c where c.oid = $1::regclass";
-
-pub(super) async fn preflight(
-    conn: &mut PgConnection,
-    tables: &[&str],
-) -> Result<(), RebuildError> {
-    for table in tables {
-        let qualified = format!("{SERVING_SCHEMA}.{table}");
-        let (views, triggers, policies, grants): (bool, bool, bool, bool) =
-            sqlx::query_as(PREFLIGHT)
-                .bind(&qualified)
-                .fetch_one(&mut *conn)
-                .await?;
-        let reason = [
-            (views, "views depend on it"),
-            (triggers, "it has triggers"),
-            (policies, "it has row-level security"),
-            (grants, "it has grants"),
-        ]
-        .into_iter()
-        .find_map(|(found, reason)| found.then_some(reason));
-        if let Some(reason) = reason {
-            return Err(RebuildError::Unswitchable {
-                table: qualified,
-                reason: format!("{reason}, which the rebuilt table would not carry"),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Index names (and the constraints they back), with each index's definition past its name.
-const INDEXES: &str = "select c.relname::text, i.indisunique, \
-       split_part(pg_get_indexdef(i.indexrelid), ' USING ', 2) \
-     from pg_index i join pg_class c on c.oid = i.indexrelid \
-     where i.indrelid = $1::regclass order by c.relname";
-
-/// Gives the moved-in table's indexes the names the retired table's had (a `like` copy gets
-/// generated names), so later migrations can keep naming them.
-async fn restore_index_names(
-    conn: &mut PgConnection,
-    retired: &str,
-    table: &str,
-) -> Result<(), sqlx::Error> {
-    let old: Vec<(String, bool, String)> = sqlx::query_as(INDEXES)
-        .bind(format!("{retired}.{table}"))
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut new: Vec<(String, bool, String)> = sqlx::query_as(INDEXES)
-        .bind(format!("{SERVING_SCHEMA}.{table}"))
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut renames = Vec::new();
-    for (name, unique, definition) in old {
-        let found = new
-            .iter()
-            .position(|(_, u, d)| *u == unique && *d == definition);
-        if let Some((current, ..)) = found.map(|at| new.swap_remove(at))
-            && current != name
-        {
-            renames.push((current, name));
-        }
-    }
-    // Through temporary names, so no rename collides with a name still to be freed.
-    for (n, (current, _)) in renames.iter().enumerate() {
-        let temporary = format!("rm_rebuild_index_{n}");
-        rename_index(conn, current, &temporary).await?;
-    }
-    for (n, (_, wanted)) in renames.iter().enumerate() {
-        rename_index(conn, &format!("rm_rebuild_index_{n}"), wanted).await?;
-    }
-    Ok(())
-}
-
-async fn rename_index(conn: &mut PgConnection, from: &str, to: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "alter index {SERVING_SCHEMA}.{} rename to {}",
-        quote(from),
-        quote(to)
-    ))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
