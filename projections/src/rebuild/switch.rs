@@ -5,7 +5,8 @@
 //!    and take a repeatable-read snapshot in which both stand at that same position;
 //! 2. verify on that snapshot (the long part), while the live feed goes on;
 //! 3. swap, in one transaction: lock the serving checkpoint again, bring the build to it (the
-//!    events applied meanwhile, by the same projector code to the verified rows), move the old
+//!    events applied meanwhile, by the same projector code to the verified rows; most of them
+//!    were applied to the build just before, without the lock), move the old
 //!    tables to a retired schema and the build's into `rm`, and drop the build's checkpoint.
 
 use std::time::{Duration, Instant};
@@ -66,6 +67,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         });
         let mut attempt = 1;
         loop {
+            self.follow_serving().await?;
             let started = Instant::now();
             match self.swap(conn).await {
                 Ok((position, retired_schema)) => {
@@ -134,6 +136,20 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             paused += locked.elapsed();
             return Ok((snapshot, serving.position, paused));
         }
+    }
+
+    /// Brings the build up to where the serving generation stands now, without holding the live
+    /// feed, so the swap has only the last few events to apply while it does.
+    async fn follow_serving(&self) -> Result<(), ProjectionError> {
+        let name = self.serving.name();
+        let mut tx = self.pool.begin().await?;
+        let serving = checkpoint::load_checkpoint(&mut tx, name, SERVING_GENERATION).await?;
+        let build = checkpoint::lock(&mut tx, name, self.generation).await?;
+        let (from, to) = (build.position, serving.position);
+        self.bring_to(&mut tx, self.build, self.generation, from, to)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// One transaction: lock the serving checkpoint, bring the build to it (the events since
