@@ -22,6 +22,10 @@ use crate::{GlobalLog, ProjectionError, Projector, apply_in, checkpoint};
 /// SQLSTATEs of a switch that lost a lock race: `lock_not_available` (lock timeout) and
 /// `deadlock_detected`. The transaction rolled back; trying again is safe.
 const RETRIED: [&str; 2] = ["55P03", "40P01"];
+/// Passes catching the build up to the live feed before a swap, at most.
+const FOLLOW_PASSES: usize = 5;
+/// Events a catch-up pass may apply and still count as close enough to swap.
+const FOLLOWED_ENOUGH: usize = 50;
 
 /// A prepared switch from the serving tables to the build's.
 pub(super) struct Switch<'a, P, L> {
@@ -67,7 +71,13 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         });
         let mut attempt = 1;
         loop {
-            self.follow_serving().await?;
+            // Each pass applies what arrived during the previous one: a few shrink it to the
+            // last handful of events.
+            for _ in 0..FOLLOW_PASSES {
+                if self.follow_serving().await? <= FOLLOWED_ENOUGH {
+                    break;
+                }
+            }
             let started = Instant::now();
             match self.swap(conn).await {
                 Ok((position, retired_schema)) => {
@@ -140,16 +150,18 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
 
     /// Brings the build up to where the serving generation stands now, without holding the live
     /// feed, so the swap has only the last few events to apply while it does.
-    async fn follow_serving(&self) -> Result<(), ProjectionError> {
+    /// Returns how many events it applied.
+    async fn follow_serving(&self) -> Result<usize, ProjectionError> {
         let name = self.serving.name();
         let mut tx = self.pool.begin().await?;
         let serving = checkpoint::load_checkpoint(&mut tx, name, SERVING_GENERATION).await?;
         let build = checkpoint::lock(&mut tx, name, self.generation).await?;
         let (from, to) = (build.position, serving.position);
-        self.bring_to(&mut tx, self.build, self.generation, from, to)
+        let applied = self
+            .bring_to(&mut tx, self.build, self.generation, from, to)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(applied)
     }
 
     /// One transaction: lock the serving checkpoint, bring the build to it (the events since
@@ -222,8 +234,8 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         generation: i32,
         from: GlobalPosition,
         to: GlobalPosition,
-    ) -> Result<(), ProjectionError> {
-        let mut at = from;
+    ) -> Result<usize, ProjectionError> {
+        let (mut at, mut applied) = (from, 0);
         while at < to {
             let batch = self.log.read_after(at, self.options.batch_size).await?;
             let upto = &batch[..batch.partition_point(|e| e.position <= to)];
@@ -232,10 +244,10 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
                     "the log shows nothing after {at:?} though a generation stands at {to:?}"
                 )));
             };
-            apply_in(conn, projector, generation, upto).await?;
+            applied += apply_in(conn, projector, generation, upto).await?;
             at = last;
         }
-        Ok(())
+        Ok(applied)
     }
 }
 
