@@ -56,6 +56,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         progress: &mut (impl FnMut(Progress) + Send),
     ) -> Result<Switched, RebuildError> {
         let name = self.serving.name();
+        self.follow().await?;
         let (mut snapshot, verified_at, mut paused) = self.aligned_snapshot(conn).await?;
         let (tables, differences) =
             verify::compare(&mut snapshot, self.serving.tables(), self.build.schema()).await?;
@@ -71,13 +72,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         });
         let mut attempt = 1;
         loop {
-            // Each pass applies what arrived during the previous one: a few shrink it to the
-            // last handful of events.
-            for _ in 0..FOLLOW_PASSES {
-                if self.follow_serving().await? <= FOLLOWED_ENOUGH {
-                    break;
-                }
-            }
+            self.follow().await?;
             let started = Instant::now();
             match self.swap(conn).await {
                 Ok((position, retired_schema)) => {
@@ -146,6 +141,18 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             paused += locked.elapsed();
             return Ok((snapshot, serving.position, paused));
         }
+    }
+
+    /// Catches the build up to the live feed without holding it, before anything that does:
+    /// each pass applies what arrived during the previous one, and a few shrink that to the
+    /// last handful of events.
+    async fn follow(&self) -> Result<(), ProjectionError> {
+        for _ in 0..FOLLOW_PASSES {
+            if self.follow_serving().await? <= FOLLOWED_ENOUGH {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Brings the build up to where the serving generation stands now, without holding the live
