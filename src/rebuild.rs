@@ -142,7 +142,7 @@ fn show(name: &str, progress: &Progress) {
     match progress {
         Progress::DroppedStale { generation } => {
             eprintln!(
-                "rebuild {name}: dropped generation {generation} left by an interrupted rebuild"
+                "rebuild {name}: dropped the unfinished generation {generation} of an earlier rebuild"
             );
         }
         Progress::Started { generation, schema } => {
@@ -180,9 +180,22 @@ fn show(name: &str, progress: &Progress) {
                 *applied as f64 / seconds
             );
         }
-        Progress::Verified { position: at } => {
+        Progress::Verified {
+            position: at,
+            differences: 0,
+        } => {
             eprintln!(
                 "rebuild {name}: both generations match at {}; switching",
+                position(*at)
+            );
+        }
+        Progress::Verified {
+            position: at,
+            differences,
+        } => {
+            eprintln!(
+                "rebuild {name}: compared at {}: {differences} table/tenant pair(s) differ, \
+                 accepted; switching",
                 position(*at)
             );
         }

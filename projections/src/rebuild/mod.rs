@@ -108,7 +108,7 @@ impl Default for RebuildOptions {
 /// What a rebuild is doing, for the caller to show.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
-    /// A build left by an interrupted rebuild was dropped.
+    /// A build left by an earlier rebuild (interrupted, or refused by verification) was dropped.
     DroppedStale {
         /// Its generation.
         generation: i32,
@@ -140,10 +140,13 @@ pub enum Progress {
         /// Time spent catching up.
         elapsed: Duration,
     },
-    /// Both generations matched at `position` (or their differences are accepted); swapping.
+    /// Both generations were compared at `position` and matched, or their differences are
+    /// accepted; swapping.
     Verified {
         /// Where they were compared.
         position: GlobalPosition,
+        /// Differing (table, tenant) pairs accepted (0 when they matched).
+        differences: usize,
     },
     /// A switch attempt failed on a lock (readers held the tables) and is retried.
     Retrying {
@@ -304,8 +307,9 @@ fn build_schema(projection: &str, generation: i32) -> String {
     format!("rm_build_{projection}_{generation}")
 }
 
-/// Drops builds left by interrupted rebuilds (checkpoints above the serving generation, and
-/// their schemas); only called under the projection's rebuild lock. Returns their generations.
+/// Drops builds left by earlier rebuilds, interrupted or refused (checkpoints of generations
+/// other than the serving one, and their schemas); only called under the projection's rebuild
+/// lock. Returns their generations.
 async fn drop_stale_builds(
     conn: &mut PgConnection,
     projection: &str,

@@ -69,6 +69,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
         }
         progress(Progress::Verified {
             position: verified_at,
+            differences: differences.len(),
         });
         let mut attempt = 1;
         loop {
