@@ -297,3 +297,49 @@ pub async fn drop_retired_command(
     println!("{}", json!({ "dropped": dropped }));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory as _, Parser as _};
+
+    use super::projector;
+    use crate::cli::{Cli, Cmd, ProjectionsCmd};
+
+    #[test]
+    fn the_command_line_takes_a_projection_and_the_accept_differences_switch() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "arca",
+            "projections",
+            "rebuild",
+            "invoices",
+            "--accept-differences",
+            "--batch",
+            "100",
+        ]);
+        let Ok(Cli {
+            command: Cmd::Projections(ProjectionsCmd::Rebuild(args)),
+            ..
+        }) = cli
+        else {
+            panic!("not parsed as a rebuild: {cli:?}");
+        };
+        assert_eq!(
+            (args.name.as_str(), args.accept_differences, args.batch),
+            ("invoices", true, 100)
+        );
+        let defaults = Cli::try_parse_from(["arca", "projections", "rebuild", "invoices"]);
+        assert!(matches!(
+            defaults,
+            Ok(Cli { command: Cmd::Projections(ProjectionsCmd::Rebuild(args)), .. })
+                if !args.accept_differences && args.batch == 5_000
+        ));
+    }
+
+    #[test]
+    fn an_unknown_projection_is_refused_by_name() {
+        let error = projector("orders").map(|_| ()).unwrap_err().to_string();
+        assert!(error.contains("unknown projection `orders`"), "{error}");
+        assert!(projector("invoices").is_ok());
+    }
+}
