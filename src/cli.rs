@@ -115,7 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Role::Api => Ok(()),
                     Role::Workers | Role::All => tokio::try_join!(
                         relay::run(&settings, &metrics, shutdown.wait()),
-                        projections::run(&settings, shutdown.wait()),
+                        projections::run(&settings, &metrics, shutdown.wait()),
                     )
                     .map(|_| ()),
                 }

@@ -4,10 +4,17 @@
 //! Exported: `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`,
 //! `commands_total{command,outcome}`, `eventstore_appends_total`,
 //! `eventstore_group_commit_batches_total`, `eventstore_group_commit_batch_size`,
-//! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`. Labels are route
-//! templates and names, never an id or a CUIT.
+//! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`, `relay_lag_events`,
+//! `projection_lag_events{projection}`, `projection_checkpoint_position{projection}` and
+//! `projection_batches_total{projection,feed}`. Labels are route templates and names, never an
+//! id or a CUIT.
+//!
+//! Values other parts keep themselves (counters of the store and the relay) are read just before
+//! each scrape; lags are counted in Postgres at scrape time (each query bounded by
+//! [`SCRAPE_QUERY_TIMEOUT`]; a failed one leaves the previous value and is logged).
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::{
@@ -17,12 +24,69 @@ use axum::{
 };
 use commands::{CommandMetrics, http::metrics::HttpMetrics};
 use eventstore::{PgEventStore, relay::RelayStats};
+use futures::future::BoxFuture;
 use prometheus::{
-    Encoder as _, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder,
+    Encoder as _, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
+use sqlx::PgPool;
+
+use crate::projections::log;
+
+/// Longest a scrape waits for one Postgres reading.
+pub const SCRAPE_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Reads a component's own counters into the registry's metrics just before a scrape.
 type Refresh = Box<dyn Fn() + Send + Sync>;
+/// Reads a value from Postgres into the registry's metrics just before a scrape.
+type AsyncRefresh = Arc<dyn Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// The read side's metrics: batches by feed, lag and checkpoint by projection.
+#[derive(Clone)]
+pub struct ProjectionMetrics {
+    batches: IntCounterVec,
+    lag: IntGaugeVec,
+    checkpoint: IntGaugeVec,
+}
+
+impl ProjectionMetrics {
+    fn register(registry: &Registry) -> anyhow::Result<Self> {
+        let batches = IntCounterVec::new(
+            Opts::new(
+                "projection_batches_total",
+                "Batches a projection committed, by feed (jetstream or store)",
+            ),
+            &["projection", "feed"],
+        )?;
+        let lag = IntGaugeVec::new(
+            Opts::new(
+                "projection_lag_events",
+                "Events in the global log after the projection's checkpoint",
+            ),
+            &["projection"],
+        )?;
+        let checkpoint = IntGaugeVec::new(
+            Opts::new(
+                "projection_checkpoint_position",
+                "Global position of the last event the projection applied",
+            ),
+            &["projection"],
+        )?;
+        registry.register(Box::new(batches.clone()))?;
+        registry.register(Box::new(lag.clone()))?;
+        registry.register(Box::new(checkpoint.clone()))?;
+        Ok(Self {
+            batches,
+            lag,
+            checkpoint,
+        })
+    }
+
+    /// Counts one committed batch of `projection` fed by `feed` (`jetstream` or `store`).
+    pub fn batch(&self, projection: &str, feed: &str) {
+        self.batches.with_label_values(&[projection, feed]).inc();
+    }
+}
 
 /// The process's metrics; cheap to clone (clones share the registry).
 #[derive(Clone)]
@@ -30,7 +94,9 @@ pub struct Metrics {
     registry: Registry,
     http: HttpMetrics,
     commands: CommandMetrics,
+    projections: ProjectionMetrics,
     refresh: Arc<Mutex<Vec<Refresh>>>,
+    async_refresh: Arc<Mutex<Vec<AsyncRefresh>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -40,7 +106,7 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    /// A fresh registry with the HTTP and command metrics.
+    /// A fresh registry with the HTTP, command and projection metrics.
     ///
     /// # Errors
     /// Never in practice: the metric definitions are constants.
@@ -49,11 +115,15 @@ impl Metrics {
         let http = HttpMetrics::register(&registry).context("registering HTTP metrics")?;
         let commands =
             CommandMetrics::register(&registry).context("registering command metrics")?;
+        let projections =
+            ProjectionMetrics::register(&registry).context("registering projection metrics")?;
         Ok(Self {
             registry,
             http,
             commands,
+            projections,
             refresh: Arc::default(),
+            async_refresh: Arc::default(),
         })
     }
 
@@ -65,6 +135,51 @@ impl Metrics {
     /// The command handler's counters.
     pub fn commands(&self) -> &CommandMetrics {
         &self.commands
+    }
+
+    /// The read side's counters.
+    pub fn projections(&self) -> &ProjectionMetrics {
+        &self.projections
+    }
+
+    /// Exports `projection_lag_events{projection}` and `projection_checkpoint_position{projection}`
+    /// of `projection`'s `generation`, read at scrape time from `rm.checkpoints` and the log head.
+    pub fn observe_projection(&self, pool: PgPool, projection: &'static str, generation: i32) {
+        let lag = self.projections.lag.with_label_values(&[projection]);
+        let position = self.projections.checkpoint.with_label_values(&[projection]);
+        self.on_scrape_async(move || {
+            let (pool, lag, position) = (pool.clone(), lag.clone(), position.clone());
+            Box::pin(async move {
+                let checkpoint = log::checkpoint(&pool, projection, generation).await?;
+                let head = log::head(&pool).await?;
+                lag.set(log::between(&pool, checkpoint, head).await?);
+                position.set(checkpoint.position);
+                Ok(())
+            })
+        });
+    }
+
+    /// Exports `relay_lag_events`: events in the global log after the relay's checkpoint, read
+    /// at scrape time.
+    ///
+    /// # Errors
+    /// The metric is already registered.
+    pub fn observe_relay_lag(&self, pool: PgPool) -> anyhow::Result<()> {
+        let lag = IntGauge::new(
+            "relay_lag_events",
+            "Events in the global log the relay has not published yet",
+        )?;
+        self.registry.register(Box::new(lag.clone()))?;
+        self.on_scrape_async(move || {
+            let (pool, lag) = (pool.clone(), lag.clone());
+            Box::pin(async move {
+                let published = log::relay_position(&pool).await?;
+                let head = log::head(&pool).await?;
+                lag.set(log::between(&pool, published, head).await?);
+                Ok(())
+            })
+        });
+        Ok(())
     }
 
     /// Exports the store's group commit: `eventstore_appends_total` and
@@ -140,11 +255,39 @@ impl Metrics {
             .push(Box::new(refresh));
     }
 
+    fn on_scrape_async(
+        &self,
+        refresh: impl Fn() -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync + 'static,
+    ) {
+        self.async_refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::new(refresh));
+    }
+
     /// Everything in the Prometheus text format.
     ///
     /// # Errors
     /// Encoding failed.
-    pub fn render(&self) -> anyhow::Result<String> {
+    pub async fn render(&self) -> anyhow::Result<String> {
+        let readings: Vec<AsyncRefresh> = self
+            .async_refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let outcomes = futures::future::join_all(
+            readings
+                .iter()
+                .map(|read| tokio::time::timeout(SCRAPE_QUERY_TIMEOUT, read())),
+        )
+        .await;
+        for outcome in outcomes {
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "reading a metric from Postgres"),
+                Err(_) => tracing::warn!("reading a metric from Postgres timed out"),
+            }
+        }
         for refresh in self
             .refresh
             .lock()
@@ -171,7 +314,7 @@ fn catch_up(counter: &IntCounter, value: u64) {
 
 /// `GET /metrics`: the text exposition format (kept out of the OpenAPI document).
 pub async fn serve(State(metrics): State<Metrics>) -> Response {
-    match metrics.render() {
+    match metrics.render().await {
         Ok(text) => ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], text).into_response(),
         Err(error) => {
             tracing::error!(%error, "rendering metrics");

@@ -107,12 +107,14 @@ pub async fn run(
         }
         pause = (pause * 2).min(Duration::from_secs(10));
     }
+    let pool = store.pool().clone();
     let relay = Relay::new(
         store,
         Arc::new(JetStreamBus(bus)),
         RelayConfig::new(&settings.nats_subject_prefix),
     );
     metrics.observe_relay(relay.stats())?;
+    metrics.observe_relay_lag(pool)?;
     tracing::info!(stream = %settings.nats_stream, "relay started");
     relay.run(shutdown).await;
     Ok(())

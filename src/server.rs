@@ -5,7 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use axum::{Router, middleware, routing::get};
 use commands::{
-    AppState,
+    AppState, Services,
     http::metrics::track,
     issuers::IssuerCache,
     ports::{Clock, SystemClock},
@@ -14,9 +14,10 @@ use commands::{
 use domain::{aggregate::Policy, values::Money};
 use eventstore::{EventStore, GroupCommit, PgEventStore};
 use secrecy::ExposeSecret;
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::{metrics::Metrics, settings::Settings};
+use crate::{metrics::Metrics, reads::PgInvoiceReads, settings::Settings};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -86,6 +87,8 @@ pub struct ApiConfig {
     pub issuer_cache: Duration,
     /// Business-rule tunables.
     pub policy: Policy,
+    /// Longest wait of a read for `ARCA-Read-After`.
+    pub read_wait: Duration,
 }
 
 impl ApiConfig {
@@ -99,27 +102,32 @@ impl ApiConfig {
             api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
             policy: policy(settings)?,
+            read_wait: Duration::from_millis(settings.read_wait_ms),
         })
     }
 }
 
-/// The whole HTTP surface of an API instance, recording into `metrics` and serving them on
-/// `GET /metrics`.
+/// The whole HTTP surface of an API instance over `store` and the read models in `pool`'s
+/// database, recording into `metrics` and serving them on `GET /metrics`.
 pub fn router(
     store: Arc<dyn EventStore>,
+    pool: PgPool,
     clock: Arc<dyn Clock>,
     config: &ApiConfig,
     metrics: &Metrics,
 ) -> Router {
-    let keys = ApiKeys::new(Arc::clone(&store), config.api_key_cache);
-    let issuers = IssuerCache::new(Arc::clone(&store), config.issuer_cache);
-    let state = AppState::new(
+    let services = Services {
+        keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
+        issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
+        reads: Arc::new(PgInvoiceReads::new(pool)),
         store,
-        keys,
-        issuers,
         clock,
+    };
+    let state = AppState::new(
+        services,
         config.policy.clone(),
         metrics.commands().clone(),
+        config.read_wait,
     );
     commands::router(state, config.body_limit_bytes)
         .route("/healthz", get(|| async { "ok" }))
@@ -147,8 +155,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = connect_store(settings).await?;
     metrics.observe_store(&store)?;
+    let pool = store.pool().clone();
     let app = router(
         Arc::new(store),
+        pool,
         Arc::new(SystemClock),
         &ApiConfig::from_settings(settings)?,
         metrics,

@@ -25,6 +25,16 @@ pub enum ArcaEnv {
     Produccion,
 }
 
+/// Where the live projections read events from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectionFeed {
+    /// A durable JetStream consumer (after a catch-up from the store).
+    Jetstream,
+    /// Polling the store's global log.
+    Store,
+}
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +64,8 @@ pub struct Settings {
     pub nats_stream: String,
     /// Subject prefix of the events stream.
     pub nats_subject_prefix: String,
+    /// Where the live projections read events from.
+    pub projection_feed: ProjectionFeed,
     /// HTTP listen address.
     pub http_addr: SocketAddr,
     /// ARCA environment.
@@ -66,6 +78,8 @@ pub struct Settings {
     pub api_key_cache_seconds: u64,
     /// Issuer snapshot cache lifetime.
     pub issuer_cache_seconds: u64,
+    /// Longest wait of a read for `ARCA-Read-After`, in milliseconds.
+    pub read_wait_ms: u64,
     /// Log format.
     pub log_format: LogFormat,
 }
@@ -83,12 +97,14 @@ impl std::fmt::Debug for Settings {
             .field("nats_url", &self.nats_url)
             .field("nats_stream", &self.nats_stream)
             .field("nats_subject_prefix", &self.nats_subject_prefix)
+            .field("projection_feed", &self.projection_feed)
             .field("http_addr", &self.http_addr)
             .field("env", &self.env)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("final_consumer_threshold", &self.final_consumer_threshold)
             .field("api_key_cache_seconds", &self.api_key_cache_seconds)
             .field("issuer_cache_seconds", &self.issuer_cache_seconds)
+            .field("read_wait_ms", &self.read_wait_ms)
             .field("log_format", &self.log_format)
             .finish()
     }
@@ -142,6 +158,9 @@ impl Settings {
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");
         }
+        if self.read_wait_ms > 30_000 {
+            bail!("read_wait_ms must be at most 30000");
+        }
         if self.body_limit_bytes < 1024 {
             bail!("body_limit_bytes must be at least 1024");
         }
@@ -175,6 +194,7 @@ mod tests {
         settings.validate().expect("defaults are valid");
         assert_eq!(settings.env, ArcaEnv::Sim);
         assert_eq!(settings.http_addr.port(), 8080);
+        assert_eq!(settings.projection_feed, ProjectionFeed::Jetstream);
     }
 
     #[test]

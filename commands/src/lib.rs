@@ -9,8 +9,9 @@ pub mod http;
 pub mod issuers;
 pub mod metrics;
 pub mod ports;
+pub mod saga;
 pub mod tenants;
 
 pub use handler::{CommandError, execute};
-pub use http::{AppState, router};
+pub use http::{AppState, Services, router};
 pub use metrics::CommandMetrics;

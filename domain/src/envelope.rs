@@ -56,6 +56,13 @@ pub struct EventMetadata {
     /// idempotency key with a different body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_hash: Option<String>,
+    /// The W3C `traceparent` of the request that produced the event (well-formed, lower case),
+    /// carried on to NATS headers so the readers continue the trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+    /// The W3C `tracestate` that came with [`EventMetadata::traceparent`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracestate: Option<String>,
 }
 
 impl EventMetadata {
@@ -68,6 +75,8 @@ impl EventMetadata {
             actor: None,
             request_id: None,
             request_hash: None,
+            traceparent: None,
+            tracestate: None,
         }
     }
 }
@@ -129,4 +138,37 @@ pub struct RecordedEvent {
     pub recorded_at: OffsetDateTime,
     /// Where it sits in the global log.
     pub position: GlobalPosition,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_written_before_trace_context_existed_still_decodes() {
+        let tenant = Uuid::from_u128(7);
+        let old = serde_json::json!({ "tenant_id": tenant, "actor": "cli" });
+        let decoded: EventMetadata = serde_json::from_value(old).unwrap();
+        assert_eq!(decoded.traceparent, None);
+        assert_eq!(decoded.tracestate, None);
+        assert_eq!(decoded.actor.as_deref(), Some("cli"));
+    }
+
+    #[test]
+    fn metadata_without_trace_context_serializes_without_its_keys() {
+        let metadata = EventMetadata::for_tenant(TenantId(Uuid::from_u128(7)));
+        let json = serde_json::to_value(&metadata).unwrap();
+        assert_eq!(
+            json.as_object().map(serde_json::Map::len),
+            Some(1),
+            "{json}"
+        );
+        let traced = EventMetadata {
+            traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()),
+            ..metadata
+        };
+        let back: EventMetadata =
+            serde_json::from_value(serde_json::to_value(&traced).unwrap()).unwrap();
+        assert_eq!(back, traced);
+    }
 }

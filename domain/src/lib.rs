@@ -5,7 +5,7 @@
 //!
 //! - [`values`]: CUIT, money, ARCA code tables.
 //! - [`aggregate`]: the [`Aggregate`] and [`DomainEvent`] traits, [`Context`] and [`Policy`].
-//! - [`tenant`], [`taxpayer`], [`invoice`]: the aggregates.
+//! - [`tenant`], [`taxpayer`], [`invoice`], [`series`]: the aggregates.
 //! - [`schemas`]: the JSON Schema of every event type and version.
 //! - `testing` (feature `testing`): the given/when/then harness and example builders.
 #![warn(missing_docs)]
@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod ids;
 pub mod invoice;
 pub mod schemas;
+pub mod series;
 pub mod taxpayer;
 pub mod tenant;
 #[cfg(any(test, feature = "testing"))]

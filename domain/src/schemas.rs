@@ -3,6 +3,7 @@
 //! (run it with `UPDATE_SCHEMAS=1` to rewrite them).
 
 use crate::invoice::InvoiceEvent;
+use crate::series::SeriesEvent;
 use crate::taxpayer::TaxpayerEvent;
 use crate::tenant::TenantEvent;
 
@@ -35,6 +36,7 @@ impl EventSchema {
 pub fn event_schemas() -> Vec<EventSchema> {
     let all = InvoiceEvent::json_schemas()
         .into_iter()
+        .chain(SeriesEvent::json_schemas())
         .chain(TaxpayerEvent::json_schemas())
         .chain(TenantEvent::json_schemas());
     let mut schemas: Vec<EventSchema> = all

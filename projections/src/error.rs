@@ -22,4 +22,7 @@ pub enum ProjectionError {
     /// A setting is invalid (such as a schema name).
     #[error("invalid projection setting: {0}")]
     Config(String),
+    /// A list cursor that this service did not make.
+    #[error("the cursor is not one this service gave out")]
+    InvalidCursor,
 }

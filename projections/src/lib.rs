@@ -15,6 +15,7 @@
 mod checkpoint;
 mod error;
 pub mod invoices;
+pub mod query;
 pub mod rebuild;
 mod runner;
 pub mod schema;

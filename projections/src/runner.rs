@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use domain::{GlobalPosition, RecordedEvent};
 use sqlx::{PgConnection, PgPool};
 
+use crate::schema::SERVING_SCHEMA;
 use crate::{ProjectionError, checkpoint};
 
 /// Turns batches of events into read-model rows.
@@ -17,26 +18,38 @@ pub trait Projector: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// The read-model tables this projector writes in its schema, each with a `tenant_id`
-    /// column: a rebuild creates, verifies and switches exactly these.
-    fn tables(&self) -> &'static [&'static str];
+    /// column: a rebuild creates, verifies and switches exactly these. None (the default) for a
+    /// checkpointed feed that keeps no rows of its own (the saga intake): it cannot be rebuilt.
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// The schema written to (`rm` serves readers).
-    fn schema(&self) -> &str;
+    fn schema(&self) -> &str {
+        SERVING_SCHEMA
+    }
 
     /// The same projector writing into `schema` instead (a rebuild's generation).
     ///
     /// # Errors
-    /// `schema` is not a plain lower-case identifier.
+    /// `schema` is not a plain lower-case identifier, or (the default) the projector cannot be
+    /// rebuilt.
     fn for_schema(&self, schema: &str) -> Result<Self, ProjectionError>
     where
-        Self: Sized;
+        Self: Sized,
+    {
+        Err(ProjectionError::Config(format!(
+            "`{}` keeps no read model of its own; it cannot be rebuilt into `{schema}`",
+            self.name()
+        )))
+    }
 
     /// Applies `batch` (in log order, all above the checkpoint) set-based inside the caller's
     /// transaction: a few statements per batch, never one per event. Events it does not project
-    /// are ignored. Must be idempotent per event, as a safety net under the checkpoint, and
-    /// derive every column from the events alone (no clock, no outside call): a rebuild replays
-    /// the same events and must yield the same rows, and it never re-runs side effects because
-    /// projectors have none.
+    /// are ignored. Must be idempotent per event, as a safety net under the checkpoint. A
+    /// projector with [`Projector::tables`] derives every column from the events alone (no
+    /// clock, no outside call): a rebuild replays the same events and must yield the same rows,
+    /// and never re-runs side effects because such projectors have none.
     async fn apply(
         &self,
         conn: &mut PgConnection,

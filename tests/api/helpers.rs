@@ -4,14 +4,19 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use arca::{
     metrics::Metrics,
+    projections::StoreLog,
     server::{ApiConfig, router},
 };
-use commands::{ports::FixedClock, tenants};
+use commands::{
+    ports::{Clock, FixedClock},
+    tenants,
+};
 use domain::{
     aggregate::{Context, Policy},
     values::Money,
 };
 use eventstore::{EventStore, PgEventStore};
+use projections::{InvoicesProjector, Runner};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -32,6 +37,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub key: String,
     pub store: Arc<dyn EventStore>,
+    pub pool: PgPool,
+    clock: Arc<dyn Clock>,
 }
 
 pub struct Answer {
@@ -48,41 +55,70 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The API over a test database at [`NOW`], with the invoices projection following the log.
     pub async fn spawn(pool: PgPool) -> Self {
-        let store = PgEventStore::new(pool);
+        Self::spawn_with(pool, Arc::new(FixedClock(NOW))).await
+    }
+
+    /// Like [`TestApp::spawn`] with another clock (the real one, to talk to the simulator).
+    pub async fn spawn_with(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
+        let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
+        let projection = Runner::new(
+            pool.clone(),
+            InvoicesProjector::new(),
+            StoreLog(store.clone()),
+        );
+        tokio::spawn(async move { projection.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &metrics).await;
+        let addr = Self::serve(&store, &pool, &clock, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
             client: reqwest::Client::new(),
             key,
             store,
+            pool,
+            clock,
         }
     }
 
     /// A second API instance (its own caches) over the same database, used with the same key.
     pub async fn another_instance(&self) -> Self {
         Self {
-            addr: Self::serve(&self.store, &Metrics::new().unwrap()).await,
+            addr: Self::serve(
+                &self.store,
+                &self.pool,
+                &self.clock,
+                &Metrics::new().unwrap(),
+            )
+            .await,
             client: reqwest::Client::new(),
             key: self.key.clone(),
             store: Arc::clone(&self.store),
+            pool: self.pool.clone(),
+            clock: Arc::clone(&self.clock),
         }
     }
 
-    async fn serve(store: &Arc<dyn EventStore>, metrics: &Metrics) -> SocketAddr {
+    async fn serve(
+        store: &Arc<dyn EventStore>,
+        pool: &PgPool,
+        clock: &Arc<dyn Clock>,
+        metrics: &Metrics,
+    ) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
             api_key_cache: Duration::from_secs(5),
             issuer_cache: Duration::from_secs(30),
             policy: policy(),
+            read_wait: Duration::from_secs(3),
         };
         let app = router(
             Arc::clone(store),
-            Arc::new(FixedClock(NOW)),
+            pool.clone(),
+            Arc::clone(clock),
             &config,
             metrics,
         );
@@ -138,6 +174,19 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Answer {
         self.call_as(&self.key, Method::GET, path, None, &[]).await
+    }
+
+    /// GET once the read model reflects the command that answered `after` (`ARCA-Read-After`).
+    pub async fn get_after(&self, path: &str, after: &Answer) -> Answer {
+        let token = after.headers["arca-position"].to_str().unwrap().to_owned();
+        self.call_as(
+            &self.key,
+            Method::GET,
+            path,
+            None,
+            &[("arca-read-after", &token)],
+        )
+        .await
     }
 
     pub async fn call_as(

@@ -52,7 +52,7 @@ async fn serves_the_state_and_the_event_history_of_an_invoice(pool: PgPool) {
     let created = app.post("/v1/invoices", factura_b()).await;
     let id = created.body["id"].as_str().unwrap();
 
-    let state = app.get(&format!("/v1/invoices/{id}")).await;
+    let state = app.get_after(&format!("/v1/invoices/{id}"), &created).await;
     assert_eq!(state.status, StatusCode::OK, "{}", state.body);
     assert_eq!(state.body["id"], id);
     assert_eq!(state.body["status"], "requested");
@@ -81,13 +81,24 @@ async fn another_tenant_cannot_see_an_invoice(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let created = app.post("/v1/invoices", factura_b()).await;
     let id = created.body["id"].as_str().unwrap();
+    let own = app.get_after(&format!("/v1/invoices/{id}"), &created).await;
+    assert_eq!(
+        own.status,
+        StatusCode::OK,
+        "the owner sees it once projected"
+    );
     let intruder = TestApp::new_tenant(&app.store, "intruder").await;
+    let position = created.headers["arca-position"].to_str().unwrap();
     for path in [
         format!("/v1/invoices/{id}"),
         format!("/v1/invoices/{id}/events"),
     ] {
-        let answer = app.call_as(&intruder, Method::GET, &path, None, &[]).await;
+        let headers = [("arca-read-after", position)];
+        let answer = app
+            .call_as(&intruder, Method::GET, &path, None, &headers)
+            .await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.code(), "not_found", "{path}");
     }
 }
 

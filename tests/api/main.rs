@@ -9,4 +9,7 @@ mod invoices;
 mod metrics;
 mod openapi;
 mod problems;
+mod reads;
+mod saga;
 mod taxpayers;
+mod trace_context;

@@ -45,7 +45,9 @@ async fn counts_requests_by_route_template_and_status(pool: PgPool) {
     let accepted = app.post("/v1/invoices", factura_b()).await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.body);
     let id = accepted.body["id"].as_str().unwrap().to_owned();
-    let found = app.get(&format!("/v1/invoices/{id}")).await;
+    let found = app
+        .get_after(&format!("/v1/invoices/{id}"), &accepted)
+        .await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.body);
     // A monotributista cannot issue a Factura B: the domain refuses it.
     let mut refused = factura_b();

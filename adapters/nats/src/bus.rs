@@ -112,9 +112,9 @@ impl StoredMessage {
 /// A JetStream connection bound to one stream.
 #[derive(Debug, Clone)]
 pub struct Bus {
-    client: async_nats::Client,
-    js: async_nats::jetstream::Context,
-    config: BusConfig,
+    pub(crate) client: async_nats::Client,
+    pub(crate) js: async_nats::jetstream::Context,
+    pub(crate) config: BusConfig,
 }
 
 impl Bus {
@@ -270,11 +270,7 @@ impl Bus {
             Ok(raw) => Ok(Some(StoredMessage {
                 sequence: raw.sequence,
                 subject: raw.subject.to_string(),
-                headers: raw
-                    .headers
-                    .iter()
-                    .filter_map(|(n, v)| v.first().map(|v| (n.to_string(), v.to_string())))
-                    .collect(),
+                headers: headers_of(&raw.headers),
                 payload: raw.payload,
             })),
             Err(e) if matches!(e.kind(), LastRawMessageErrorKind::NoMessageFound) => Ok(None),
@@ -304,6 +300,14 @@ impl Bus {
     }
 }
 
+/// The first value of each header.
+pub(crate) fn headers_of(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(n, v)| v.first().map(|v| (n.to_string(), v.to_string())))
+        .collect()
+}
+
 async fn wait(ack: async_nats::jetstream::context::PublishAckFuture) -> Result<u64, BusError> {
     Ok(ack.await.map_err(publish_error)?.sequence)
 }
@@ -321,7 +325,7 @@ fn publish_error(error: async_nats::jetstream::context::PublishError) -> BusErro
 }
 
 /// JetStream's error code for "stream not found".
-const STREAM_NOT_FOUND: u64 = 10059;
+pub(crate) const STREAM_NOT_FOUND: u64 = 10059;
 
 fn is_stream_not_found(kind: &GetStreamErrorKind) -> bool {
     matches!(kind, GetStreamErrorKind::JetStream(e) if e.error_code().0 == STREAM_NOT_FOUND)

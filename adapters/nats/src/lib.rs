@@ -1,7 +1,8 @@
 //! NATS JetStream for the events stream: connect, ensure the stream exists with the settings the
 //! relay relies on, publish with headers (singly, or many with a bounded window of acks in flight),
-//! and read the stream back (last message, one message by sequence, all messages from a sequence)
-//! for recovery and audits.
+//! read the stream back (last message, one message by sequence, all messages from a sequence)
+//! for recovery and audits, and feed readers through durable pull consumers ([`Consumer`]:
+//! fetch a batch, acknowledge it after the reader committed it).
 //!
 //! Depends on no workspace crate: it knows subjects, headers and sequences, not events. The root
 //! binary adapts it to the event store's relay port.
@@ -16,7 +17,9 @@
 #![warn(missing_docs)]
 
 mod bus;
+mod consumer;
 mod error;
 
 pub use bus::{Bus, BusConfig, MIN_DUPLICATE_WINDOW, Outgoing, StoredMessage};
+pub use consumer::{Consumer, ConsumerConfig, Delivery};
 pub use error::BusError;

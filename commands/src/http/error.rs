@@ -69,6 +69,11 @@ impl ApiError {
         }
     }
 
+    /// The field-level errors it carries.
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
     /// 422 for invalid request content. One field error keeps its own code at the top level, so a
     /// client can match on `code` alone; several are grouped under `validation_failed`.
     pub fn validation(errors: Vec<FieldError>) -> Self {

@@ -69,6 +69,10 @@ pub struct CommandHeaders {
     pub request_id: Option<String>,
     /// `X-Correlation-Id`, when the caller continues a conversation.
     pub correlation_id: Option<uuid::Uuid>,
+    /// W3C `traceparent`, when present and well-formed (a malformed one is ignored).
+    pub traceparent: Option<String>,
+    /// W3C `tracestate`, kept only with a well-formed `traceparent`.
+    pub tracestate: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
@@ -129,12 +133,64 @@ fn parse_headers(headers: &HeaderMap) -> Result<CommandHeaders, ApiError> {
             })
         })
         .transpose()?;
+    let (traceparent, tracestate) = trace_context(headers);
     Ok(CommandHeaders {
         idempotency_key,
         if_match,
         request_id: text("x-request-id")?.map(str::to_owned),
         correlation_id,
+        traceparent,
+        tracestate,
     })
+}
+
+/// The W3C trace context (`traceparent`, `tracestate`) when `traceparent` is well-formed:
+/// `version-trace_id-parent_id-flags` in lower-case hex (2-32-16-2 digits), version not `ff`,
+/// ids not all zeros; version `00` has nothing after the flags, later versions may append
+/// `-…`. Anything else is ignored, never an error.
+fn trace_context(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let Some(parent) = value("traceparent").filter(|p| is_traceparent(p)) else {
+        return (None, None);
+    };
+    let state = value("tracestate").filter(|s| {
+        !s.is_empty() && s.len() <= 512 && s.bytes().all(|b| (0x20..0x7f).contains(&b))
+    });
+    (Some(parent.to_owned()), state.map(str::to_owned))
+}
+
+fn is_traceparent(value: &str) -> bool {
+    let hex = |s: &str, len: usize| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let nonzero = |s: &str| s.bytes().any(|b| b != b'0');
+    let (Some(head), tail) = (value.get(..55), value.get(55..).unwrap_or_default()) else {
+        return false;
+    };
+    let parts: Vec<&str> = head.split('-').collect();
+    let [version, trace_id, parent_id, flags] = parts.as_slice() else {
+        return false;
+    };
+    let tail_ok = if *version == "00" {
+        tail.is_empty()
+    } else {
+        tail.is_empty() || tail.starts_with('-')
+    };
+    hex(version, 2)
+        && *version != "ff"
+        && hex(trace_id, 32)
+        && nonzero(trace_id)
+        && hex(parent_id, 16)
+        && nonzero(parent_id)
+        && hex(flags, 2)
+        && tail_ok
 }
 
 #[cfg(test)]
@@ -169,6 +225,46 @@ mod tests {
         assert_eq!(err.code(), "invalid_idempotency_key");
         let ok = parse_headers(&headers(&[("idempotency-key", &long[..255])])).unwrap();
         assert_eq!(ok.idempotency_key.as_deref(), Some(&long[..255]));
+    }
+
+    const PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    #[test]
+    fn keeps_a_well_formed_traceparent_and_its_tracestate() {
+        let parsed = parse_headers(&headers(&[
+            ("traceparent", PARENT),
+            ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+        ]))
+        .unwrap();
+        assert_eq!(parsed.traceparent.as_deref(), Some(PARENT));
+        assert_eq!(
+            parsed.tracestate.as_deref(),
+            Some("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")
+        );
+        let future = format!("01{}-extra", &PARENT[2..]);
+        let parsed = parse_headers(&headers(&[("traceparent", &future)])).unwrap();
+        assert_eq!(parsed.traceparent.as_deref(), Some(future.as_str()));
+    }
+
+    #[test]
+    fn ignores_a_malformed_traceparent_and_the_tracestate_with_it() {
+        let malformed = [
+            "garbage",
+            "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01",
+            "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+            "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
+            "00-0af7651916cd43dd8448eb211c80319-cb7ad6b7169203331-01",
+        ];
+        for value in malformed {
+            let parsed =
+                parse_headers(&headers(&[("traceparent", value), ("tracestate", "a=b")])).unwrap();
+            assert_eq!(parsed.traceparent, None, "{value}");
+            assert_eq!(parsed.tracestate, None, "{value}");
+        }
+        let parsed = parse_headers(&headers(&[("tracestate", "a=b")])).unwrap();
+        assert_eq!(parsed.tracestate, None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use axum::{
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 pub use error::{ApiError, FieldError, Problem};
-pub use state::AppState;
+pub use state::{AppState, Services};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -36,8 +36,11 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
             "/v1/taxpayers/{cuit}/points-of-sale",
             post(taxpayers::add_point_of_sale),
         )
-        .route("/v1/invoices", post(invoices::request))
-        .route("/v1/invoices/{id}", get(invoices::get))
+        .route(
+            "/v1/invoices",
+            post(invoices::request).get(invoices::read::list),
+        )
+        .route("/v1/invoices/{id}", get(invoices::read::get))
         .route("/v1/invoices/{id}/events", get(invoices::events))
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { ApiError::not_found("no such route") })

@@ -15,7 +15,7 @@ use super::{error, invoices, taxpayers};
     info(title = "arca: electronic invoicing with ARCA", version = "1",
          description = "Command API. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(taxpayers::register, taxpayers::get, taxpayers::add_point_of_sale,
-          invoices::request, invoices::get, invoices::events),
+          invoices::request, invoices::read::get, invoices::read::list, invoices::events),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerKey),
     tags((name = "taxpayers", description = "Issuers and their points of sale"),

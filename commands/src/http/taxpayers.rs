@@ -137,7 +137,7 @@ pub async fn add_point_of_sale(
 }
 
 /// An issuer and its points of sale.
-#[utoipa::path(get, path = "/v1/taxpayers/{cuit}", tag = "taxpayers",
+#[utoipa::path(get, path = "/v1/taxpayers/{cuit}", operation_id = "get_taxpayer", tag = "taxpayers",
     params(("cuit" = String, Path, description = "The issuer's CUIT")),
     responses((status = 200, body = TaxpayerView), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
@@ -167,6 +167,8 @@ async fn run(
         actor: Some(principal.actor()),
         request_id: headers.request_id.clone(),
         correlation_id: headers.correlation_id,
+        traceparent: headers.traceparent.clone(),
+        tracestate: headers.tracestate.clone(),
         ..EventMetadata::for_tenant(principal.tenant_id)
     };
     let command = Command::<Taxpayer> {

@@ -216,6 +216,14 @@ pub struct RecordUnknownOutcome {
     pub reason: String,
 }
 
+/// Gives the invoice's number back to its series (the series released it): the invoice is
+/// requested again and will be renumbered, or finally rejected by the saga.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseNumber {
+    /// Why, for humans and the audit trail (`not_processed`, `series_resumed` …).
+    pub reason: String,
+}
+
 /// Every invoice command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvoiceCommand {
@@ -231,6 +239,8 @@ pub enum InvoiceCommand {
     RecordRejection(RecordRejection),
     /// See [`RecordUnknownOutcome`].
     RecordUnknownOutcome(RecordUnknownOutcome),
+    /// See [`ReleaseNumber`].
+    ReleaseNumber(ReleaseNumber),
 }
 
 impl InvoiceCommand {
@@ -243,6 +253,7 @@ impl InvoiceCommand {
             Self::RecordCae(_) => "record_cae",
             Self::RecordRejection(_) => "record_rejection",
             Self::RecordUnknownOutcome(_) => "record_unknown_outcome",
+            Self::ReleaseNumber(_) => "release_number",
         }
     }
 }
@@ -268,5 +279,6 @@ from_command!(
     MarkSubmitted,
     RecordCae,
     RecordRejection,
-    RecordUnknownOutcome
+    RecordUnknownOutcome,
+    ReleaseNumber
 );

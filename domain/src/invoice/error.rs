@@ -206,6 +206,9 @@ pub enum InvoiceError {
     /// A rejection without any error or observation.
     #[error("a rejection needs at least one error or observation")]
     RejectionReasonRequired,
+    /// A number release without a reason.
+    #[error("a number release needs a reason")]
+    ReleaseReasonRequired,
 }
 
 impl ErrorCode for InvoiceError {
@@ -258,6 +261,7 @@ impl InvoiceError {
             InvalidCae => "invalid_cae",
             InvalidRequestHash => "invalid_request_hash",
             RejectionReasonRequired => "rejection_reason_required",
+            ReleaseReasonRequired => "release_reason_required",
         }
     }
 
@@ -273,6 +277,7 @@ impl InvoiceError {
             | AlreadyAuthorized => None,
             InvalidRequestHash => fixed("request_hash"),
             RejectionReasonRequired => fixed("errors"),
+            ReleaseReasonRequired => fixed("reason"),
             UnknownPointOfSale(_) => fixed("point_of_sale"),
             LetterNotAllowedForIssuer { .. } => fixed("voucher_type"),
             LetterNotAllowedForReceiver { .. } => fixed("receiver.iva_condition"),

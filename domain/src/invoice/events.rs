@@ -170,6 +170,15 @@ pub struct SubmissionOutcomeUnknown {
     pub reason: String,
 }
 
+/// `invoice.number_released` v1: the series took the number back; the invoice waits for a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceNumberReleased {
+    /// The number given back.
+    pub number: u64,
+    /// Why.
+    pub reason: String,
+}
+
 domain_events! {
     /// Every invoice event.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,5 +195,7 @@ domain_events! {
         Rejected(InvoiceRejected) = "invoice.rejected",
         /// See [`SubmissionOutcomeUnknown`].
         OutcomeUnknown(SubmissionOutcomeUnknown) = "invoice.submission_outcome_unknown",
+        /// See [`InvoiceNumberReleased`].
+        NumberReleased(InvoiceNumberReleased) = "invoice.number_released",
     }
 }

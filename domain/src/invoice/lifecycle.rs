@@ -5,13 +5,23 @@
 //!                                                      │  │ └─record_rejection→ rejected
 //!                                                      │  └─record_unknown_outcome→ outcome_unknown
 //!                                 outcome_unknown ─record_cae / record_rejection→ authorized / rejected
+//!                                 outcome_unknown ─mark_submitted (reconciled: missing)→ submitted
+//!        numbered / submitted / outcome_unknown ─release_number→ requested
 //! ```
+//!
+//! `release_number` follows the series: it releases the numbers of a refused or not processed
+//! request, and those of a halted series an operator resumed (where the invoice is still
+//! `outcome_unknown`, ARCA holding other content at its number). `mark_submitted` from
+//! `outcome_unknown` re-sends the same number once `FECompConsultar` found nothing there.
 
-use super::commands::{AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection};
+use super::commands::{
+    AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection, ReleaseNumber,
+};
 use super::error::InvoiceError;
 use super::events::SubmissionOutcomeUnknown;
 use super::events::{
-    CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceRejected, InvoiceSubmitted,
+    CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceNumberReleased, InvoiceRejected,
+    InvoiceSubmitted,
 };
 use super::state::{Invoice, InvoiceStatus};
 use crate::aggregate::Context;
@@ -33,7 +43,9 @@ pub(super) fn decide(
     match (status, command) {
         (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
         (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
-        (Numbered, InvoiceCommand::MarkSubmitted(cmd)) => submit(invoice, cmd, ctx),
+        (Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
+            submit(invoice, cmd, ctx)
+        }
         (Submitted | OutcomeUnknown, InvoiceCommand::RecordCae(cmd)) => grant(invoice, cmd),
         (Authorized, InvoiceCommand::RecordCae(cmd)) => regrant(invoice, &cmd),
         (Submitted | OutcomeUnknown, InvoiceCommand::RecordRejection(cmd)) => reject(cmd),
@@ -41,6 +53,9 @@ pub(super) fn decide(
             Ok(vec![InvoiceEvent::OutcomeUnknown(
                 SubmissionOutcomeUnknown { reason: cmd.reason },
             )])
+        }
+        (Numbered | Submitted | OutcomeUnknown, InvoiceCommand::ReleaseNumber(cmd)) => {
+            release(invoice, cmd)
         }
         (from, _) => Err(InvoiceError::InvalidTransition {
             from,
@@ -111,6 +126,17 @@ fn reject(cmd: RecordRejection) -> Result<Vec<InvoiceEvent>, InvoiceError> {
     Ok(vec![InvoiceEvent::Rejected(InvoiceRejected {
         errors: cmd.errors,
         observations: cmd.observations,
+    })])
+}
+
+fn release(invoice: &Invoice, cmd: ReleaseNumber) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    if cmd.reason.trim().is_empty() {
+        return Err(InvoiceError::ReleaseReasonRequired);
+    }
+    let number = assigned_number(invoice, "release_number")?;
+    Ok(vec![InvoiceEvent::NumberReleased(InvoiceNumberReleased {
+        number,
+        reason: cmd.reason,
     })])
 }
 

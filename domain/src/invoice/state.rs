@@ -162,6 +162,11 @@ impl Aggregate for Invoice {
                 self.status = Some(InvoiceStatus::Rejected);
             }
             InvoiceEvent::OutcomeUnknown(_) => self.status = Some(InvoiceStatus::OutcomeUnknown),
+            InvoiceEvent::NumberReleased(_) => {
+                self.number = None;
+                self.request_hash = None;
+                self.status = Some(InvoiceStatus::Requested);
+            }
         }
         self
     }

@@ -9,8 +9,14 @@ use crate::aggregate::DomainEvent;
 use crate::ids::{ApiKeyId, InvoiceId, TenantId};
 use crate::invoice::{
     ArcaMessage, AssociatedVoucher, CaeGranted, InvoiceEvent, InvoiceNumberAssigned,
-    InvoiceRejected, InvoiceSubmitted, Item, Period, RequestInvoice, ServicePeriod,
-    SubmissionOutcomeUnknown, Tribute,
+    InvoiceNumberReleased, InvoiceRejected, InvoiceSubmitted, Item, Period, RequestInvoice,
+    ServicePeriod, SubmissionOutcomeUnknown, Tribute,
+};
+use crate::series::{
+    ContentDigest, DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased,
+    NumbersReserved, RecoveredNumber, ReleaseReason, ReleasedNumber, Reservation, SeriesBlocked,
+    SeriesEvent, SeriesHalted, SeriesOpened, SeriesResumed, SeriesUnblocked, SubmissionCompleted,
+    SubmissionStarted, SubmittedNumber, UncertainReason,
 };
 use crate::taxpayer::TaxpayerEvent;
 use crate::tenant::{ApiKeyIssued, ApiKeyRevoked, TenantCreated, TenantEvent};
@@ -96,8 +102,108 @@ pub fn invoice_events() -> Vec<InvoiceEvent> {
             )],
             observations: vec![],
         }),
+        InvoiceEvent::NumberReleased(InvoiceNumberReleased {
+            number: 1836,
+            reason: "not_processed".to_owned(),
+        }),
     ]);
     events
+}
+
+/// A content digest made of one repeated byte, for examples.
+pub fn digest(byte: u8) -> ContentDigest {
+    let hex = format!("{byte:02x}").repeat(32);
+    ContentDigest::parse(&hex).unwrap_or_else(|| panic!("bad test digest {hex}"))
+}
+
+/// One series event of every type: a batch of two where the second is not processed, then a
+/// lost answer reconciled into a halt and an operator's resume.
+pub fn series_events() -> Vec<SeriesEvent> {
+    let (a, b) = (
+        InvoiceId(Uuid::from_u128(0xA)),
+        InvoiceId(Uuid::from_u128(0xB)),
+    );
+    let reservation = |number, invoice_id, byte| Reservation {
+        number,
+        invoice_id,
+        content_digest: digest(byte),
+    };
+    let submitted = |number, invoice_id, byte| SubmittedNumber {
+        number,
+        invoice_id,
+        fingerprint: digest(byte).at(number),
+    };
+    let authorized = DetailOutcome::Authorized {
+        cae: "71263951827464".to_owned(),
+        cae_due_date: date!(2025 - 07 - 11),
+        observations: vec![],
+    };
+    vec![
+        SeriesEvent::Opened(SeriesOpened {
+            last_authorized: 1835,
+            opened_at: NOW,
+        }),
+        SeriesEvent::NumbersReserved(NumbersReserved {
+            reservations: vec![reservation(1836, a, 1), reservation(1837, b, 2)],
+        }),
+        SeriesEvent::SubmissionStarted(SubmissionStarted {
+            from: 1836,
+            to: 1837,
+            numbers: vec![submitted(1836, a, 1), submitted(1837, b, 2)],
+            request_hash: "ab12".repeat(16),
+            started_at: NOW,
+        }),
+        SeriesEvent::SubmissionCompleted(SubmissionCompleted {
+            from: 1836,
+            to: 1837,
+            response_hash: "cd34".repeat(16),
+            results: vec![
+                NumberOutcome::new(1836, authorized),
+                NumberOutcome::new(1837, DetailOutcome::NotProcessed),
+            ],
+            completed_at: NOW,
+        }),
+        SeriesEvent::NumbersReleased(NumbersReleased {
+            from: 1837,
+            invoices: vec![ReleasedNumber {
+                number: 1837,
+                invoice_id: b,
+            }],
+            reason: ReleaseReason::SubmissionFailed,
+        }),
+        SeriesEvent::Blocked(SeriesBlocked {
+            from: 1837,
+            to: 1838,
+            reason: UncertainReason::Timeout,
+            blocked_at: NOW,
+        }),
+        SeriesEvent::NumbersRecovered(NumbersRecovered {
+            numbers: vec![RecoveredNumber {
+                number: 1837,
+                invoice_id: b,
+                cae: "71263951827465".to_owned(),
+                cae_due_date: date!(2025 - 07 - 11),
+            }],
+        }),
+        SeriesEvent::Unblocked(SeriesUnblocked {
+            resendable: vec![ReleasedNumber {
+                number: 1838,
+                invoice_id: a,
+            }],
+            unblocked_at: NOW,
+        }),
+        SeriesEvent::Halted(SeriesHalted {
+            number: 1838,
+            invoice_id: a,
+            expected: digest(1).at(1838),
+            found: digest(3).at(1838),
+            halted_at: NOW,
+        }),
+        SeriesEvent::Resumed(SeriesResumed {
+            last_authorized: 1838,
+            resumed_at: NOW,
+        }),
+    ]
 }
 
 /// One taxpayer event of every type.
@@ -137,6 +243,7 @@ pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
             .map(|e| (e.event_type(), e.schema_version(), e.to_data()))
     }
     stored(invoice_events())
+        .chain(stored(series_events()))
         .chain(stored(taxpayer_events()))
         .chain(stored(tenant_events()))
         .collect()

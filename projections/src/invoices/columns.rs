@@ -12,6 +12,11 @@ fn int(value: impl TryInto<i64>) -> i64 {
     value.try_into().unwrap_or(i64::MAX)
 }
 
+/// The JSON of a non-empty list; `None` for an empty one.
+fn json_unless_empty<T: serde::Serialize>(list: &[T]) -> Option<String> {
+    (!list.is_empty()).then(|| json!(list).to_string())
+}
+
 /// `invoice.requested` rows for `rm.invoices`.
 #[derive(Debug, Default)]
 pub(super) struct NewInvoices {
@@ -35,6 +40,20 @@ pub(super) struct NewInvoices {
     pub updated_at: Vec<OffsetDateTime>,
     pub position: Vec<i64>,
     pub version: Vec<i64>,
+    /// Service period: from, to, payment due.
+    pub service: [Vec<Option<Date>>; 3],
+    /// JSON of the other taxes, the associated vouchers and the associated period.
+    pub details: [Vec<Option<String>>; 3],
+}
+
+/// `invoice.requested` IVA per rate for `rm.invoice_iva`.
+#[derive(Debug, Default)]
+pub(super) struct NewIva {
+    pub invoice_id: Vec<Uuid>,
+    pub rate: Vec<&'static str>,
+    pub tenant_id: Vec<Uuid>,
+    pub base: Vec<String>,
+    pub amount: Vec<String>,
 }
 
 /// `invoice.requested` items for `rm.invoice_items`.
@@ -56,10 +75,15 @@ pub(super) struct NewItems {
 struct Patch {
     tenant_id: Uuid,
     number: Option<i64>,
+    /// The number was released (and not assigned again) within the batch.
+    clear_number: bool,
     status: &'static str,
     cae: Option<String>,
     cae_due_date: Option<Date>,
     rejection: Option<String>,
+    observations: Option<String>,
+    /// submitted, authorized, rejected.
+    instants: [Option<OffsetDateTime>; 3],
     updated_at: OffsetDateTime,
     position: i64,
     version: i64,
@@ -71,10 +95,14 @@ pub(super) struct Updates {
     pub invoice_id: Vec<Uuid>,
     pub tenant_id: Vec<Uuid>,
     pub number: Vec<Option<i64>>,
+    pub clear_number: Vec<bool>,
     pub status: Vec<&'static str>,
     pub cae: Vec<Option<String>>,
     pub cae_due_date: Vec<Option<Date>>,
     pub rejection: Vec<Option<String>>,
+    pub observations: Vec<Option<String>>,
+    /// submitted_at, authorized_at, rejected_at.
+    pub instants: [Vec<Option<OffsetDateTime>>; 3],
     pub updated_at: Vec<OffsetDateTime>,
     pub position: Vec<i64>,
     pub version: Vec<i64>,
@@ -85,6 +113,7 @@ pub(super) struct Updates {
 pub(super) struct Batch {
     pub invoices: NewInvoices,
     pub items: NewItems,
+    pub iva: NewIva,
     order: Vec<Uuid>,
     patches: HashMap<Uuid, Patch>,
 }
@@ -119,6 +148,23 @@ impl Batch {
         rows.updated_at.push(event.recorded_at);
         rows.position.push(event.position.position);
         rows.version.push(int(event.stream_version));
+        let period = r.service_period.as_ref();
+        let [from, to, due] = &mut rows.service;
+        from.push(period.map(|p| p.from));
+        to.push(period.map(|p| p.to));
+        due.push(period.map(|p| p.payment_due));
+        let [tributes, associated, associated_period] = &mut rows.details;
+        tributes.push(json_unless_empty(&r.tributes));
+        associated.push(json_unless_empty(&r.associated));
+        associated_period.push(r.associated_period.as_ref().map(|p| json!(p).to_string()));
+        for line in &r.iva {
+            let iva = &mut self.iva;
+            iva.invoice_id.push(id);
+            iva.rate.push(line.rate.label());
+            iva.tenant_id.push(tenant);
+            iva.base.push(line.base.amount().to_string());
+            iva.amount.push(line.amount.amount().to_string());
+        }
         for (line_no, item) in (1..).zip(&r.items) {
             let items = &mut self.items;
             items.invoice_id.push(id);
@@ -143,10 +189,13 @@ impl Batch {
             Patch {
                 tenant_id: event.metadata.tenant_id.as_uuid(),
                 number: None,
+                clear_number: false,
                 status: "requested",
                 cae: None,
                 cae_due_date: None,
                 rejection: None,
+                observations: None,
+                instants: [None; 3],
                 updated_at: event.recorded_at,
                 position: 0,
                 version: 0,
@@ -161,19 +210,31 @@ impl Batch {
             InvoiceEvent::Submitted(e) => {
                 patch.number = Some(int(e.number));
                 patch.status = "submitted";
+                patch.instants[0] = Some(e.submitted_at);
             }
             InvoiceEvent::CaeGranted(e) => {
                 patch.number = Some(int(e.number));
                 patch.cae = Some(e.cae.clone());
                 patch.cae_due_date = Some(e.cae_due_date);
+                patch.observations = json_unless_empty(&e.observations);
                 patch.status = "authorized";
+                patch.instants[1] = Some(event.recorded_at);
             }
             InvoiceEvent::Rejected(e) => {
                 let reasons = json!({ "errors": e.errors, "observations": e.observations });
                 patch.rejection = Some(reasons.to_string());
                 patch.status = "rejected";
+                patch.instants[2] = Some(event.recorded_at);
             }
             InvoiceEvent::OutcomeUnknown(_) => patch.status = "outcome_unknown",
+            InvoiceEvent::NumberReleased(_) => {
+                patch.number = None;
+                patch.clear_number = true;
+                patch.status = "requested";
+            }
+        }
+        if patch.number.is_some() {
+            patch.clear_number = false;
         }
         patch.updated_at = event.recorded_at;
         patch.position = event.position.position;
@@ -190,10 +251,15 @@ impl Batch {
             out.invoice_id.push(*id);
             out.tenant_id.push(p.tenant_id);
             out.number.push(p.number);
+            out.clear_number.push(p.clear_number);
             out.status.push(p.status);
             out.cae.push(p.cae);
             out.cae_due_date.push(p.cae_due_date);
             out.rejection.push(p.rejection);
+            out.observations.push(p.observations);
+            for (column, instant) in out.instants.iter_mut().zip(p.instants) {
+                column.push(instant);
+            }
             out.updated_at.push(p.updated_at);
             out.position.push(p.position);
             out.version.push(p.version);

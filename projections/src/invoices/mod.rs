@@ -1,12 +1,13 @@
-//! The `invoices` projection: one row per invoice in `<schema>.invoices` (the dashboard's list)
-//! and its items in `<schema>.invoice_items`; `rm` serves, a rebuild writes another schema.
+//! The `invoices` projection: one row per invoice in `<schema>.invoices` (the dashboard's list),
+//! its items in `<schema>.invoice_items` and its IVA per rate in `<schema>.invoice_iva`; `rm`
+//! serves, a rebuild writes another schema.
 //!
-//! A batch costs three statements whatever its size: one `INSERT … SELECT FROM unnest(…)` for the
-//! requested invoices, one for their items, and one `UPDATE … FROM unnest(…)` carrying, per
-//! invoice, the net effect of its later events folded in stream order (so several events of one
-//! invoice in one batch land in order). Updates only move a row forward (`stream_version <`
-//! the event's), and inserts ignore an existing row, so a re-delivered or replayed event is a
-//! no-op even without the checkpoint.
+//! A batch costs four statements whatever its size: one `INSERT … SELECT FROM unnest(…)` each for
+//! the requested invoices, their items and their IVA lines, and one `UPDATE … FROM unnest(…)`
+//! carrying, per invoice, the net effect of its later events folded in stream order (so several
+//! events of one invoice in one batch land in order). Updates only move a row forward
+//! (`stream_version <` the event's), and inserts ignore an existing row, so a re-delivered or
+//! replayed event is a no-op even without the checkpoint.
 
 mod columns;
 mod sql;
@@ -28,6 +29,7 @@ pub struct InvoicesProjector {
     schema: String,
     insert_invoices: String,
     insert_items: String,
+    insert_iva: String,
     update_invoices: String,
 }
 
@@ -81,6 +83,7 @@ impl InvoicesProjector {
             schema: schema.to_owned(),
             insert_invoices: sql::insert_invoices(schema),
             insert_items: sql::insert_items(schema),
+            insert_iva: sql::insert_iva(schema),
             update_invoices: sql::update_invoices(schema),
         }
     }
@@ -91,6 +94,17 @@ impl InvoicesProjector {
         }
         if !batch.items.invoice_id.is_empty() {
             self.insert_items(conn, &batch.items).await?;
+        }
+        if !batch.iva.invoice_id.is_empty() {
+            let iva = &batch.iva;
+            sqlx::query(&self.insert_iva)
+                .bind(&iva.invoice_id)
+                .bind(&iva.rate)
+                .bind(&iva.tenant_id)
+                .bind(&iva.base)
+                .bind(&iva.amount)
+                .execute(&mut *conn)
+                .await?;
         }
         let updates = batch.updates();
         if !updates.invoice_id.is_empty() {
@@ -130,6 +144,12 @@ impl InvoicesProjector {
             .bind(&r.updated_at)
             .bind(&r.position)
             .bind(&r.version)
+            .bind(&r.service[0])
+            .bind(&r.service[1])
+            .bind(&r.service[2])
+            .bind(&r.details[0])
+            .bind(&r.details[1])
+            .bind(&r.details[2])
             .execute(&mut *conn)
             .await?;
         Ok(())
@@ -171,6 +191,11 @@ impl InvoicesProjector {
             .bind(&u.updated_at)
             .bind(&u.position)
             .bind(&u.version)
+            .bind(&u.observations)
+            .bind(&u.instants[0])
+            .bind(&u.instants[1])
+            .bind(&u.instants[2])
+            .bind(&u.clear_number)
             .execute(&mut *conn)
             .await?;
         Ok(())

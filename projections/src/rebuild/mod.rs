@@ -204,6 +204,12 @@ where
     F: FnMut(Progress) + Send,
 {
     let name = schema::plain(serving.name())?;
+    if serving.tables().is_empty() {
+        return Err(ProjectionError::Config(format!(
+            "`{name}` keeps no read model of its own; there is nothing to rebuild"
+        ))
+        .into());
+    }
     if serving.schema() != SERVING_SCHEMA {
         return Err(ProjectionError::Config(format!(
             "a rebuild starts from the projector of schema `{SERVING_SCHEMA}`"

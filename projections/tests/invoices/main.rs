@@ -1,5 +1,6 @@
 //! The invoices projection on the real Postgres, fed from the real event store.
 
+mod query;
 mod support;
 
 use domain::GlobalPosition;
@@ -73,6 +74,68 @@ async fn projects_totals_items_and_status_through_cae_granted(pool: PgPool) -> a
         items,
         vec![(1, "1".into(), "1000.00".into(), Some("21".into()))]
     );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn projects_iva_per_rate_and_the_lifecycle_instants(pool: PgPool) -> anyhow::Result<()> {
+    let fx = Fixture::new(&pool);
+    let authorized = fx.invoice(fx.tenant_a, Lifecycle::Authorized).await?;
+    let rejected = fx.invoice(fx.tenant_a, Lifecycle::Rejected).await?;
+    drain(&runner(&pool, InvoicesProjector::new()), fx.last()).await?;
+
+    let iva: Vec<(String, String, String)> = sqlx::query_as(
+        "select rate, base::text, amount::text from rm.invoice_iva where invoice_id = $1",
+    )
+    .bind(authorized)
+    .fetch_all(&pool)
+    .await?;
+    assert_eq!(iva, vec![("21".into(), "1000.00".into(), "210.00".into())]);
+    let instants = "select submitted_at is not null, authorized_at >= requested_at, \
+         rejected_at is not null from rm.invoices where invoice_id = $1";
+    let authorized_row: (bool, Option<bool>, bool) = sqlx::query_as(instants)
+        .bind(authorized)
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(authorized_row, (true, Some(true), false));
+    let rejected_row: (bool, Option<bool>, bool) = sqlx::query_as(instants)
+        .bind(rejected)
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(rejected_row, (true, None, true));
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_released_number_is_cleared_and_a_new_one_replaces_it(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let fx = Fixture::new(&pool);
+    let released = fx.invoice(fx.tenant_a, Lifecycle::Released).await?;
+    let renumbered = fx.invoice(fx.tenant_a, Lifecycle::Renumbered).await?;
+    // Once in one batch, once an event per batch: the same rows.
+    for (schema, size) in [("rm", 1_000), ("rm_one_by_one", 1)] {
+        let projector = InvoicesProjector::in_schema(schema)?;
+        projector.prepare(&mut *pool.acquire().await?).await?;
+        let generation = if size == 1 { 2 } else { 1 };
+        drain(
+            &runner(&pool, projector)
+                .generation(generation)
+                .batch_size(size),
+            fx.last(),
+        )
+        .await?;
+        let sql = format!("select status, number from {schema}.invoices where invoice_id = $1");
+        let row: (String, Option<i64>) =
+            sqlx::query_as(&sql).bind(released).fetch_one(&pool).await?;
+        assert_eq!(row, ("requested".into(), None), "{schema}");
+        let row: (String, Option<i64>) = sqlx::query_as(&sql)
+            .bind(renumbered)
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(row.0, "numbered", "{schema}");
+        assert!(row.1.is_some_and(|n| n > 1000), "{schema}: {row:?}");
+    }
     Ok(())
 }
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use domain::invoice::{
-    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceRejected,
-    InvoiceSubmitted, RequestInvoice, SubmissionOutcomeUnknown,
+    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceNumberReleased,
+    InvoiceRejected, InvoiceSubmitted, RequestInvoice, SubmissionOutcomeUnknown,
 };
 use domain::testing::{NOW, factura_a, requested};
 use domain::{
@@ -62,6 +62,10 @@ pub enum Lifecycle {
     Rejected,
     Unknown,
     UnknownThenAuthorized,
+    /// Numbered, then the number released (a batch failed before it).
+    Released,
+    /// Numbered, released, then numbered again (1000 higher).
+    Renumbered,
 }
 
 pub struct Fixture {
@@ -91,11 +95,21 @@ impl Fixture {
     /// Appends a Factura A of `tenant` and the events of `lifecycle`, one append per event (as
     /// the saga would); returns the invoice id.
     pub async fn invoice(&self, tenant: TenantId, lifecycle: Lifecycle) -> anyhow::Result<Uuid> {
+        self.invoice_of(tenant, lifecycle, factura_a()).await
+    }
+
+    /// Like [`Fixture::invoice`] for another request (its id is replaced by a fresh one).
+    pub async fn invoice_of(
+        &self,
+        tenant: TenantId,
+        lifecycle: Lifecycle,
+        request: RequestInvoice,
+    ) -> anyhow::Result<Uuid> {
         let id = InvoiceId(Uuid::new_v4());
         let number = self.numbers.fetch_add(1, Ordering::Relaxed);
         let mut events = requested(RequestInvoice {
             invoice_id: id,
-            ..factura_a()
+            ..request
         });
         let numbered = InvoiceEvent::NumberAssigned(InvoiceNumberAssigned { number });
         let submitted = InvoiceEvent::Submitted(InvoiceSubmitted {
@@ -119,6 +133,13 @@ impl Fixture {
             }],
             observations: vec![],
         });
+        let released = InvoiceEvent::NumberReleased(InvoiceNumberReleased {
+            number,
+            reason: "an earlier voucher of the batch was rejected".into(),
+        });
+        let renumbered = InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
+            number: number + 1000,
+        });
         let after_submit = match lifecycle {
             Lifecycle::Requested => vec![],
             Lifecycle::Numbered => vec![numbered],
@@ -126,6 +147,8 @@ impl Fixture {
             Lifecycle::Rejected => vec![numbered, submitted, rejected],
             Lifecycle::Unknown => vec![numbered, submitted, unknown],
             Lifecycle::UnknownThenAuthorized => vec![numbered, submitted, unknown, granted],
+            Lifecycle::Released => vec![numbered, released],
+            Lifecycle::Renumbered => vec![numbered, released, renumbered],
         };
         events.extend(after_submit);
         let stream = Invoice::stream_id(id);

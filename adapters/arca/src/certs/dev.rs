@@ -177,3 +177,24 @@ pub fn csr(
         .map_err(|e| ArcaError::Invalid(e.to_string()))?;
     Ok((encrypt_key_pem(&key, passphrase)?, pem))
 }
+
+/// A fresh key and a leaf certificate for `cuit` signed by the development CA `ca`: the
+/// credentials a simulated issuer logs in with (the simulator trusts `ca`).
+pub fn dev_credentials(
+    ca: &Credentials,
+    cuit: &str,
+    alias: &str,
+) -> Result<Credentials, ArcaError> {
+    if !super::valid_cuit(cuit) {
+        return Err(ArcaError::Invalid(format!("{cuit} is not a valid CUIT")));
+    }
+    let key = generate_key(2048)?;
+    let cert = issue_leaf(
+        ca,
+        cuit,
+        alias,
+        &key,
+        Duration::from_secs(2 * 365 * 24 * 3600),
+    )?;
+    Ok(Credentials { cert, key })
+}

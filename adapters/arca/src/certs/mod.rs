@@ -11,7 +11,7 @@ pub(crate) mod keys_util {
     pub(crate) use super::keys::{cuit_in_name, fingerprint_of};
 }
 
-pub use dev::{DevBundle, csr, dev_bundle};
+pub use dev::{DevBundle, csr, dev_bundle, dev_credentials};
 pub use keys::{Credentials, encrypt_key_pem, generate_key, load_cert_pem, read_key_pem};
 pub use passphrase::{KeyPassphrase, pass_file_for};
 

@@ -33,6 +33,10 @@ pub mod headers {
     pub const CORRELATION_ID: &str = "Es-Correlation-Id";
     /// The causation id, when the event has one.
     pub const CAUSATION_ID: &str = "Es-Causation-Id";
+    /// The W3C trace context of the request that produced the event, when it came with one.
+    pub const TRACEPARENT: &str = "traceparent";
+    /// The W3C `tracestate` that came with the `traceparent`.
+    pub const TRACESTATE: &str = "tracestate";
 }
 
 /// `<prefix>.<tenant uuid, simple>.<category>.<event type>`: the category and every dot-separated
@@ -95,6 +99,12 @@ pub(crate) fn build(
     if let Some(id) = event.metadata.causation_id {
         list.push((headers::CAUSATION_ID, id.to_string()));
     }
+    if let Some(parent) = &event.metadata.traceparent {
+        list.push((headers::TRACEPARENT, parent.clone()));
+        if let Some(state) = &event.metadata.tracestate {
+            list.push((headers::TRACESTATE, state.clone()));
+        }
+    }
     Ok(RelayMessage {
         subject: subject(prefix, event),
         headers: list.into_iter().map(|(n, v)| (n.to_owned(), v)).collect(),
@@ -102,4 +112,75 @@ pub(crate) fn build(
         ledger_seq: row.ledger_seq,
         event_id: event.event_id,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::{EventMetadata, GlobalPosition, StreamId, TenantId};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    use super::*;
+
+    const PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+    fn event(metadata: EventMetadata) -> RecordedEvent {
+        RecordedEvent {
+            event_id: Uuid::from_u128(1),
+            stream_id: StreamId::new("invoice-1"),
+            stream_version: 0,
+            event_type: "invoice.requested".into(),
+            schema_version: 1,
+            data: serde_json::json!({}),
+            metadata,
+            recorded_at: OffsetDateTime::UNIX_EPOCH,
+            position: GlobalPosition {
+                tx_id: 9,
+                position: 3,
+            },
+        }
+    }
+
+    fn row() -> LedgerRow {
+        LedgerRow {
+            ledger_seq: 1,
+            position: GlobalPosition {
+                tx_id: 9,
+                position: 3,
+            },
+            event_id: Uuid::from_u128(1),
+            hash: [0; 32],
+        }
+    }
+
+    #[test]
+    fn the_trace_context_of_the_event_travels_in_w3c_headers() {
+        let tenant = TenantId(Uuid::from_u128(2));
+        let traced = event(EventMetadata {
+            traceparent: Some(PARENT.into()),
+            tracestate: Some("rojo=00f067aa0ba902b7".into()),
+            ..EventMetadata::for_tenant(tenant)
+        });
+        let message = build("arca.events", &traced, &row()).unwrap();
+        let header = |name: &str| {
+            message
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("traceparent"), Some(PARENT));
+        assert_eq!(header("tracestate"), Some("rojo=00f067aa0ba902b7"));
+        let plain = build(
+            "arca.events",
+            &event(EventMetadata::for_tenant(tenant)),
+            &row(),
+        )
+        .unwrap();
+        assert!(
+            plain.headers.iter().all(|(n, _)| !n.starts_with("trace")),
+            "{:?}",
+            plain.headers
+        );
+    }
 }

@@ -54,7 +54,8 @@
 //! `arca.events.0190a1b2c3d4….invoice.invoice.requested`; the event type's dots make further
 //! tokens. Subscribe to `<prefix>.<tenant>.>` for one tenant, `<prefix>.*.invoice.>` for one
 //! category. Headers: `Nats-Msg-Id`, `Nats-Expected-Last-Sequence`, then the `Es-*` names in
-//! [`headers`]. The payload is the [`domain::RecordedEvent`] as JSON.
+//! [`headers`], and the W3C `traceparent`/`tracestate` when the event's metadata carries them.
+//! The payload is the [`domain::RecordedEvent`] as JSON.
 
 mod audit;
 mod chain;

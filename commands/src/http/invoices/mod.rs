@@ -8,6 +8,7 @@
 
 pub mod body;
 mod parse;
+pub mod read;
 pub mod view;
 
 use axum::{
@@ -17,7 +18,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::{
-    Context, EventMetadata, InvoiceId, RecordedEvent, TenantId,
+    Context, EventMetadata, GlobalPosition, InvoiceId, RecordedEvent, TenantId,
     invoice::{Invoice, InvoiceCommand, RequestInvoice},
     values::Cuit,
 };
@@ -25,7 +26,7 @@ use eventstore::ReadOptions;
 use uuid::Uuid;
 
 use self::body::{InvoiceAccepted, RequestInvoiceBody};
-use self::view::{InvoiceEvents, InvoiceView};
+use self::view::InvoiceEvents;
 use super::{
     error::{ApiError, FieldError},
     extract::{ApiJson, ApiPath, CommandHeaders},
@@ -44,7 +45,9 @@ const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b
 #[utoipa::path(post, path = "/v1/invoices", tag = "invoices",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first answer")),
     request_body = RequestInvoiceBody,
-    responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later"),
+    responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later",
+               headers(("Location" = String, description = "The invoice's URL"),
+                       ("ARCA-Position" = String, description = "Send back as `ARCA-Read-After` to read this write"))),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "invoices.request", skip_all, fields(tenant = %principal.tenant_id))]
@@ -81,7 +84,12 @@ pub async fn request(
         .state
         .request()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no invoice.requested after request")))?;
-    Ok(accepted_response(&view::accepted(requested), false))
+    let position = executed.outcome.map(|o| o.position);
+    Ok(accepted_response(
+        &view::accepted(requested),
+        position,
+        false,
+    ))
 }
 
 /// Decides the request against the issuer's snapshot (cached, and re-read when a refusal might be
@@ -105,6 +113,8 @@ async fn decide(
         request_id: headers.request_id.clone(),
         correlation_id: headers.correlation_id,
         request_hash: Some(hash.to_owned()),
+        traceparent: headers.traceparent.clone(),
+        tracestate: headers.tracestate.clone(),
         ..EventMetadata::for_tenant(principal.tenant_id)
     };
     let event_ids = match headers.idempotency_key {
@@ -141,26 +151,6 @@ async fn decide(
         }
     }
     Ok(result)
-}
-
-/// An invoice's current state.
-#[utoipa::path(get, path = "/v1/invoices/{id}", tag = "invoices",
-    params(("id" = Uuid, Path, description = "The invoice id")),
-    responses((status = 200, body = InvoiceView), (status = 404, body = super::Problem)),
-    security(("api_key" = [])))]
-#[tracing::instrument(name = "invoices.get", skip_all, fields(tenant = %principal.tenant_id))]
-pub async fn get(
-    State(state): State<AppState>,
-    principal: Principal,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<Response, ApiError> {
-    let events = history(&state, principal.tenant_id, InvoiceId(id)).await?;
-    let (invoice, version) = handler::fold::<Invoice>(&events)?;
-    let (Some(requested), Some(version)) = (invoice.request(), version) else {
-        return Err(ApiError::not_found("no such invoice"));
-    };
-    let view = view::invoice(&invoice, requested, version);
-    Ok(Json(view).into_response())
 }
 
 /// An invoice's full event history, with metadata: the audit view.
@@ -216,7 +206,11 @@ async fn replay(
     let requested = invoice
         .request()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} has no request")))?;
-    Ok(Some(accepted_response(&view::accepted(requested), true)))
+    Ok(Some(accepted_response(
+        &view::accepted(requested),
+        Some(first.position),
+        true,
+    )))
 }
 
 fn refused_for<T>(result: &Result<T, CommandError>, codes: &[&str]) -> bool {
@@ -231,10 +225,20 @@ fn issuer_not_registered(cuit: Cuit) -> ApiError {
     }])
 }
 
-fn accepted_response(body: &InvoiceAccepted, replayed: bool) -> Response {
+/// `202` with the invoice's location and the log position a read can wait for
+/// (`ARCA-Position`, see [`read`]).
+fn accepted_response(
+    body: &InvoiceAccepted,
+    position: Option<GlobalPosition>,
+    replayed: bool,
+) -> Response {
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/invoices/{}", body.id)) {
         headers.insert(header::LOCATION, location);
+    }
+    if let Some(token) = position.and_then(|p| HeaderValue::from_str(&read::position_token(p)).ok())
+    {
+        headers.insert(read::POSITION, token);
     }
     if replayed {
         headers.insert("idempotent-replayed", HeaderValue::from_static("true"));

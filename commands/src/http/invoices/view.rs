@@ -2,21 +2,21 @@
 
 use domain::{
     RecordedEvent,
-    invoice::{ArcaMessage, Invoice, InvoiceRequested, IvaLine, Totals},
+    invoice::{InvoiceRequested, IvaLine, Totals},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::body::{InvoiceAccepted, IvaLineView, TotalsView};
 
-/// An invoice's current state.
-#[derive(Debug, Serialize, ToSchema)]
+/// An invoice's current state, as the invoices read model shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InvoiceView {
     /// Its id.
     pub id: uuid::Uuid,
     /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
     pub status: String,
-    /// Version of its stream.
+    /// Version of its stream the view reflects.
     pub version: u64,
     /// The issuer's CUIT.
     pub issuer_cuit: String,
@@ -32,22 +32,19 @@ pub struct InvoiceView {
     pub concept: u8,
     /// `YYYY-MM-DD`.
     pub issue_date: String,
-    /// The receiver as requested (`document_type`, `document_number`, `name`, `iva_condition`).
-    #[schema(value_type = Object)]
-    pub receiver: serde_json::Value,
+    /// The receiver.
+    pub receiver: ReceiverView,
     /// Service period, for concepts 2 and 3.
-    #[schema(value_type = Option<Object>)]
-    pub service_period: Option<serde_json::Value>,
+    pub service_period: Option<ServicePeriodView>,
     /// ARCA currency code.
     pub currency: String,
     /// Pesos per unit of currency.
     pub exchange_rate: String,
     /// Lines with their computed nets.
-    #[schema(value_type = Vec<Object>)]
-    pub items: serde_json::Value,
+    pub items: Vec<ItemView>,
     /// IVA per rate.
     pub iva: Vec<IvaLineView>,
-    /// Other taxes.
+    /// Other taxes (`type`, `description`, `base`, `rate`, `amount`).
     #[schema(value_type = Vec<Object>)]
     pub tributes: serde_json::Value,
     /// Vouchers a note refers to.
@@ -59,16 +56,61 @@ pub struct InvoiceView {
     pub cae: Option<String>,
     /// The CAE's due date.
     pub cae_due_date: Option<String>,
+    /// ARCA's QR code URL (RG 4892), once authorized.
+    pub qr_url: Option<String>,
     /// ARCA's observations.
     pub observations: Vec<ArcaMessageView>,
     /// ARCA's errors, when rejected.
     pub errors: Vec<ArcaMessageView>,
     /// When it was requested (RFC 3339).
     pub requested_at: String,
+    /// When the CAE was recorded (RFC 3339).
+    pub authorized_at: Option<String>,
+}
+
+/// Who the invoice is for.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceiverView {
+    /// ARCA document type (80 CUIT, 96 DNI, 99 none …).
+    pub document_type: u16,
+    /// Document number, as digits (`"0"` when none).
+    pub document_number: String,
+    /// Name, when given.
+    pub name: Option<String>,
+    /// `CondicionIVAReceptorId`.
+    pub iva_condition: u8,
+}
+
+/// The period a service invoice covers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServicePeriodView {
+    /// `YYYY-MM-DD`.
+    pub from: String,
+    /// `YYYY-MM-DD`.
+    pub to: String,
+    /// `YYYY-MM-DD`.
+    pub payment_due: String,
+}
+
+/// One line.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemView {
+    /// What was sold.
+    pub description: String,
+    /// How many.
+    pub quantity: String,
+    /// Price of one.
+    pub unit_price: String,
+    /// Discount on the line.
+    pub discount: Option<String>,
+    /// `"21"`, `"10.5"`, `"exempt"`, `"not_taxed"`; absent on class C.
+    pub iva: Option<String>,
+    /// The line's net.
+    pub net: String,
 }
 
 /// A message from ARCA, in Spanish as ARCA sent it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArcaMessageView {
     /// ARCA's code.
     pub code: u32,
@@ -95,63 +137,6 @@ pub fn accepted(requested: &InvoiceRequested) -> InvoiceAccepted {
         point_of_sale: requested.point_of_sale,
         totals: totals(&requested.totals),
         iva: iva_lines(&requested.iva),
-    }
-}
-
-/// The current state.
-pub fn invoice(state: &Invoice, requested: &InvoiceRequested, version: u64) -> InvoiceView {
-    let messages = |list: &[ArcaMessage]| list.iter().map(message).collect::<Vec<_>>();
-    let json = |value: serde_json::Result<serde_json::Value>| value.unwrap_or_default();
-    InvoiceView {
-        id: requested.invoice_id.as_uuid(),
-        status: state
-            .status()
-            .map_or("requested", |s| s.as_str())
-            .to_owned(),
-        version,
-        issuer_cuit: requested.issuer_cuit.to_string(),
-        point_of_sale: requested.point_of_sale,
-        voucher_type: requested.voucher_type.code(),
-        letter: requested.voucher_type.class().to_string(),
-        number: state.number(),
-        concept: requested.concept.code(),
-        issue_date: domain::values::date::format(requested.issue_date),
-        receiver: json(serde_json::to_value(&requested.receiver)),
-        service_period: requested
-            .service_period
-            .as_ref()
-            .map(|p| json(serde_json::to_value(p))),
-        currency: requested.currency.code().to_owned(),
-        exchange_rate: requested.exchange_rate.value().to_string(),
-        items: json(serde_json::to_value(&requested.items)),
-        iva: iva_lines(&requested.iva),
-        tributes: json(serde_json::to_value(&requested.tributes)),
-        associated_vouchers: json(serde_json::to_value(&requested.associated)),
-        totals: totals(&requested.totals),
-        cae: state.authorization().map(|a| a.cae.clone()),
-        cae_due_date: state
-            .authorization()
-            .map(|a| domain::values::date::format(a.cae_due_date)),
-        observations: state
-            .authorization()
-            .map(|a| messages(&a.observations))
-            .or_else(|| state.rejection().map(|r| messages(&r.observations)))
-            .unwrap_or_default(),
-        errors: state
-            .rejection()
-            .map(|r| messages(&r.errors))
-            .unwrap_or_default(),
-        requested_at: requested
-            .requested_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    }
-}
-
-fn message(m: &ArcaMessage) -> ArcaMessageView {
-    ArcaMessageView {
-        code: m.code,
-        message: m.message.clone(),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::testing::{NOW, factura_a, requested};
 
 const CAE: &str = "71263951827464";
 
-fn numbered() -> Vec<InvoiceEvent> {
+pub(super) fn numbered() -> Vec<InvoiceEvent> {
     let mut events = requested(factura_a());
     events.push(InvoiceEvent::NumberAssigned(InvoiceNumberAssigned {
         number: 7,
@@ -13,7 +13,7 @@ fn numbered() -> Vec<InvoiceEvent> {
     events
 }
 
-fn submitted() -> Vec<InvoiceEvent> {
+pub(super) fn submitted() -> Vec<InvoiceEvent> {
     let mut events = numbered();
     events.push(InvoiceEvent::Submitted(InvoiceSubmitted {
         number: 7,
@@ -23,7 +23,7 @@ fn submitted() -> Vec<InvoiceEvent> {
     events
 }
 
-fn unknown() -> Vec<InvoiceEvent> {
+pub(super) fn unknown() -> Vec<InvoiceEvent> {
     let mut events = submitted();
     events.push(InvoiceEvent::OutcomeUnknown(SubmissionOutcomeUnknown {
         reason: "timeout".to_owned(),
@@ -49,13 +49,13 @@ fn granted(number: u64, cae: &str) -> InvoiceEvent {
     })
 }
 
-fn authorized() -> Vec<InvoiceEvent> {
+pub(super) fn authorized() -> Vec<InvoiceEvent> {
     let mut events = submitted();
     events.push(granted(7, CAE));
     events
 }
 
-fn rejection() -> RecordRejection {
+pub(super) fn rejection() -> RecordRejection {
     RecordRejection {
         errors: vec![ArcaMessage {
             code: 10016,

@@ -8,6 +8,7 @@ mod lifecycle;
 mod notes;
 mod properties;
 mod receiver;
+mod release;
 
 use super::*;
 use crate::testing::Scenario;

@@ -155,6 +155,12 @@ fn matches_pattern(pattern: &str, text: &str) -> Option<bool> {
     };
     Some(match pattern {
         "^[0-9]{11}$" => digits(text, 11, 11),
+        "^[0-9a-f]{64}$" => {
+            text.len() == 64
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        }
         r"^[0-9]{1,13}\.[0-9]{2}$" => digits(int, 1, 13) && frac.is_some_and(|f| digits(f, 2, 2)),
         r"^-?[0-9]+(\.[0-9]+)?$" => {
             digits(int.strip_prefix('-').unwrap_or(int), 1, usize::MAX)

@@ -32,7 +32,7 @@ fn committed_event_schemas_match_the_code() {
 #[test]
 fn there_is_one_schema_per_event_type_at_version_one() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 11);
+    assert_eq!(names.len(), 22);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -40,6 +40,17 @@ fn there_is_one_schema_per_event_type_at_version_one() {
         "invoice.cae_granted.v1.json",
         "invoice.rejected.v1.json",
         "invoice.submission_outcome_unknown.v1.json",
+        "invoice.number_released.v1.json",
+        "series.opened.v1.json",
+        "series.numbers_reserved.v1.json",
+        "series.submission_started.v1.json",
+        "series.submission_completed.v1.json",
+        "series.numbers_released.v1.json",
+        "series.blocked.v1.json",
+        "series.numbers_recovered.v1.json",
+        "series.unblocked.v1.json",
+        "series.halted.v1.json",
+        "series.resumed.v1.json",
         "taxpayer.registered.v1.json",
         "taxpayer.point_of_sale_added.v1.json",
         "tenant.created.v1.json",

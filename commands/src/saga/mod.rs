@@ -1,0 +1,241 @@
+//! The ARCA submission saga: takes every requested invoice to exactly one CAE or a rejection.
+//!
+//! Two steps, both safe to repeat after a crash at any point:
+//! - [`Saga::intake`] reserves numbers for newly requested invoices in their series' stream
+//!   (`series-{env}-{cuit}-{pos}-{type}`, optimistic concurrency, request order) and assigns them
+//!   to the invoices;
+//! - [`Saga::drive`] takes one series forward: the lowest reserved numbers (up to 250) go to ARCA
+//!   in one `FECAESolicitar`, with the intent recorded before the call and the outcome after it;
+//!   a lost answer blocks the series until `FECompConsultar` settles every number in doubt.
+//!
+//! The caller runs `drive` for a series in one process at a time (a lease), and feeds `intake`
+//! from the invoice events, retrying a batch it could not take (a blocked series).
+
+mod drive;
+pub mod gateway;
+mod invoices;
+
+use std::sync::Arc;
+
+use domain::aggregate::{Context, Policy};
+use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
+use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
+use domain::{DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
+use eventstore::{EventStore, ReadOptions};
+
+pub use drive::Drive;
+pub use gateway::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
+
+use crate::handler::{self, Command, CommandError, EventIds};
+use crate::metrics::CommandMetrics;
+use crate::ports::Clock;
+
+/// Who the saga's events say acted.
+const ACTOR: &str = "saga:arca";
+
+/// Why a step of the saga stopped; nothing half-done is left that a retry would not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum SagaError {
+    /// A command was refused or the store failed.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// ARCA could not be asked.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The series cannot take new numbers now (blocked or halted); retry the batch later.
+    #[error("series {0} is not taking numbers now")]
+    SeriesBusy(String),
+}
+
+/// The saga's dependencies.
+#[derive(Clone)]
+pub struct Saga {
+    store: Arc<dyn EventStore>,
+    metrics: CommandMetrics,
+    clock: Arc<dyn Clock>,
+    policy: Policy,
+    gateway: Arc<dyn ArcaGateway>,
+    environment: Environment,
+}
+
+impl Saga {
+    /// A saga for the ARCA `environment`, talking to it through `gateway`.
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        metrics: CommandMetrics,
+        clock: Arc<dyn Clock>,
+        gateway: Arc<dyn ArcaGateway>,
+        environment: Environment,
+    ) -> Self {
+        Self {
+            store,
+            metrics,
+            clock,
+            policy: Policy::default(),
+            gateway,
+            environment,
+        }
+    }
+
+    fn context(&self) -> Context {
+        Context {
+            now: self.clock.now(),
+            policy: self.policy.clone(),
+        }
+    }
+
+    fn metadata(tenant: TenantId) -> EventMetadata {
+        EventMetadata {
+            actor: Some(ACTOR.to_owned()),
+            ..EventMetadata::for_tenant(tenant)
+        }
+    }
+
+    /// The series an invoice request belongs to.
+    pub fn series_of(&self, request: &InvoiceRequested) -> SeriesKey {
+        SeriesKey {
+            environment: self.environment,
+            cuit: request.issuer_cuit,
+            point_of_sale: request.point_of_sale,
+            voucher_type: request.voucher_type,
+        }
+    }
+
+    /// Reserves numbers for the invoices requested in `events` (others are ignored) and assigns
+    /// them; returns the series that got work, in first-seen order.
+    ///
+    /// # Errors
+    /// [`SagaError::SeriesBusy`] when a series is blocked or halted, store and gateway failures:
+    /// retry the whole batch later (reservations are idempotent per invoice).
+    pub async fn intake(
+        &self,
+        events: &[RecordedEvent],
+    ) -> Result<Vec<(TenantId, SeriesKey)>, SagaError> {
+        let mut groups: Vec<((TenantId, SeriesKey), Vec<InvoiceRequested>)> = Vec::new();
+        for event in events {
+            let Ok(InvoiceEvent::Requested(request)) =
+                InvoiceEvent::from_stored(&event.event_type, event.schema_version, &event.data)
+            else {
+                continue;
+            };
+            let key = (event.metadata.tenant_id, self.series_of(&request));
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(*request),
+                None => groups.push((key, vec![*request])),
+            }
+        }
+        for ((tenant, key), requests) in &groups {
+            for chunk in requests.chunks(domain::series::MAX_BATCH) {
+                self.reserve(*tenant, key, chunk).await?;
+            }
+        }
+        Ok(groups.into_iter().map(|(key, _)| key).collect())
+    }
+
+    /// Reserves numbers for `requests` (one series, at most 250) and assigns them.
+    async fn reserve(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        requests: &[InvoiceRequested],
+    ) -> Result<(), SagaError> {
+        self.open(tenant, key).await?;
+        let invoices = requests
+            .iter()
+            .map(|r| (r.invoice_id, ContentDigest::of_request(r)))
+            .collect();
+        let series = self
+            .series_command(tenant, key, ReserveNumbers { invoices })
+            .await
+            .map_err(|e| busy_or(e, key))?;
+        let numbered = requests
+            .iter()
+            .filter_map(|r| Some((r.invoice_id, series.number_of(r.invoice_id)?)));
+        self.assign_all(tenant, numbered).await
+    }
+
+    /// Opens the series at ARCA's last authorized number, unless it is open already.
+    async fn open(&self, tenant: TenantId, key: &SeriesKey) -> Result<(), SagaError> {
+        let (series, _) = self.load_series(tenant, key).await?;
+        if series.status().is_some() {
+            return Ok(());
+        }
+        let last_authorized = self.gateway.last_authorized(key).await?;
+        let open = domain::series::OpenSeries { last_authorized };
+        match self.series_command(tenant, key, open).await {
+            Ok(_) => Ok(()),
+            // Another worker opened it in the meantime.
+            Err(CommandError::Rejected {
+                code: "series_already_opened",
+                ..
+            }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    async fn load_series(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+    ) -> Result<(Series, Option<u64>), SagaError> {
+        let events = self
+            .store
+            .read_stream(tenant, &key.stream_id(), ReadOptions::default())
+            .await
+            .map_err(CommandError::from)?;
+        Ok(handler::fold::<Series>(&events)?)
+    }
+
+    async fn series_command(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        command: impl Into<domain::series::SeriesCommand>,
+    ) -> Result<Series, CommandError> {
+        let executed = handler::execute(
+            &self.store,
+            &self.metrics,
+            &self.context(),
+            Command::<Series> {
+                stream: key.stream_id(),
+                command: command.into(),
+                metadata: Self::metadata(tenant),
+                expected: None,
+                fresh_stream: false,
+                event_ids: EventIds::Fresh,
+            },
+        )
+        .await?;
+        Ok(executed.state)
+    }
+
+    /// The invoice's request, as recorded.
+    async fn request_of(
+        &self,
+        tenant: TenantId,
+        id: InvoiceId,
+    ) -> Result<(Invoice, InvoiceRequested), SagaError> {
+        let events = self
+            .store
+            .read_stream(tenant, &Invoice::stream_id(id), ReadOptions::default())
+            .await
+            .map_err(CommandError::from)?;
+        let (invoice, _) = handler::fold::<Invoice>(&events)?;
+        let request = invoice.request().cloned().ok_or_else(|| {
+            CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request"))
+        })?;
+        Ok((invoice, request))
+    }
+}
+
+/// A refusal because the series is blocked or halted is "try later", anything else is an error.
+fn busy_or(error: CommandError, key: &SeriesKey) -> SagaError {
+    match &error {
+        CommandError::Rejected { code, .. }
+            if ["series_blocked", "series_halted", "series_not_opened"].contains(code) =>
+        {
+            SagaError::SeriesBusy(key.stream_id().to_string())
+        }
+        _ => SagaError::Command(error),
+    }
+}

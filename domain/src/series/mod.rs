@@ -1,0 +1,38 @@
+//! The numbering series aggregate: one stream per (environment, CUIT, point of sale, voucher
+//! type), `series-{env}-{cuit}-{pos}-{type}`.
+//!
+//! Numbers are reserved here under the stream's expected version, in request order, so any
+//! number of workers can run and ARCA still receives strictly consecutive numbers. The first
+//! number comes from `FECompUltimoAutorizado` ([`OpenSeries`]); afterwards this stream is the
+//! source of truth. Every call to ARCA leaves evidence: the intent before it
+//! ([`SubmissionStarted`]: numbers, fingerprints, request hash) and the outcome after it
+//! ([`SubmissionCompleted`]: results, response hash). A lost answer blocks the series
+//! ([`SeriesBlocked`]) until `FECompConsultar` resolves every number in doubt ([`Reconcile`]):
+//! recovered, sendable again, or — when ARCA holds other content — halted for an operator.
+//! Never a guess, never a skipped or reused number.
+
+mod commands;
+mod decide;
+mod error;
+mod events;
+pub mod fingerprint;
+mod key;
+mod state;
+#[cfg(test)]
+mod tests;
+
+pub use commands::{
+    CompleteSubmission, Finding, OpenSeries, Reconcile, RecordUncertainOutcome, ReserveNumbers,
+    ResumeSeries, SeriesCommand, StartSubmission,
+};
+pub use decide::MAX_BATCH;
+pub use error::SeriesError;
+pub use events::{
+    DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased, NumbersReserved,
+    RecoveredNumber, ReleaseReason, ReleasedNumber, Reservation, SeriesBlocked, SeriesEvent,
+    SeriesHalted, SeriesOpened, SeriesResumed, SeriesUnblocked, SubmissionCompleted,
+    SubmissionStarted, SubmittedNumber, UncertainReason,
+};
+pub use fingerprint::{ContentDigest, Fingerprint, FiscalContent};
+pub use key::{Environment, SeriesKey};
+pub use state::{Series, SeriesStatus};

@@ -1,0 +1,180 @@
+//! The series' state and how events change it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use super::commands::SeriesCommand;
+use super::decide;
+use super::error::SeriesError;
+use super::events::{SeriesEvent, SeriesHalted};
+use super::fingerprint::ContentDigest;
+use crate::aggregate::{Aggregate, Context};
+use crate::ids::InvoiceId;
+
+/// Whether a series may number and send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SeriesStatus {
+    /// Numbers are reserved and sent.
+    Open,
+    /// The outcome of a submission is uncertain: only reconciliation is accepted.
+    Blocked,
+    /// ARCA holds another voucher at one of our numbers: only an operator's resume is accepted.
+    Halted,
+}
+
+impl SeriesStatus {
+    /// The snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Blocked => "blocked",
+            Self::Halted => "halted",
+        }
+    }
+}
+
+impl fmt::Display for SeriesStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One numbering series: what ARCA confirmed, what is held for whom, and what is in flight.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Series {
+    status: Option<SeriesStatus>,
+    last_confirmed: u64,
+    reservations: BTreeMap<u64, (InvoiceId, ContentDigest)>,
+    holders: BTreeMap<InvoiceId, u64>,
+    in_flight: Option<(u64, u64)>,
+    halt: Option<SeriesHalted>,
+}
+
+impl Series {
+    /// The status, once opened.
+    pub fn status(&self) -> Option<SeriesStatus> {
+        self.status
+    }
+
+    /// The last number ARCA authorized in this series, as far as we know.
+    pub fn last_confirmed(&self) -> u64 {
+        self.last_confirmed
+    }
+
+    /// The highest number held: the highest live reservation, or the last confirmed number.
+    pub fn highest_held(&self) -> u64 {
+        self.reservations
+            .keys()
+            .next_back()
+            .map_or(self.last_confirmed, |&n| n.max(self.last_confirmed))
+    }
+
+    /// The invoice and content digest holding `number`, if reserved and not yet confirmed.
+    pub fn reservation(&self, number: u64) -> Option<(InvoiceId, ContentDigest)> {
+        self.reservations.get(&number).copied()
+    }
+
+    /// The live number of an invoice, if it holds one.
+    pub fn number_of(&self, invoice: InvoiceId) -> Option<u64> {
+        self.holders.get(&invoice).copied()
+    }
+
+    /// Every live reservation, ascending: `(number, invoice, digest)`.
+    pub fn reservations(&self) -> impl Iterator<Item = (u64, InvoiceId, ContentDigest)> + '_ {
+        self.reservations.iter().map(|(&n, &(i, d))| (n, i, d))
+    }
+
+    /// Live reservations at or above `from`, ascending.
+    pub(super) fn reservations_from(
+        &self,
+        from: u64,
+    ) -> impl Iterator<Item = (u64, InvoiceId)> + '_ {
+        self.reservations.range(from..).map(|(&n, &(i, _))| (n, i))
+    }
+
+    /// The numbers of the submission in flight (or in doubt, while blocked).
+    pub fn in_flight(&self) -> Option<RangeInclusive<u64>> {
+        self.in_flight.map(|(from, to)| from..=to)
+    }
+
+    /// The alert that halted the series, while halted.
+    pub fn halt(&self) -> Option<&SeriesHalted> {
+        self.halt.as_ref()
+    }
+
+    fn confirm(&mut self, number: u64) {
+        self.last_confirmed = self.last_confirmed.max(number);
+        self.release(number);
+    }
+
+    fn release(&mut self, number: u64) {
+        if let Some((invoice, _)) = self.reservations.remove(&number) {
+            self.holders.remove(&invoice);
+        }
+    }
+}
+
+impl Aggregate for Series {
+    type Command = SeriesCommand;
+    type Event = SeriesEvent;
+    type Error = SeriesError;
+
+    fn decide(
+        &self,
+        command: SeriesCommand,
+        ctx: &Context,
+    ) -> Result<Vec<SeriesEvent>, SeriesError> {
+        decide::decide(self, command, ctx)
+    }
+
+    fn evolve(mut self, event: &SeriesEvent) -> Self {
+        match event {
+            SeriesEvent::Opened(e) => {
+                self.status = Some(SeriesStatus::Open);
+                self.last_confirmed = e.last_authorized;
+            }
+            SeriesEvent::NumbersReserved(e) => {
+                for r in &e.reservations {
+                    self.reservations
+                        .insert(r.number, (r.invoice_id, r.content_digest));
+                    self.holders.insert(r.invoice_id, r.number);
+                }
+            }
+            SeriesEvent::SubmissionStarted(e) => self.in_flight = Some((e.from, e.to)),
+            SeriesEvent::SubmissionCompleted(e) => {
+                let approved = e.results.iter().filter(|r| r.outcome.is_authorized());
+                for result in approved {
+                    self.confirm(result.number);
+                }
+                self.in_flight = None;
+            }
+            SeriesEvent::NumbersReleased(e) => {
+                for released in &e.invoices {
+                    self.release(released.number);
+                }
+            }
+            SeriesEvent::Blocked(_) => self.status = Some(SeriesStatus::Blocked),
+            SeriesEvent::NumbersRecovered(e) => {
+                for recovered in &e.numbers {
+                    self.confirm(recovered.number);
+                }
+            }
+            SeriesEvent::Unblocked(_) => {
+                self.status = Some(SeriesStatus::Open);
+                self.in_flight = None;
+            }
+            SeriesEvent::Halted(e) => {
+                self.status = Some(SeriesStatus::Halted);
+                self.halt = Some(e.clone());
+            }
+            SeriesEvent::Resumed(e) => {
+                self.status = Some(SeriesStatus::Open);
+                self.last_confirmed = e.last_authorized;
+                self.in_flight = None;
+                self.halt = None;
+            }
+        }
+        self
+    }
+}

@@ -1,0 +1,267 @@
+//! [`WsGateway`]: the saga's ARCA port over the `arca-ws` WSFEv1 client, with each issuer's WSAA
+//! ticket from [`IssuerTickets`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use arca_ws::ArcaError;
+use arca_ws::broker::TicketBroker;
+use arca_ws::certs::Credentials;
+use arca_ws::wsaa::{SERVICE_WSFE, WsaaClient};
+use arca_ws::wsfe::{Auth, CaeRequest, Code, Outcome, Request, WsfeClient};
+use async_trait::async_trait;
+use commands::saga::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
+use domain::invoice::ArcaMessage;
+use domain::series::{DetailOutcome, Finding, NumberOutcome, SeriesKey, UncertainReason};
+use domain::values::Cuit;
+use sha2::{Digest as _, Sha256};
+use sqlx::PgPool;
+
+use super::voucher;
+
+/// ARCA's "no such voucher" answer to `FECompConsultar`.
+const NOT_FOUND: i32 = 602;
+
+/// Where an issuer's WSAA ticket comes from.
+#[async_trait]
+pub trait IssuerTickets: Send + Sync {
+    /// A valid ticket for `cuit`, as WSFEv1's `Auth`.
+    async fn auth(&self, cuit: Cuit) -> Result<Auth, GatewayError>;
+}
+
+/// Tickets through the cluster-wide broker (one per certificate), with each issuer's
+/// credentials from `credentials`.
+pub struct BrokeredTickets {
+    pool: PgPool,
+    wsaa: WsaaClient,
+    environment: String,
+    credentials: Box<dyn Fn(Cuit) -> Result<Arc<Credentials>, ArcaError> + Send + Sync>,
+    brokers: Mutex<HashMap<u64, Arc<TicketBroker>>>,
+}
+
+impl BrokeredTickets {
+    /// Tickets from `wsaa` for `environment`, brokered in `pool`'s database.
+    pub fn new(
+        pool: PgPool,
+        wsaa: WsaaClient,
+        environment: &str,
+        credentials: impl Fn(Cuit) -> Result<Arc<Credentials>, ArcaError> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            pool,
+            wsaa,
+            environment: environment.to_owned(),
+            credentials: Box::new(credentials),
+            brokers: Mutex::default(),
+        }
+    }
+
+    fn broker(&self, cuit: Cuit) -> Result<Arc<TicketBroker>, GatewayError> {
+        let mut brokers = self.brokers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(broker) = brokers.get(&cuit.as_u64()) {
+            return Ok(Arc::clone(broker));
+        }
+        let not_sent = |e: ArcaError| GatewayError::NotSent(format!("credentials of {cuit}: {e}"));
+        let creds = (self.credentials)(cuit).map_err(not_sent)?;
+        let broker = TicketBroker::new(
+            self.pool.clone(),
+            self.wsaa.clone(),
+            creds,
+            SERVICE_WSFE,
+            &self.environment,
+        )
+        .map_err(not_sent)?;
+        let broker = Arc::new(broker);
+        brokers.insert(cuit.as_u64(), Arc::clone(&broker));
+        Ok(broker)
+    }
+}
+
+#[async_trait]
+impl IssuerTickets for BrokeredTickets {
+    async fn auth(&self, cuit: Cuit) -> Result<Auth, GatewayError> {
+        let ticket = self
+            .broker(cuit)?
+            .ticket()
+            .await
+            .map_err(|e| GatewayError::NotSent(format!("WSAA ticket of {cuit}: {e}")))?;
+        Auth::from_ticket(&ticket, cuit.as_u64())
+            .map_err(|e| GatewayError::NotSent(format!("WSAA ticket of {cuit}: {e}")))
+    }
+}
+
+/// The saga's gateway over WSFEv1.
+pub struct WsGateway {
+    client: WsfeClient,
+    tickets: Arc<dyn IssuerTickets>,
+}
+
+impl WsGateway {
+    /// Over `client`, with tickets from `tickets`.
+    pub fn new(client: WsfeClient, tickets: Arc<dyn IssuerTickets>) -> Self {
+        Self { client, tickets }
+    }
+}
+
+fn batch_request(key: &SeriesKey, batch: &[Voucher]) -> CaeRequest {
+    CaeRequest {
+        point_of_sale: key.point_of_sale,
+        voucher_type: key.voucher_type.code(),
+        details: batch
+            .iter()
+            .map(|v| voucher::detail(v.number, &v.request))
+            .collect(),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn messages(codes: &[Code]) -> Vec<ArcaMessage> {
+    codes
+        .iter()
+        .map(|c| ArcaMessage {
+            code: u32::try_from(c.code).unwrap_or_default(),
+            message: c.msg.clone(),
+        })
+        .collect()
+}
+
+/// An authorization that failed without a usable answer: was anything processed?
+fn authorize_failure(error: &ArcaError) -> GatewayError {
+    let detail = error.to_string();
+    match error {
+        // Nothing left this process (or the operation is known not to have run).
+        ArcaError::Invalid(_) | ArcaError::TicketExpired { .. } => GatewayError::NotSent(detail),
+        ArcaError::Transport {
+            retry_safe: true, ..
+        } => GatewayError::NotSent(detail),
+        ArcaError::Transport { message, .. } if message.contains("timed out") => {
+            GatewayError::Uncertain {
+                reason: UncertainReason::Timeout,
+                detail,
+            }
+        }
+        ArcaError::Transport { .. } | ArcaError::Malformed { .. } => GatewayError::Uncertain {
+            reason: UncertainReason::ConnectionDropped,
+            detail,
+        },
+        ArcaError::Fault { .. } => GatewayError::Failed(detail),
+    }
+}
+
+fn read_failure(error: &ArcaError) -> GatewayError {
+    GatewayError::NotSent(error.to_string())
+}
+
+#[async_trait]
+impl ArcaGateway for WsGateway {
+    async fn last_authorized(&self, key: &SeriesKey) -> Result<u64, GatewayError> {
+        let auth = self.tickets.auth(key.cuit).await?;
+        let answer = self
+            .client
+            .last_authorized(&auth, key.point_of_sale, key.voucher_type.code())
+            .await
+            .map_err(|e| read_failure(&e))?;
+        match answer.data {
+            Some(last) if answer.errors.is_empty() => Ok(last.number),
+            _ => Err(GatewayError::Failed(format!(
+                "FECompUltimoAutorizado: {:?}",
+                answer.errors
+            ))),
+        }
+    }
+
+    fn request_hash(&self, key: &SeriesKey, batch: &[Voucher]) -> String {
+        let redacted = Auth {
+            token: String::new(),
+            sign: String::new(),
+            cuit: key.cuit.as_u64(),
+        };
+        let body = Request::Authorize(batch_request(key, batch)).body(&redacted);
+        sha256_hex(body.as_bytes())
+    }
+
+    async fn authorize(
+        &self,
+        key: &SeriesKey,
+        batch: &[Voucher],
+    ) -> Result<BatchAnswer, GatewayError> {
+        let auth = self.tickets.auth(key.cuit).await?;
+        let answer = self
+            .client
+            .authorize(&auth, &batch_request(key, batch))
+            .await
+            .map_err(|e| authorize_failure(&e))?;
+        let canonical = serde_json::to_vec(&answer).unwrap_or_default();
+        let details = answer.data.map(|r| r.details).unwrap_or_default();
+        let header_errors = messages(&answer.errors);
+        let mut failed = false;
+        let results = batch
+            .iter()
+            .map(|v| {
+                let detail = details.iter().find(|d| d.number_from == v.number);
+                let outcome = match detail {
+                    Some(d) if d.outcome == Outcome::Approved && !failed => {
+                        match (d.code.clone(), d.code_due) {
+                            (Some(cae), Some(cae_due_date)) => DetailOutcome::Authorized {
+                                cae,
+                                cae_due_date,
+                                observations: messages(&d.observations),
+                            },
+                            _ => DetailOutcome::NotProcessed,
+                        }
+                    }
+                    _ if failed => DetailOutcome::NotProcessed,
+                    other => {
+                        failed = true;
+                        DetailOutcome::Rejected {
+                            errors: header_errors.clone(),
+                            observations: other
+                                .map(|d| messages(&d.observations))
+                                .unwrap_or_default(),
+                        }
+                    }
+                };
+                NumberOutcome {
+                    number: v.number,
+                    outcome,
+                }
+            })
+            .collect();
+        Ok(BatchAnswer {
+            response_hash: sha256_hex(&canonical),
+            results,
+        })
+    }
+
+    async fn consult(&self, key: &SeriesKey, number: u64) -> Result<Finding, GatewayError> {
+        let auth = self.tickets.auth(key.cuit).await?;
+        let answer = self
+            .client
+            .query(&auth, key.point_of_sale, key.voucher_type.code(), number)
+            .await
+            .map_err(|e| read_failure(&e))?;
+        if answer.has_error(NOT_FOUND) {
+            return Ok(Finding::Missing);
+        }
+        let Some(record) = answer.data else {
+            return Err(GatewayError::Failed(format!(
+                "FECompConsultar: {:?}",
+                answer.errors
+            )));
+        };
+        let (Some(content), Some(cae_due_date)) = (voucher::echoed(key, &record), record.due)
+        else {
+            return Err(GatewayError::Failed(format!(
+                "FECompConsultar at {number}: an echo this service cannot read"
+            )));
+        };
+        Ok(Finding::Found {
+            fingerprint: content.fingerprint(number),
+            cae: record.authorization_code,
+            cae_due_date,
+        })
+    }
+}

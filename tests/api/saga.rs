@@ -1,0 +1,212 @@
+//! The ARCA saga end to end: invoices requested through the API reach the in-process simulator
+//! and come back authorized, with faults injected on the way.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arca::projections::StoreLog;
+use arca::saga::{BrokeredTickets, SagaWorker, Step, WsGateway};
+use arca_ws::certs::{dev_bundle, dev_credentials};
+use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
+use arca_ws::wsaa::WsaaClient;
+use arca_ws::wsfe::WsfeClient;
+use commands::CommandMetrics;
+use commands::ports::SystemClock;
+use commands::saga::{Drive, Saga};
+use domain::series::Environment;
+use eventstore::PgEventStore;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::{RI_CUIT, TestApp, factura_a, factura_b};
+
+struct Arca {
+    sim: RunningSim,
+    worker: SagaWorker<StoreLog>,
+}
+
+/// The simulator on port 0 trusting a development CA, and a saga worker whose issuers log in
+/// with leaves of that CA.
+async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
+    let bundle = dev_bundle(RI_CUIT, "tests", None).unwrap();
+    let config = SimConfig {
+        trust: vec![bundle.ca.cert.clone()],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ca = Arc::new(bundle.ca);
+    let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
+    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", move |cuit| {
+        dev_credentials(&ca, &cuit.to_string(), "tests").map(Arc::new)
+    });
+    let client = WsfeClient::new(sim.wsfe_url(), answer_within).unwrap();
+    let gateway = WsGateway::new(client, Arc::new(tickets));
+    let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
+    let saga = Saga::new(
+        Arc::clone(&app.store),
+        metrics,
+        Arc::new(SystemClock),
+        Arc::new(gateway),
+        Environment::Sim,
+    );
+    let log = StoreLog(PgEventStore::new(app.pool.clone()));
+    let worker = SagaWorker::new(saga, app.pool.clone(), log);
+    Arca { sim, worker }
+}
+
+/// Steps the saga until every invoice of `ids` has its final state in the read model; the sum of
+/// what the saga did. (Other tests' transactions can hold the log's watermark back for a while,
+/// so "nothing to do" is not a reason to stop.)
+async fn settle(app: &TestApp, worker: &mut SagaWorker<StoreLog>, ids: &[String]) -> Drive {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut total = Drive::default();
+    loop {
+        let step: Step = worker.step().await.unwrap();
+        let d = step.drive;
+        total.submissions += d.submissions;
+        total.authorized += d.authorized;
+        total.rejected += d.rejected;
+        total.reconciliations += d.reconciliations;
+        total.recovered += d.recovered;
+        let mut done = true;
+        for id in ids {
+            done &= is_final(&state(app, id).await);
+        }
+        if done && worker.retrying() == 0 {
+            return total;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the saga did not settle: {total:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn is_final(invoice: &Value) -> bool {
+    ["authorized", "rejected"].contains(&invoice["status"].as_str().unwrap_or_default())
+}
+
+/// Today's vouchers: the simulator checks dates against the real clock.
+fn today(mut body: Value) -> Value {
+    body.as_object_mut().unwrap().remove("issue_date");
+    body
+}
+
+async fn request(app: &TestApp, body: Value) -> String {
+    let answer = app.post("/v1/invoices", today(body)).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    answer.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn state(app: &TestApp, id: &str) -> Value {
+    app.get(&format!("/v1/invoices/{id}")).await.body
+}
+
+fn ledger_is_clean(sim: &RunningSim, expected: &[(u16, usize)]) {
+    let report = sim.sim.ledger_report();
+    for (voucher_type, count) in expected {
+        let series = report
+            .iter()
+            .find(|s| s.voucher_type == *voucher_type)
+            .unwrap();
+        assert_eq!(series.count, *count, "{series:?}");
+        assert!(
+            series.gaps.is_empty() && series.duplicates.is_empty(),
+            "{series:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn every_requested_invoice_gets_one_cae_in_consecutive_numbers(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let mut arca = arca(&app, Duration::from_secs(10)).await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push((
+            request(&app, if i % 3 == 0 { factura_a() } else { factura_b() }).await,
+            i % 3 == 0,
+        ));
+    }
+    let all: Vec<String> = ids.iter().map(|(id, _)| id.clone()).collect();
+    let drive = settle(&app, &mut arca.worker, &all).await;
+    assert_eq!(drive.authorized, 8, "{drive:?}");
+    let (mut a_numbers, mut b_numbers) = (Vec::new(), Vec::new());
+    for (id, is_a) in &ids {
+        let invoice = state(&app, id).await;
+        assert_eq!(invoice["status"], "authorized", "{invoice}");
+        assert_eq!(invoice["cae"].as_str().unwrap().len(), 14);
+        assert!(
+            invoice["qr_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://www.afip.gob.ar/fe/qr/?p=")
+        );
+        let number = invoice["number"].as_u64().unwrap();
+        if *is_a {
+            a_numbers.push(number)
+        } else {
+            b_numbers.push(number)
+        }
+    }
+    assert_eq!(a_numbers, vec![1, 2, 3], "in request order");
+    assert_eq!(b_numbers, vec![1, 2, 3, 4, 5]);
+    ledger_is_clean(&arca.sim, &[(1, 3), (6, 5)]);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_answer_lost_after_arca_authorized_is_recovered_not_resent(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let mut arca = arca(&app, Duration::from_secs(2)).await;
+    let drop_once = FaultSpec {
+        mode: FaultMode::DropResponse,
+        times: Some(1),
+        ..FaultSpec::default()
+    };
+    arca.sim.sim.faults().set("FECAESolicitar", drop_once);
+    let ids = [
+        request(&app, factura_b()).await,
+        request(&app, factura_b()).await,
+    ];
+    let drive = settle(&app, &mut arca.worker, &ids).await;
+    assert!(drive.reconciliations >= 1, "{drive:?}");
+    assert_eq!(drive.recovered, 2, "{drive:?}");
+    for id in &ids {
+        assert_eq!(state(&app, id).await["status"], "authorized");
+    }
+    ledger_is_clean(&arca.sim, &[(6, 2)]);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_call_that_failed_before_arca_processed_it_is_sent_again(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let mut arca = arca(&app, Duration::from_secs(2)).await;
+    for mode in [FaultMode::Timeout, FaultMode::Http500] {
+        let once = FaultSpec {
+            mode,
+            times: Some(1),
+            ..FaultSpec::default()
+        };
+        arca.sim.sim.faults().set("FECAESolicitar", once);
+        let id = request(&app, factura_b()).await;
+        let drive = settle(&app, &mut arca.worker, std::slice::from_ref(&id)).await;
+        assert!(
+            drive.reconciliations >= 1 && drive.recovered == 0,
+            "{drive:?}"
+        );
+        assert_eq!(state(&app, &id).await["status"], "authorized");
+    }
+    ledger_is_clean(&arca.sim, &[(6, 2)]);
+}
