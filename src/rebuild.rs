@@ -12,7 +12,7 @@ use secrecy::ExposeSecret as _;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::projections::StoreLog;
+use crate::projections::{StoreLog, log};
 use crate::settings::Settings;
 
 /// Connections: the build's reader and writer, the log's head, and a spare.
@@ -48,11 +48,6 @@ struct HeadedLog {
     pool: PgPool,
 }
 
-/// The last position visible to readers of the global log (below the xid8 watermark).
-const HEAD: &str = "select (tx_id::text)::bigint, global_position from es.events \
-     where tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
-     order by tx_id desc, global_position desc limit 1";
-
 #[async_trait]
 impl GlobalLog for HeadedLog {
     async fn read_after(
@@ -64,11 +59,7 @@ impl GlobalLog for HeadedLog {
     }
 
     async fn head(&self) -> Result<Option<GlobalPosition>, ProjectionError> {
-        let head: Option<(i64, i64)> = sqlx::query_as(HEAD).fetch_optional(&self.pool).await?;
-        Ok(head.map(|(tx, position)| GlobalPosition {
-            tx_id: u64::try_from(tx).unwrap_or(0),
-            position,
-        }))
+        Ok(Some(log::head(&self.pool).await?))
     }
 }
 
