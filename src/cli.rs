@@ -10,7 +10,8 @@ use eventstore::EventStore;
 use tokio::net::TcpListener;
 
 use crate::{
-    bench, metrics::Metrics, projections, relay, saga, server, settings::Settings, telemetry,
+    bench, metrics::Metrics, projections, rebuild, relay, saga, server, settings::Settings,
+    telemetry,
 };
 
 /// ARCA electronic invoicing backend.
@@ -78,6 +79,15 @@ pub enum ProjectionsCmd {
     /// Per projection generation: checkpoint, log head, lag in events and events/s over a ~1 s
     /// sample; a table, then one JSON line.
     Status,
+    /// Rebuild a projection blue/green while it keeps serving.
+    ///
+    /// Replays the store into a new generation while the serving one keeps serving, verifies both
+    /// at the same position (per-tenant row counts and checksums), then switches readers over in
+    /// one transaction. Side effects never re-run (projectors only write rows). The old tables are
+    /// kept in a retired schema (see `drop-retired`).
+    Rebuild(rebuild::RebuildArgs),
+    /// Drop the retired tables that rebuilds of a projection kept.
+    DropRetired(rebuild::DropRetiredArgs),
 }
 
 /// Tenant administration.
@@ -138,6 +148,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
         Cmd::Audit(AuditCmd::Verify) => relay::audit_command(&settings).await,
         Cmd::Projections(ProjectionsCmd::Status) => projections::status(&settings).await,
+        Cmd::Projections(ProjectionsCmd::Rebuild(args)) => rebuild::run(&settings, args).await,
+        Cmd::Projections(ProjectionsCmd::DropRetired(args)) => {
+            rebuild::drop_retired_command(&settings, args).await
+        }
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }

@@ -11,6 +11,7 @@ pub mod graphql;
 pub mod metrics;
 pub mod projections;
 pub mod reads;
+pub mod rebuild;
 pub mod relay;
 pub mod saga;
 pub mod server;

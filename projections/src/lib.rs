@@ -5,7 +5,8 @@
 //! [`apply_batch`] commits its writes together with the projection's checkpoint in one
 //! transaction, skipping events at or below the checkpoint: each event takes effect exactly once,
 //! whatever re-delivers it. The same code catches up or rebuilds from the store through the
-//! [`GlobalLog`] port ([`Runner`]).
+//! [`GlobalLog`] port ([`Runner`]), and [`rebuild()`] replaces a serving read model with a
+//! freshly rebuilt, verified generation while readers keep reading.
 //!
 //! Depends on `domain` and Postgres (`sqlx`) only; never on the event store's implementation or
 //! on NATS: the root binary wires those in behind the ports defined here.
@@ -18,10 +19,13 @@ pub mod graphql;
 pub mod history;
 pub mod invoices;
 pub mod query;
+pub mod rebuild;
 mod runner;
+pub mod schema;
 
 pub use checkpoint::{Checkpoint, load_checkpoint};
 pub use error::ProjectionError;
 pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;
-pub use runner::{GlobalLog, Projector, Runner, apply_batch, apply_in};
+pub use rebuild::{RebuildError, RebuildOptions, RebuildReport, rebuild};
+pub use runner::{BatchCommitted, GlobalLog, Projector, Runner, apply_batch, apply_in};

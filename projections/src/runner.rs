@@ -1,23 +1,55 @@
 //! The projector API and the runner that feeds a projector from the global log.
 
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::{GlobalPosition, RecordedEvent};
 use sqlx::{PgConnection, PgPool};
 
+use crate::schema::SERVING_SCHEMA;
 use crate::{ProjectionError, checkpoint};
 
 /// Turns batches of events into read-model rows.
 #[async_trait]
 pub trait Projector: Send + Sync {
-    /// Stable name, the checkpoint's key (`invoices`).
+    /// Stable name, the checkpoint's key (`invoices`); a plain lower-case identifier.
     fn name(&self) -> &'static str;
+
+    /// The read-model tables this projector writes in its schema, each with a `tenant_id`
+    /// column: a rebuild creates, verifies and switches exactly these. None (the default) for a
+    /// checkpointed feed that keeps no rows of its own (the saga intake): it cannot be rebuilt.
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The schema written to (`rm` serves readers).
+    fn schema(&self) -> &str {
+        SERVING_SCHEMA
+    }
+
+    /// The same projector writing into `schema` instead (a rebuild's generation).
+    ///
+    /// # Errors
+    /// `schema` is not a plain lower-case identifier, or (the default) the projector cannot be
+    /// rebuilt.
+    fn for_schema(&self, schema: &str) -> Result<Self, ProjectionError>
+    where
+        Self: Sized,
+    {
+        Err(ProjectionError::Config(format!(
+            "`{}` keeps no read model of its own; it cannot be rebuilt into `{schema}`",
+            self.name()
+        )))
+    }
 
     /// Applies `batch` (in log order, all above the checkpoint) set-based inside the caller's
     /// transaction: a few statements per batch, never one per event. Events it does not project
-    /// are ignored. Must be idempotent per event, as a safety net under the checkpoint.
+    /// are ignored. Must be idempotent per event, as a safety net under the checkpoint. A
+    /// projector with [`Projector::tables`] derives every column from the events alone (no
+    /// clock, no outside call): a rebuild replays the same events and must yield the same rows,
+    /// and never re-runs side effects because such projectors have none.
     async fn apply(
         &self,
         conn: &mut PgConnection,
@@ -34,6 +66,27 @@ pub trait GlobalLog: Send + Sync {
         after: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, ProjectionError>;
+
+    /// The last position a reader can see now, when this log can tell (rebuild progress shows
+    /// it); `None` otherwise.
+    async fn head(&self) -> Result<Option<GlobalPosition>, ProjectionError> {
+        Ok(None)
+    }
+}
+
+#[async_trait]
+impl<T: GlobalLog + ?Sized> GlobalLog for &T {
+    async fn read_after(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, ProjectionError> {
+        (**self).read_after(after, limit).await
+    }
+
+    async fn head(&self) -> Result<Option<GlobalPosition>, ProjectionError> {
+        (**self).head().await
+    }
 }
 
 /// Applies the events of `batch` (in log order, as [`GlobalLog`] returns them) above the
@@ -74,6 +127,19 @@ pub async fn apply_batch(
     let applied = apply_in(&mut tx, projector, generation, batch).await?;
     tx.commit().await?;
     Ok(applied)
+}
+
+/// One batch a catch-up committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchCommitted {
+    /// Events read.
+    pub read: usize,
+    /// Whether the read returned the full batch size (the log may hold more right away).
+    pub full: bool,
+    /// Events applied (above the checkpoint).
+    pub applied: usize,
+    /// The checkpoint committed (the batch's last position).
+    pub checkpoint: GlobalPosition,
 }
 
 /// Feeds one projector generation from the global log: catch-up, rebuild, and (polling) live.
@@ -168,6 +234,19 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
     /// # Errors
     /// As [`Runner::run_once`]; batches committed before the failure stay committed.
     pub async fn catch_up_overlapped(&self) -> Result<usize, ProjectionError> {
+        self.catch_up_overlapped_reporting(|_| ControlFlow::Continue(()))
+            .await
+    }
+
+    /// Like [`Runner::catch_up_overlapped`], calling `committed` after every batch (a rebuild's
+    /// progress); stops early when it returns [`ControlFlow::Break`].
+    ///
+    /// # Errors
+    /// As [`Runner::catch_up_overlapped`].
+    pub async fn catch_up_overlapped_reporting(
+        &self,
+        mut committed: impl FnMut(BatchCommitted) -> ControlFlow<()> + Send,
+    ) -> Result<usize, ProjectionError> {
         let mut total = 0;
         let after = self.checkpoint().await?;
         let mut batch = self.log.read_after(after, self.batch_size).await?;
@@ -176,7 +255,17 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
                 self.log.read_after(last, self.batch_size),
                 apply_batch(&self.pool, &self.projector, self.generation, &batch),
             );
-            total += applied?;
+            let applied = applied?;
+            total += applied;
+            let report = BatchCommitted {
+                read: batch.len(),
+                full: batch.len() >= self.batch_size,
+                applied,
+                checkpoint: last,
+            };
+            if committed(report).is_break() {
+                break;
+            }
             batch = next?;
         }
         Ok(total)

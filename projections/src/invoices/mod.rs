@@ -20,6 +20,9 @@ use sqlx::PgConnection;
 use crate::{ProjectionError, Projector};
 use columns::{Batch, NewInvoices, NewItems, Updates};
 
+/// The tables of this projection, in every generation's schema.
+const TABLES: &[&str] = &["invoices", "invoice_items", "invoice_iva"];
+
 /// The invoices projector, writing into one schema.
 #[derive(Debug, Clone)]
 pub struct InvoicesProjector {
@@ -72,21 +75,7 @@ impl InvoicesProjector {
     /// # Errors
     /// Database failures.
     pub async fn prepare(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        let s = &self.schema;
-        for statement in [
-            format!("create schema if not exists {s}"),
-            format!("create table if not exists {s}.invoices (like rm.invoices including all)"),
-            format!(
-                "create table if not exists {s}.invoice_items \
-                 (like rm.invoice_items including all)"
-            ),
-            format!(
-                "create table if not exists {s}.invoice_iva (like rm.invoice_iva including all)"
-            ),
-        ] {
-            sqlx::query(&statement).execute(&mut *conn).await?;
-        }
-        Ok(())
+        crate::schema::create_like_serving(conn, &self.schema, TABLES).await
     }
 
     fn build(schema: &str) -> Self {
@@ -222,6 +211,18 @@ fn invoice_of(event: &RecordedEvent) -> Option<uuid::Uuid> {
 impl Projector for InvoicesProjector {
     fn name(&self) -> &'static str {
         "invoices"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+
+    fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    fn for_schema(&self, schema: &str) -> Result<Self, ProjectionError> {
+        Self::in_schema(schema)
     }
 
     #[tracing::instrument(skip_all, fields(schema = %self.schema, events = batch.len()))]
