@@ -210,3 +210,36 @@ async fn a_call_that_failed_before_arca_processed_it_is_sent_again(pool: PgPool)
     }
     ledger_is_clean(&arca.sim, &[(6, 2)]);
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn prefer_wait_answers_201_with_the_cae_when_it_arrives_in_time(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let Arca { sim, mut worker } = arca(&app, Duration::from_secs(10)).await;
+    // Without the saga running, the wait runs out: the usual 202.
+    let prefer = [("prefer", "wait=1")];
+    let waited = app
+        .post_with("/v1/invoices", today(factura_b()), &prefer)
+        .await;
+    assert_eq!(waited.status, StatusCode::ACCEPTED, "{}", waited.body);
+    assert!(!waited.headers.contains_key("preference-applied"));
+
+    let saga = tokio::spawn(async move {
+        loop {
+            worker.step().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let prefer = [("prefer", "wait=20")];
+    let answer = app
+        .post_with("/v1/invoices", today(factura_b()), &prefer)
+        .await;
+    saga.abort();
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(answer.headers["preference-applied"], "wait=20");
+    assert_eq!(answer.body["status"], "authorized");
+    assert_eq!(answer.body["number"], 2, "the first invoice went first");
+    assert_eq!(answer.body["cae"].as_str().unwrap().len(), 14);
+    drop(sim);
+}

@@ -8,6 +8,7 @@
 
 pub mod body;
 mod parse;
+pub mod prefer;
 pub mod read;
 pub mod view;
 
@@ -43,11 +44,14 @@ const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b
 
 /// Requests an invoice: validated against ARCA's rules, then recorded; ARCA is asked later.
 #[utoipa::path(post, path = "/v1/invoices", tag = "invoices",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first answer"),
+           ("Prefer" = Option<String>, Header, description = "`wait=N` (N ≤ 30): wait up to N seconds for ARCA's answer")),
     request_body = RequestInvoiceBody,
     responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later",
                headers(("Location" = String, description = "The invoice's URL"),
                        ("ARCA-Position" = String, description = "Send back as `ARCA-Read-After` to read this write"))),
+              (status = 201, body = view::InvoiceView, description = "Authorized within `Prefer: wait`: the invoice with its CAE"),
+              (status = 200, body = view::InvoiceView, description = "Rejected by ARCA within `Prefer: wait`"),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "invoices.request", skip_all, fields(tenant = %principal.tenant_id))]
@@ -55,8 +59,28 @@ pub async fn request(
     State(state): State<AppState>,
     principal: Principal,
     headers: CommandHeaders,
-    ApiJson { value: body, hash }: ApiJson<RequestInvoiceBody>,
+    prefer: prefer::PreferWait,
+    body: ApiJson<RequestInvoiceBody>,
 ) -> Result<Response, ApiError> {
+    let tenant = principal.tenant_id;
+    let (id, answer) = accept(&state, principal, &headers, body).await?;
+    match prefer.0 {
+        Some(wait) if answer.status() == StatusCode::ACCEPTED => {
+            let decided = prefer::outcome_within(&state, tenant, id.as_uuid(), wait).await?;
+            Ok(decided.unwrap_or(answer))
+        }
+        _ => Ok(answer),
+    }
+}
+
+/// Records the request (or finds the one recorded under the same idempotency key): `202`.
+async fn accept(
+    state: &AppState,
+    principal: Principal,
+    headers: &CommandHeaders,
+    ApiJson { value: body, hash }: ApiJson<RequestInvoiceBody>,
+) -> Result<(InvoiceId, Response), ApiError> {
+    let state = state.clone();
     let ctx = state.context();
     let parsed = parse::parse(body, ctx.now)?;
     let id = match &headers.idempotency_key {
@@ -66,18 +90,19 @@ pub async fn request(
     if headers.idempotency_key.is_some()
         && let Some(answer) = replay(&state, principal.tenant_id, id, &hash).await?
     {
-        return Ok(answer);
+        return Ok((id, answer));
     }
-    let result = decide(&state, &ctx, principal, &headers, id, &hash, parsed).await?;
+    let result = decide(&state, &ctx, principal, headers, id, &hash, parsed).await?;
     let lost_race = match &result {
         Ok(done) => done.outcome.as_ref().is_some_and(|o| o.already_stored),
         Err(_) => refused_for(&result, &["already_requested"]),
     };
     if lost_race && headers.idempotency_key.is_some() {
         // Another request with the same key got there first: answer as a replay of it.
-        return replay(&state, principal.tenant_id, id, &hash)
+        let answer = replay(&state, principal.tenant_id, id, &hash)
             .await?
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} vanished")));
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invoice {id} vanished")))?;
+        return Ok((id, answer));
     }
     let executed = result?;
     let requested = executed
@@ -85,11 +110,8 @@ pub async fn request(
         .request()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no invoice.requested after request")))?;
     let position = executed.outcome.map(|o| o.position);
-    Ok(accepted_response(
-        &view::accepted(requested),
-        position,
-        false,
-    ))
+    let answer = accepted_response(&view::accepted(requested), position, false);
+    Ok((id, answer))
 }
 
 /// Decides the request against the issuer's snapshot (cached, and re-read when a refusal might be
