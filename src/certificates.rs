@@ -94,3 +94,45 @@ pub async fn install_sim_certificate(
         .context("installing the development certificate")?;
     Ok(facts)
 }
+
+/// How often workers look for certificates about to expire.
+const EXPIRY_EVERY: Duration = Duration::from_secs(3600);
+
+/// `serve --role workers|all`: runs [`note_expiring_certificates`] at start and then hourly until
+/// `shutdown` resolves; a failed pass is logged and the next one tries again.
+///
+/// # Errors
+/// Postgres unreachable or no usable credentials key at start-up.
+pub async fn watch_expiry(
+    settings: &crate::settings::Settings,
+    metrics: &crate::metrics::Metrics,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret as _;
+    let events = eventstore::PgEventStore::connect(settings.database_url.expose_secret(), 2)
+        .await
+        .context("connecting the certificate watch to Postgres (ARCA_DATABASE_URL)")?;
+    let vault = arca_ws::credentials::PgCredentialStore::new(
+        events.pool().clone(),
+        settings.sealing_key()?,
+    );
+    let credentials = PgIssuerCredentials::new(vault, settings.environment());
+    let store: Arc<dyn EventStore> = Arc::new(events);
+    let policy = crate::server::policy(settings)?;
+    tokio::pin!(shutdown);
+    loop {
+        let ctx = Context {
+            now: time::OffsetDateTime::now_utc(),
+            policy: policy.clone(),
+        };
+        match note_expiring_certificates(&store, metrics.commands(), &credentials, &ctx).await {
+            Ok(0) => {}
+            Ok(noted) => tracing::info!(noted, "certificates expiring within 30 days noted"),
+            Err(error) => tracing::warn!(%error, "certificate expiry pass failed"),
+        }
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = tokio::time::sleep(EXPIRY_EVERY) => {}
+        }
+    }
+}

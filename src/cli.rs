@@ -10,8 +10,8 @@ use eventstore::EventStore;
 use tokio::net::TcpListener;
 
 use crate::{
-    bench, metrics::Metrics, projections, rebuild, relay, saga, server, settings::Settings,
-    telemetry,
+    bench, certificates, metrics::Metrics, projections, rebuild, relay, saga, server,
+    settings::Settings, telemetry,
 };
 
 /// ARCA electronic invoicing backend.
@@ -118,6 +118,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         relay::run(&settings, &metrics, shutdown.wait()),
                         projections::run(&settings, &metrics, shutdown.wait()),
                         saga::run(&settings, &metrics, shutdown.wait()),
+                        certificates::watch_expiry(&settings, &metrics, shutdown.wait()),
                     )
                     .map(|_| ()),
                 }

@@ -91,6 +91,10 @@ pub struct Settings {
     pub sim_ledger: String,
     /// How long a call to ARCA may take before its answer counts as lost, in seconds.
     pub arca_timeout_seconds: u64,
+    /// WSAA's `LoginCms` URL; empty: the environment's own (the simulator's in `sim`).
+    pub arca_wsaa_url: String,
+    /// WSFEv1's URL; empty: the environment's own (the simulator's in `sim`).
+    pub arca_wsfe_url: String,
     /// Log format.
     pub log_format: LogFormat,
     /// Whether `GET /graphql` serves GraphiQL.
@@ -129,6 +133,8 @@ impl std::fmt::Debug for Settings {
             .field("sim_addr", &self.sim_addr)
             .field("sim_ledger", &self.sim_ledger)
             .field("arca_timeout_seconds", &self.arca_timeout_seconds)
+            .field("arca_wsaa_url", &self.arca_wsaa_url)
+            .field("arca_wsfe_url", &self.arca_wsfe_url)
             .field("log_format", &self.log_format)
             .field("graphiql", &self.graphiql)
             .field("graphql_max_depth", &self.graphql_max_depth)

@@ -3,14 +3,17 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use arca_ws::ArcaError;
 use arca_ws::broker::TicketBroker;
-use arca_ws::certs::Credentials;
+use arca_ws::certs::{Credentials, dev_credentials};
+use arca_ws::credentials::PgCredentialStore;
 use arca_ws::wsaa::{SERVICE_WSFE, WsaaClient};
 use arca_ws::wsfe::{Auth, CaeRequest, Code, Outcome, Request, WsfeClient};
 use async_trait::async_trait;
 use commands::saga::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
+use domain::TenantId;
 use domain::invoice::ArcaMessage;
 use domain::series::{DetailOutcome, Finding, NumberOutcome, SeriesKey, UncertainReason};
 use domain::values::Cuit;
@@ -25,18 +28,99 @@ const NOT_FOUND: i32 = 602;
 /// Where an issuer's WSAA ticket comes from.
 #[async_trait]
 pub trait IssuerTickets: Send + Sync {
-    /// A valid ticket for `cuit`, as WSFEv1's `Auth`.
-    async fn auth(&self, cuit: Cuit) -> Result<Auth, GatewayError>;
+    /// A valid ticket for `cuit` as registered by `tenant`, as WSFEv1's `Auth`.
+    async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, GatewayError>;
 }
 
+/// Where an issuer's certificate and key come from.
+#[async_trait]
+pub trait CredentialSource: Send + Sync {
+    /// The credentials `tenant` installed for `cuit`, `None` when there are none.
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String>;
+}
+
+/// The simulator's development CA: every issuer gets a leaf of it on first use, no ceremony.
+pub struct DevCa {
+    ca: Credentials,
+    leaves: Mutex<HashMap<u64, Arc<Credentials>>>,
+}
+
+impl DevCa {
+    /// Leaves signed by `ca`, which the simulator trusts.
+    pub fn new(ca: Credentials) -> Self {
+        Self {
+            ca,
+            leaves: Mutex::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for DevCa {
+    async fn credentials(
+        &self,
+        _tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String> {
+        let mut leaves = self.leaves.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(leaf) = leaves.get(&cuit.as_u64()) {
+            return Ok(Some(Arc::clone(leaf)));
+        }
+        let leaf = Arc::new(
+            dev_credentials(&self.ca, &cuit.to_string(), "arca-sim").map_err(|e| e.to_string())?,
+        );
+        leaves.insert(cuit.as_u64(), Arc::clone(&leaf));
+        Ok(Some(leaf))
+    }
+}
+
+/// The certificates issuers installed (`PUT /v1/taxpayers/{cuit}/certificate`).
+pub struct StoredCredentials {
+    store: PgCredentialStore,
+    environment: &'static str,
+}
+
+impl StoredCredentials {
+    /// Certificates of `environment` (`homologacion`, `produccion`) in `store`.
+    pub fn new(store: PgCredentialStore, environment: &'static str) -> Self {
+        Self { store, environment }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for StoredCredentials {
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String> {
+        self.store
+            .credentials(tenant.as_uuid(), &cuit.to_string(), self.environment)
+            .await
+            .map(|found| found.map(Arc::new))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// How long an issuer's credentials are used before they are looked up again (a newly
+/// installed certificate takes over within this time).
+const CREDENTIALS_TTL: Duration = Duration::from_secs(300);
+
+/// An issuer's broker and when its credentials were looked up.
+type Brokered = (Arc<TicketBroker>, Instant);
+
 /// Tickets through the cluster-wide broker (one per certificate), with each issuer's
-/// credentials from `credentials`.
+/// credentials from a [`CredentialSource`].
 pub struct BrokeredTickets {
     pool: PgPool,
     wsaa: WsaaClient,
     environment: String,
-    credentials: Box<dyn Fn(Cuit) -> Result<Arc<Credentials>, ArcaError> + Send + Sync>,
-    brokers: Mutex<HashMap<u64, Arc<TicketBroker>>>,
+    credentials: Arc<dyn CredentialSource>,
+    brokers: tokio::sync::Mutex<HashMap<(TenantId, u64), Brokered>>,
 }
 
 impl BrokeredTickets {
@@ -45,24 +129,41 @@ impl BrokeredTickets {
         pool: PgPool,
         wsaa: WsaaClient,
         environment: &str,
-        credentials: impl Fn(Cuit) -> Result<Arc<Credentials>, ArcaError> + Send + Sync + 'static,
+        credentials: Arc<dyn CredentialSource>,
     ) -> Self {
         Self {
             pool,
             wsaa,
             environment: environment.to_owned(),
-            credentials: Box::new(credentials),
-            brokers: Mutex::default(),
+            credentials,
+            brokers: tokio::sync::Mutex::default(),
         }
     }
 
-    fn broker(&self, cuit: Cuit) -> Result<Arc<TicketBroker>, GatewayError> {
-        let mut brokers = self.brokers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(broker) = brokers.get(&cuit.as_u64()) {
+    async fn broker(
+        &self,
+        tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Arc<TicketBroker>, GatewayError> {
+        let mut brokers = self.brokers.lock().await;
+        if let Some((broker, at)) = brokers.get(&(tenant, cuit.as_u64()))
+            && at.elapsed() < CREDENTIALS_TTL
+        {
             return Ok(Arc::clone(broker));
         }
-        let not_sent = |e: ArcaError| GatewayError::NotSent(format!("credentials of {cuit}: {e}"));
-        let creds = (self.credentials)(cuit).map_err(not_sent)?;
+        let not_sent = |e: String| GatewayError::NotSent(format!("credentials of {cuit}: {e}"));
+        let creds = self
+            .credentials
+            .credentials(tenant, cuit)
+            .await
+            .map_err(not_sent)?
+            .ok_or_else(|| {
+                GatewayError::NotSent(format!(
+                    "{cuit} has no certificate for ARCA's {} environment: install one with \
+                     PUT /v1/taxpayers/{cuit}/certificate",
+                    self.environment
+                ))
+            })?;
         let broker = TicketBroker::new(
             self.pool.clone(),
             self.wsaa.clone(),
@@ -70,18 +171,22 @@ impl BrokeredTickets {
             SERVICE_WSFE,
             &self.environment,
         )
-        .map_err(not_sent)?;
+        .map_err(|e| not_sent(e.to_string()))?;
         let broker = Arc::new(broker);
-        brokers.insert(cuit.as_u64(), Arc::clone(&broker));
+        brokers.insert(
+            (tenant, cuit.as_u64()),
+            (Arc::clone(&broker), Instant::now()),
+        );
         Ok(broker)
     }
 }
 
 #[async_trait]
 impl IssuerTickets for BrokeredTickets {
-    async fn auth(&self, cuit: Cuit) -> Result<Auth, GatewayError> {
+    async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, GatewayError> {
         let ticket = self
-            .broker(cuit)?
+            .broker(tenant, cuit)
+            .await?
             .ticket()
             .await
             .map_err(|e| GatewayError::NotSent(format!("WSAA ticket of {cuit}: {e}")))?;
@@ -157,8 +262,12 @@ fn read_failure(error: &ArcaError) -> GatewayError {
 
 #[async_trait]
 impl ArcaGateway for WsGateway {
-    async fn last_authorized(&self, key: &SeriesKey) -> Result<u64, GatewayError> {
-        let auth = self.tickets.auth(key.cuit).await?;
+    async fn last_authorized(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+    ) -> Result<u64, GatewayError> {
+        let auth = self.tickets.auth(tenant, key.cuit).await?;
         let answer = self
             .client
             .last_authorized(&auth, key.point_of_sale, key.voucher_type.code())
@@ -185,10 +294,11 @@ impl ArcaGateway for WsGateway {
 
     async fn authorize(
         &self,
+        tenant: TenantId,
         key: &SeriesKey,
         batch: &[Voucher],
     ) -> Result<BatchAnswer, GatewayError> {
-        let auth = self.tickets.auth(key.cuit).await?;
+        let auth = self.tickets.auth(tenant, key.cuit).await?;
         let answer = self
             .client
             .authorize(&auth, &batch_request(key, batch))
@@ -236,8 +346,13 @@ impl ArcaGateway for WsGateway {
         })
     }
 
-    async fn consult(&self, key: &SeriesKey, number: u64) -> Result<Finding, GatewayError> {
-        let auth = self.tickets.auth(key.cuit).await?;
+    async fn consult(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        number: u64,
+    ) -> Result<Finding, GatewayError> {
+        let auth = self.tickets.auth(tenant, key.cuit).await?;
         let answer = self
             .client
             .query(&auth, key.point_of_sale, key.voucher_type.code(), number)

@@ -23,7 +23,9 @@ use domain::{RecordedEvent, TenantId};
 use projections::{GlobalLog, ProjectionError, Projector, apply_batch, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
 
-pub use gateway::{BrokeredTickets, IssuerTickets, WsGateway};
+pub use gateway::{
+    BrokeredTickets, CredentialSource, DevCa, IssuerTickets, StoredCredentials, WsGateway,
+};
 pub use lease::{Lease, SeriesLeases};
 pub use run::run;
 

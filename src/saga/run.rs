@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use arca_ws::certs::{dev_bundle, dev_credentials};
+use arca_ws::certs::dev_bundle;
+use arca_ws::credentials::PgCredentialStore;
 use arca_ws::sim::{RunningSim, SimConfig, Simulator};
 use arca_ws::wsaa::WsaaClient;
 use arca_ws::wsfe::WsfeClient;
@@ -17,7 +18,7 @@ use domain::series::Environment;
 use eventstore::PgEventStore;
 use secrecy::ExposeSecret as _;
 
-use super::{BrokeredTickets, SagaWorker, WsGateway};
+use super::{BrokeredTickets, CredentialSource, DevCa, SagaWorker, StoredCredentials, WsGateway};
 use crate::metrics::Metrics;
 use crate::projections::StoreLog;
 use crate::settings::{ArcaEnv, Settings};
@@ -30,46 +31,94 @@ const DEV_CA_CUIT: &str = "20267565393";
 /// Runs the saga until `shutdown` resolves.
 ///
 /// # Errors
-/// Start-up failures: Postgres unreachable, the simulator's address taken, an environment whose
-/// issuer certificates are not available.
+/// Start-up failures: Postgres unreachable, the simulator's address taken, no credentials key
+/// outside `sim`.
 pub async fn run(
     settings: &Settings,
     metrics: &Metrics,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    if settings.env != ArcaEnv::Sim {
-        anyhow::bail!(
-            "the saga talks to ARCA's {:?} environment only with each issuer's certificate, \
-             which this build cannot install yet; run with env = \"sim\"",
-            settings.env
-        );
-    }
     let store = PgEventStore::connect(settings.database_url.expose_secret(), SAGA_POOL)
         .await
         .context("connecting the saga to Postgres (ARCA_DATABASE_URL)")?;
-    let (sim, ca) = start_simulator(settings).await?;
+    let pool = store.pool().clone();
+    let (environment, name) = match settings.env {
+        ArcaEnv::Sim => (Environment::Sim, "sim"),
+        ArcaEnv::Homologacion => (Environment::Homologacion, "homologacion"),
+        ArcaEnv::Produccion => (Environment::Produccion, "produccion"),
+    };
+    // Keeps the in-process simulator running for as long as the saga runs.
+    let mut _simulator = None;
+    let (wsaa_url, wsfe_url, credentials): (String, String, Arc<dyn CredentialSource>) =
+        match settings.env {
+            ArcaEnv::Sim => {
+                let (sim, ca) = start_simulator(settings).await?;
+                let urls = (sim.wsaa_url(), sim.wsfe_url());
+                tracing::info!(simulator = %sim.addr, "ARCA simulator started");
+                _simulator = Some(sim);
+                (urls.0, urls.1, Arc::new(DevCa::new(ca)))
+            }
+            ArcaEnv::Homologacion | ArcaEnv::Produccion => {
+                let (wsaa, wsfe) = if settings.env == ArcaEnv::Homologacion {
+                    HOMOLOGACION
+                } else {
+                    PRODUCCION
+                };
+                let sealing = settings.sealing_key()?;
+                let stored =
+                    StoredCredentials::new(PgCredentialStore::new(pool.clone(), sealing), name);
+                (wsaa.to_owned(), wsfe.to_owned(), Arc::new(stored))
+            }
+        };
+    let wsaa_url = or(&settings.arca_wsaa_url, wsaa_url);
+    let wsfe_url = or(&settings.arca_wsfe_url, wsfe_url);
     let timeout = Duration::from_secs(settings.arca_timeout_seconds);
-    let wsaa = WsaaClient::new(sim.wsaa_url(), timeout)?;
-    let tickets = BrokeredTickets::new(store.pool().clone(), wsaa, "sim", move |cuit| {
-        dev_credentials(&ca, &cuit.to_string(), "arca-sim").map(Arc::new)
-    });
-    let gateway = WsGateway::new(WsfeClient::new(sim.wsfe_url(), timeout)?, Arc::new(tickets));
+    let wsaa = WsaaClient::new(wsaa_url, timeout)?;
+    let tickets = BrokeredTickets::new(pool.clone(), wsaa, name, credentials);
+    let gateway = WsGateway::new(WsfeClient::new(wsfe_url, timeout)?, Arc::new(tickets));
     let saga = Saga::new(
         Arc::new(store.clone()),
         metrics.commands().clone(),
         Arc::new(SystemClock),
         Arc::new(gateway),
-        Environment::Sim,
+        environment,
     );
-    let mut worker = SagaWorker::new(saga, store.pool().clone(), StoreLog(store.clone()));
+    let mut worker = SagaWorker::new(saga, pool, StoreLog(store.clone()));
     worker.recover().await?;
-    tracing::info!(simulator = %sim.addr, "ARCA saga started");
+    tracing::info!(environment = name, "ARCA saga started");
+    follow(&mut worker, shutdown).await;
+    Ok(())
+}
+
+/// ARCA's testing environment: WSAA and WSFEv1.
+const HOMOLOGACION: (&str, &str) = (
+    "https://wsaahomo.afip.gov.ar/ws/services/LoginCms",
+    "https://wswhomo.afip.gov.ar/wsfev1/service.asmx",
+);
+/// ARCA's production environment: WSAA and WSFEv1.
+const PRODUCCION: (&str, &str) = (
+    "https://wsaa.afip.gov.ar/ws/services/LoginCms",
+    "https://servicios1.afip.gov.ar/wsfev1/service.asmx",
+);
+
+/// `setting` unless empty, else `default`.
+fn or(setting: &str, default: String) -> String {
+    if setting.trim().is_empty() {
+        default
+    } else {
+        setting.trim().to_owned()
+    }
+}
+
+/// Steps the worker until `shutdown` resolves, backing off while steps fail.
+async fn follow(worker: &mut SagaWorker<StoreLog>, shutdown: impl Future<Output = ()> + Send) {
     tokio::pin!(shutdown);
-    let mut pause = Duration::from_millis(20);
+    let idle = Duration::from_millis(20);
+    let mut pause = idle;
     loop {
         let wait = match worker.step().await {
             Ok(step) if step.events > 0 || step.series > 0 => Duration::ZERO,
-            Ok(_) => Duration::from_millis(20),
+            Ok(_) => idle,
             Err(error) => {
                 tracing::warn!(%error, ?pause, "saga step failed; retrying");
                 pause = (pause * 2).min(Duration::from_secs(10));
@@ -77,11 +126,11 @@ pub async fn run(
             }
         };
         if wait < pause {
-            pause = Duration::from_millis(20);
+            pause = idle;
         }
         tokio::select! {
             biased;
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => return,
             () = tokio::time::sleep(wait) => {}
         }
     }

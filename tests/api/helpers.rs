@@ -180,6 +180,17 @@ impl TestApp {
         self.call_as(&self.key, Method::GET, path, None, &[]).await
     }
 
+    /// The tenant of [`TestApp::key`].
+    pub async fn tenant(&self) -> domain::TenantId {
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "select tenant_id from es.streams where category = 'tenant' order by created_at limit 1",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        domain::TenantId(id)
+    }
+
     /// GET once the read model reflects the command that answered `after` (`ARCA-Read-After`).
     pub async fn get_after(&self, path: &str, after: &Answer) -> Answer {
         let token = after.headers["arca-position"].to_str().unwrap().to_owned();

@@ -5,8 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arca::projections::StoreLog;
-use arca::saga::{BrokeredTickets, SagaWorker, Step, WsGateway};
-use arca_ws::certs::{dev_bundle, dev_credentials};
+use arca::saga::{
+    BrokeredTickets, CredentialSource, DevCa, SagaWorker, Step, StoredCredentials, WsGateway,
+};
+use arca_ws::certs::{Credentials, dev_ca};
+use arca_ws::credentials::{PgCredentialStore, SealingKey};
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
 use arca_ws::wsaa::WsaaClient;
 use arca_ws::wsfe::WsfeClient;
@@ -27,11 +30,22 @@ struct Arca {
 }
 
 /// The simulator on port 0 trusting a development CA, and a saga worker whose issuers log in
-/// with leaves of that CA.
+/// with leaves of that CA minted on first use.
 async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
-    let bundle = dev_bundle(RI_CUIT, "tests", None).unwrap();
+    let ca = dev_ca().unwrap();
+    let trusted = Credentials::clone(&ca);
+    arca_with(app, answer_within, &trusted, Arc::new(DevCa::new(ca))).await
+}
+
+/// The simulator trusting `trust`, and a saga worker with issuers' credentials from `source`.
+async fn arca_with(
+    app: &TestApp,
+    answer_within: Duration,
+    ca: &Credentials,
+    source: Arc<dyn CredentialSource>,
+) -> Arca {
     let config = SimConfig {
-        trust: vec![bundle.ca.cert.clone()],
+        trust: vec![ca.cert.clone()],
         ..SimConfig::default()
     };
     let sim = Simulator::new(config)
@@ -39,11 +53,8 @@ async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
         .start("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
-    let ca = Arc::new(bundle.ca);
     let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
-    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", move |cuit| {
-        dev_credentials(&ca, &cuit.to_string(), "tests").map(Arc::new)
-    });
+    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", source);
     let client = WsfeClient::new(sim.wsfe_url(), answer_within).unwrap();
     let gateway = WsGateway::new(client, Arc::new(tickets));
     let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
@@ -242,4 +253,43 @@ async fn prefer_wait_answers_201_with_the_cae_when_it_arrives_in_time(pool: PgPo
     assert_eq!(answer.body["number"], 2, "the first invoice went first");
     assert_eq!(answer.body["cae"].as_str().unwrap().len(), 14);
     drop(sim);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waiting(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let ca = dev_ca().unwrap();
+    let vault = PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"));
+    let stored = Arc::new(StoredCredentials::new(vault.clone(), "sim"));
+    let Arca { sim, mut worker } = arca_with(&app, Duration::from_secs(10), &ca, stored).await;
+    let id = request(&app, factura_b()).await;
+    // No certificate yet: nothing reaches ARCA, the invoice waits and the saga retries.
+    for _ in 0..20 {
+        let _ = worker.step().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state(&app, &id).await["status"], "requested");
+    assert!(sim.sim.ledger_report().is_empty(), "nothing was sent");
+
+    let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
+    let credentials = arca::credentials::PgIssuerCredentials::new(vault, Environment::Sim);
+    let deps = commands::credentials::CertificateDeps {
+        store: &app.store,
+        metrics: &metrics,
+        credentials: &credentials,
+    };
+    let ctx = domain::aggregate::Context {
+        now: time::OffsetDateTime::now_utc(),
+        policy: crate::helpers::policy(),
+    };
+    let tenant = app.tenant().await;
+    let cuit = domain::values::Cuit::parse(RI_CUIT).unwrap();
+    arca::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
+        .await
+        .unwrap();
+    settle(&app, &mut worker, std::slice::from_ref(&id)).await;
+    assert_eq!(state(&app, &id).await["status"], "authorized");
+    ledger_is_clean(&sim, &[(6, 1)]);
 }

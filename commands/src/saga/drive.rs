@@ -129,7 +129,7 @@ impl Saga {
         self.invoice_steps(tenant, pending.iter().map(submit))
             .await?;
         report.submissions += 1;
-        match self.gateway.authorize(key, &vouchers).await {
+        match self.gateway.authorize(tenant, key, &vouchers).await {
             Ok(answer) if out_of_sequence(&answer) => {
                 self.uncertain(
                     tenant,
@@ -303,7 +303,7 @@ impl Saga {
         };
         let mut findings = Vec::new();
         for number in range {
-            findings.push((number, self.gateway.consult(key, number).await?));
+            findings.push((number, self.gateway.consult(tenant, key, number).await?));
         }
         self.series_command(
             tenant,

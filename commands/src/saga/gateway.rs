@@ -2,6 +2,7 @@
 //! ticket broker and the issuers' certificates).
 
 use async_trait::async_trait;
+use domain::TenantId;
 use domain::invoice::InvoiceRequested;
 use domain::series::{Finding, NumberOutcome, SeriesKey, UncertainReason};
 
@@ -44,11 +45,12 @@ pub enum GatewayError {
     Failed(String),
 }
 
-/// The calls the saga makes.
+/// The calls the saga makes, each on behalf of the tenant whose issuer's certificate signs it.
 #[async_trait]
 pub trait ArcaGateway: Send + Sync {
     /// `FECompUltimoAutorizado`: the last number ARCA authorized in the series (0 when none).
-    async fn last_authorized(&self, key: &SeriesKey) -> Result<u64, GatewayError>;
+    async fn last_authorized(&self, tenant: TenantId, key: &SeriesKey)
+    -> Result<u64, GatewayError>;
 
     /// SHA-256 (hex) of the `FECAESolicitar` body [`ArcaGateway::authorize`] sends for `batch`,
     /// without the ticket: the intent's evidence, computed before the call.
@@ -57,10 +59,16 @@ pub trait ArcaGateway: Send + Sync {
     /// `FECAESolicitar` for `batch` (consecutive numbers of one series, at most 250).
     async fn authorize(
         &self,
+        tenant: TenantId,
         key: &SeriesKey,
         batch: &[Voucher],
     ) -> Result<BatchAnswer, GatewayError>;
 
     /// `FECompConsultar` at `number`: what ARCA holds there, fingerprinted like our requests.
-    async fn consult(&self, key: &SeriesKey, number: u64) -> Result<Finding, GatewayError>;
+    async fn consult(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        number: u64,
+    ) -> Result<Finding, GatewayError>;
 }

@@ -166,7 +166,7 @@ impl Saga {
         if series.status().is_some() {
             return Ok(());
         }
-        let last_authorized = self.gateway.last_authorized(key).await?;
+        let last_authorized = self.gateway.last_authorized(tenant, key).await?;
         let open = domain::series::OpenSeries { last_authorized };
         match self.series_command(tenant, key, open).await {
             Ok(_) => Ok(()),
