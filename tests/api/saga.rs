@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{RI_CUIT, TestApp, factura_a, factura_b};
+use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_a, factura_b, factura_c};
 
 struct Arca {
     sim: RunningSim,
@@ -292,4 +292,129 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     settle(&app, &mut worker, std::slice::from_ref(&id)).await;
     assert_eq!(state(&app, &id).await["status"], "authorized");
     ledger_is_clean(&sim, &[(6, 1)]);
+}
+
+/// Invariant 5 under concurrency: two saga instances, several series, invoices requested
+/// concurrently, answers dropped, calls timing out and failing — every invoice ends with exactly
+/// one CAE and ARCA's ledger has no gap and no duplicate in any series.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn two_saga_instances_under_faults_give_each_invoice_one_cae_without_gaps(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    app.register_issuer(&app.key, MONO_CUIT, "monotributo")
+        .await;
+    let path = format!("/v1/taxpayers/{RI_CUIT}/points-of-sale");
+    let added = app.post(&path, serde_json::json!({"number": 2})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let ca = dev_ca().unwrap();
+    let source: Arc<dyn CredentialSource> = Arc::new(DevCa::new(Credentials::clone(&ca)));
+    let first = arca_with(&app, Duration::from_secs(1), &ca, Arc::clone(&source)).await;
+    // The second instance talks to the same simulator.
+    let second = {
+        let wsaa = WsaaClient::new(first.sim.wsaa_url(), Duration::from_secs(10)).unwrap();
+        let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", source);
+        let client = WsfeClient::new(first.sim.wsfe_url(), Duration::from_secs(1)).unwrap();
+        let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
+        let saga = Saga::new(
+            Arc::clone(&app.store),
+            metrics,
+            Arc::new(SystemClock),
+            Arc::new(WsGateway::new(client, Arc::new(tickets))),
+            Environment::Sim,
+        );
+        SagaWorker::new(
+            saga,
+            app.pool.clone(),
+            StoreLog(PgEventStore::new(app.pool.clone())),
+        )
+    };
+    let faults = first.sim.sim.faults();
+    let spec = |mode, times| FaultSpec {
+        mode,
+        times: Some(times),
+        ..FaultSpec::default()
+    };
+    faults.set("FECAESolicitar", spec(FaultMode::DropResponse, 3));
+
+    let bodies: Vec<Value> = (0..60)
+        .map(|i| match i % 4 {
+            0 => factura_a(),
+            1 => factura_b(),
+            2 => {
+                let mut b = factura_b();
+                b["point_of_sale"] = serde_json::json!(2);
+                b
+            }
+            _ => factura_c(),
+        })
+        .collect();
+    let ids: Vec<String> =
+        futures::future::join_all(bodies.into_iter().map(|body| request(&app, body))).await;
+
+    let mut workers = Vec::new();
+    for mut worker in [first.worker, second] {
+        workers.push(tokio::spawn(async move {
+            loop {
+                let _ = worker.step().await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut switched = false;
+    loop {
+        let mut finals = Vec::new();
+        for id in &ids {
+            let invoice = state(&app, id).await;
+            if is_final(&invoice) {
+                finals.push(invoice);
+            }
+        }
+        if !switched && finals.len() >= 20 {
+            faults.set("FECAESolicitar", spec(FaultMode::Timeout, 1));
+            faults.set("FECompConsultar", spec(FaultMode::Http500, 2));
+            switched = true;
+        }
+        if finals.len() == ids.len() {
+            for worker in &workers {
+                worker.abort();
+            }
+            let mut numbers: std::collections::BTreeMap<(u64, u64, u64), Vec<u64>> =
+                std::collections::BTreeMap::new();
+            for invoice in &finals {
+                assert_eq!(invoice["status"], "authorized", "{invoice}");
+                let series = (
+                    invoice["issuer_cuit"].as_str().unwrap().parse().unwrap(),
+                    invoice["point_of_sale"].as_u64().unwrap(),
+                    invoice["voucher_type"].as_u64().unwrap(),
+                );
+                numbers
+                    .entry(series)
+                    .or_default()
+                    .push(invoice["number"].as_u64().unwrap());
+            }
+            for (series, mut list) in numbers {
+                list.sort_unstable();
+                let expected: Vec<u64> = (1..=list.len() as u64).collect();
+                assert_eq!(list, expected, "series {series:?}: one number each, no gap");
+            }
+            let report = first.sim.sim.ledger_report();
+            assert_eq!(report.iter().map(|s| s.count).sum::<usize>(), ids.len());
+            for series in &report {
+                assert!(
+                    series.gaps.is_empty() && series.duplicates.is_empty(),
+                    "{series:?}"
+                );
+            }
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} final",
+            finals.len(),
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
