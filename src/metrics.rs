@@ -263,6 +263,20 @@ impl Metrics {
         Ok(())
     }
 
+    /// Registers the ARCA saga's metrics, its gauges read from `pool` at scrape time.
+    ///
+    /// # Errors
+    /// Already registered.
+    pub fn observe_saga(&self, pool: PgPool) -> anyhow::Result<crate::saga::SagaMetrics> {
+        let saga = crate::saga::SagaMetrics::register(&self.registry)?;
+        let gauges = saga.clone();
+        self.on_scrape_async(move || {
+            let (pool, gauges) = (pool.clone(), gauges.clone());
+            Box::pin(async move { gauges.refresh(&pool).await })
+        });
+        Ok(saga)
+    }
+
     fn on_scrape(&self, refresh: impl Fn() + Send + Sync + 'static) {
         self.refresh
             .lock()

@@ -20,6 +20,7 @@ use domain::values::Cuit;
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
 
+use super::metrics::SagaMetrics;
 use super::voucher;
 
 /// ARCA's "no such voucher" answer to `FECompConsultar`.
@@ -199,12 +200,37 @@ impl IssuerTickets for BrokeredTickets {
 pub struct WsGateway {
     client: WsfeClient,
     tickets: Arc<dyn IssuerTickets>,
+    metrics: Option<SagaMetrics>,
 }
 
 impl WsGateway {
     /// Over `client`, with tickets from `tickets`.
     pub fn new(client: WsfeClient, tickets: Arc<dyn IssuerTickets>) -> Self {
-        Self { client, tickets }
+        Self {
+            client,
+            tickets,
+            metrics: None,
+        }
+    }
+
+    /// Records every call's latency and outcome in `metrics`.
+    #[must_use]
+    pub fn observed(mut self, metrics: SagaMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    fn record<T>(&self, operation: &str, started: Instant, result: &Result<T, GatewayError>) {
+        let Some(metrics) = &self.metrics else {
+            return;
+        };
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(GatewayError::NotSent(_)) => "not_sent",
+            Err(GatewayError::Uncertain { .. }) => "uncertain",
+            Err(GatewayError::Failed(_)) => "failed",
+        };
+        metrics.call(operation, outcome, started.elapsed().as_secs_f64());
     }
 }
 
@@ -267,6 +293,53 @@ impl ArcaGateway for WsGateway {
         tenant: TenantId,
         key: &SeriesKey,
     ) -> Result<u64, GatewayError> {
+        let started = Instant::now();
+        let result = self.last_authorized_call(tenant, key).await;
+        self.record("FECompUltimoAutorizado", started, &result);
+        result
+    }
+
+    fn request_hash(&self, key: &SeriesKey, batch: &[Voucher]) -> String {
+        let redacted = Auth {
+            token: String::new(),
+            sign: String::new(),
+            cuit: key.cuit.as_u64(),
+        };
+        let body = Request::Authorize(batch_request(key, batch)).body(&redacted);
+        sha256_hex(body.as_bytes())
+    }
+
+    async fn authorize(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        batch: &[Voucher],
+    ) -> Result<BatchAnswer, GatewayError> {
+        let started = Instant::now();
+        let result = self.authorize_call(tenant, key, batch).await;
+        self.record("FECAESolicitar", started, &result);
+        result
+    }
+
+    async fn consult(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        number: u64,
+    ) -> Result<Finding, GatewayError> {
+        let started = Instant::now();
+        let result = self.consult_call(tenant, key, number).await;
+        self.record("FECompConsultar", started, &result);
+        result
+    }
+}
+
+impl WsGateway {
+    async fn last_authorized_call(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+    ) -> Result<u64, GatewayError> {
         let auth = self.tickets.auth(tenant, key.cuit).await?;
         let answer = self
             .client
@@ -282,17 +355,7 @@ impl ArcaGateway for WsGateway {
         }
     }
 
-    fn request_hash(&self, key: &SeriesKey, batch: &[Voucher]) -> String {
-        let redacted = Auth {
-            token: String::new(),
-            sign: String::new(),
-            cuit: key.cuit.as_u64(),
-        };
-        let body = Request::Authorize(batch_request(key, batch)).body(&redacted);
-        sha256_hex(body.as_bytes())
-    }
-
-    async fn authorize(
+    async fn authorize_call(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
@@ -346,7 +409,7 @@ impl ArcaGateway for WsGateway {
         })
     }
 
-    async fn consult(
+    async fn consult_call(
         &self,
         tenant: TenantId,
         key: &SeriesKey,

@@ -10,6 +10,7 @@
 
 mod gateway;
 mod lease;
+mod metrics;
 mod run;
 mod voucher;
 
@@ -27,6 +28,7 @@ pub use gateway::{
     BrokeredTickets, CredentialSource, DevCa, IssuerTickets, StoredCredentials, WsGateway,
 };
 pub use lease::{Lease, SeriesLeases};
+pub use metrics::SagaMetrics;
 pub use run::run;
 
 /// The intake's checkpoint name in `rm.checkpoints`.

@@ -18,7 +18,9 @@ use domain::series::Environment;
 use eventstore::PgEventStore;
 use secrecy::ExposeSecret as _;
 
-use super::{BrokeredTickets, CredentialSource, DevCa, SagaWorker, StoredCredentials, WsGateway};
+use super::{
+    BrokeredTickets, CredentialSource, DevCa, SagaMetrics, SagaWorker, StoredCredentials, WsGateway,
+};
 use crate::metrics::Metrics;
 use crate::projections::StoreLog;
 use crate::settings::{ArcaEnv, Settings};
@@ -75,7 +77,9 @@ pub async fn run(
     let timeout = Duration::from_secs(settings.arca_timeout_seconds);
     let wsaa = WsaaClient::new(wsaa_url, timeout)?;
     let tickets = BrokeredTickets::new(pool.clone(), wsaa, name, credentials);
-    let gateway = WsGateway::new(WsfeClient::new(wsfe_url, timeout)?, Arc::new(tickets));
+    let saga_metrics = metrics.observe_saga(pool.clone())?;
+    let gateway = WsGateway::new(WsfeClient::new(wsfe_url, timeout)?, Arc::new(tickets))
+        .observed(saga_metrics.clone());
     let saga = Saga::new(
         Arc::new(store.clone()),
         metrics.commands().clone(),
@@ -86,7 +90,7 @@ pub async fn run(
     let mut worker = SagaWorker::new(saga, pool, StoreLog(store.clone()));
     worker.recover().await?;
     tracing::info!(environment = name, "ARCA saga started");
-    follow(&mut worker, shutdown).await;
+    follow(&mut worker, &saga_metrics, shutdown).await;
     Ok(())
 }
 
@@ -111,13 +115,20 @@ fn or(setting: &str, default: String) -> String {
 }
 
 /// Steps the worker until `shutdown` resolves, backing off while steps fail.
-async fn follow(worker: &mut SagaWorker<StoreLog>, shutdown: impl Future<Output = ()> + Send) {
+async fn follow(
+    worker: &mut SagaWorker<StoreLog>,
+    metrics: &SagaMetrics,
+    shutdown: impl Future<Output = ()> + Send,
+) {
     tokio::pin!(shutdown);
     let idle = Duration::from_millis(20);
     let mut pause = idle;
     loop {
         let wait = match worker.step().await {
-            Ok(step) if step.events > 0 || step.series > 0 => Duration::ZERO,
+            Ok(step) if step.events > 0 || step.series > 0 => {
+                metrics.drove(&step.drive);
+                Duration::ZERO
+            }
             Ok(_) => idle,
             Err(error) => {
                 tracing::warn!(%error, ?pause, "saga step failed; retrying");

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use arca::projections::StoreLog;
 use arca::saga::{
-    BrokeredTickets, CredentialSource, DevCa, SagaWorker, Step, StoredCredentials, WsGateway,
+    BrokeredTickets, CredentialSource, DevCa, SagaMetrics, SagaWorker, Step, StoredCredentials,
+    WsGateway,
 };
 use arca_ws::certs::{Credentials, dev_ca};
 use arca_ws::credentials::{PgCredentialStore, SealingKey};
@@ -417,4 +418,90 @@ async fn two_saga_instances_under_faults_give_each_invoice_one_cae_without_gaps(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn metrics_show_arca_calls_and_the_invoices_in_flight(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let registry = prometheus::Registry::new();
+    let metrics = SagaMetrics::register(&registry).unwrap();
+    let ca = dev_ca().unwrap();
+    let config = SimConfig {
+        trust: vec![ca.cert.clone()],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
+    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", Arc::new(DevCa::new(ca)));
+    let client = WsfeClient::new(sim.wsfe_url(), Duration::from_secs(10)).unwrap();
+    let gateway = WsGateway::new(client, Arc::new(tickets)).observed(metrics.clone());
+    let saga = Saga::new(
+        Arc::clone(&app.store),
+        CommandMetrics::register(&prometheus::Registry::new()).unwrap(),
+        Arc::new(SystemClock),
+        Arc::new(gateway),
+        Environment::Sim,
+    );
+    let mut worker = SagaWorker::new(
+        saga,
+        app.pool.clone(),
+        StoreLog(PgEventStore::new(app.pool.clone())),
+    );
+    let ids = [
+        request(&app, factura_b()).await,
+        request(&app, factura_b()).await,
+    ];
+    // Both wait in the read model before the saga runs.
+    let read = app
+        .get_after(
+            "/v1/invoices",
+            &app.post("/v1/invoices", today(factura_a())).await,
+        )
+        .await;
+    assert_eq!(read.body["invoices"].as_array().unwrap().len(), 3);
+    metrics.refresh(&app.pool).await.unwrap();
+    let text = render(&registry);
+    assert!(
+        text.contains("saga_invoices_in_flight{status=\"requested\"} 3"),
+        "{text}"
+    );
+
+    settle(&app, &mut worker, &ids).await;
+    metrics.refresh(&app.pool).await.unwrap();
+    let text = render(&registry);
+    assert!(
+        text.contains(
+            "arca_call_duration_seconds_count{operation=\"FECAESolicitar\",outcome=\"ok\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "arca_call_duration_seconds_count{operation=\"FECompUltimoAutorizado\",outcome=\"ok\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("saga_invoices_in_flight{status=\"requested\"} 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("saga_series_stuck{state=\"blocked\"} 0"),
+        "{text}"
+    );
+}
+
+fn render(registry: &prometheus::Registry) -> String {
+    use prometheus::Encoder as _;
+    let mut out = Vec::new();
+    prometheus::TextEncoder::new()
+        .encode(&registry.gather(), &mut out)
+        .unwrap();
+    String::from_utf8(out).unwrap()
 }
