@@ -4,6 +4,7 @@
 mod commands;
 mod lag;
 mod rebuild;
+mod saga;
 mod scratch;
 mod stats;
 
@@ -22,6 +23,9 @@ pub enum BenchCmd {
     /// Append → visible in `rm.invoices` at a steady rate, with the invoices projection running
     /// in-process on the live polling feed.
     Lag(lag::Args),
+    /// Invoices through the REST API to their CAE with the ARCA saga against the in-process
+    /// simulator (several instances, optional faults), on a scratch database.
+    Saga(saga::Args),
     /// Seed a scratch database, then time a rebuild of the invoices projection into a new
     /// generation schema.
     Rebuild(rebuild::Args),
@@ -37,5 +41,6 @@ pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Arca(args) => arca_ws::cli::run_bench(args).await,
         BenchCmd::Lag(args) => lag::run(settings, args).await,
         BenchCmd::Rebuild(args) => rebuild::run(settings, args).await,
+        BenchCmd::Saga(args) => saga::run(settings, args).await,
     }
 }
