@@ -44,9 +44,12 @@ async fn a_crash_between_publish_and_checkpoint_is_fast_forwarded_without_republ
     pool: PgPool,
 ) -> anyhow::Result<()> {
     let bus = MemoryBus::default();
-    let mut ids = append(&pool, 5).await?;
+    // Three events relayed and checkpointed; only then the next ones exist, so however the
+    // watermark splits the reads, the ledger stands at exactly 3 before the crash.
+    let mut ids = append(&pool, 3).await?;
     let mut first = relay(&pool, Arc::new(bus.clone()), 3);
     drain(&mut first, &pool, 3).await?;
+    ids.extend(append(&pool, 2).await?);
     bus.crash_after_next_publish();
     let deadline = Instant::now() + DEADLINE;
     // Ok(0) while another test's transaction holds the watermark back.
@@ -63,7 +66,8 @@ async fn a_crash_between_publish_and_checkpoint_is_fast_forwarded_without_republ
             Err(_) => break,
         }
     }
-    ensure!(bus.messages().len() == 5, "the batch reached the bus");
+    let published = bus.messages().len();
+    ensure!(published > 3, "the batch reached the bus");
     ensure!(ledger_max(&pool).await? == 3, "but not the ledger");
     drop(first);
 
