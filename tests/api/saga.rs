@@ -38,37 +38,55 @@ async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
     arca_with(app, answer_within, &trusted, Arc::new(DevCa::new(ca))).await
 }
 
-/// The simulator trusting `trust`, and a saga worker with issuers' credentials from `source`.
+/// The simulator trusting `ca`, and a saga worker with issuers' credentials from `source`.
 async fn arca_with(
     app: &TestApp,
     answer_within: Duration,
     ca: &Credentials,
     source: Arc<dyn CredentialSource>,
 ) -> Arca {
+    let sim = simulator(ca).await;
+    let worker = worker(app, &sim, answer_within, source, None);
+    Arca { sim, worker }
+}
+
+/// The simulator on port 0, trusting `ca`.
+async fn simulator(ca: &Credentials) -> RunningSim {
     let config = SimConfig {
         trust: vec![ca.cert.clone()],
         ..SimConfig::default()
     };
-    let sim = Simulator::new(config)
+    Simulator::new(config)
         .unwrap()
         .start("127.0.0.1:0".parse().unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A saga instance talking to `sim`, its calls recorded in `metrics` when given.
+fn worker(
+    app: &TestApp,
+    sim: &RunningSim,
+    answer_within: Duration,
+    source: Arc<dyn CredentialSource>,
+    metrics: Option<SagaMetrics>,
+) -> SagaWorker<StoreLog> {
     let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
     let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", source);
     let client = WsfeClient::new(sim.wsfe_url(), answer_within).unwrap();
-    let gateway = WsGateway::new(client, Arc::new(tickets));
-    let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
+    let mut gateway = WsGateway::new(client, Arc::new(tickets));
+    if let Some(metrics) = metrics {
+        gateway = gateway.observed(metrics);
+    }
     let saga = Saga::new(
         Arc::clone(&app.store),
-        metrics,
+        CommandMetrics::register(&prometheus::Registry::new()).unwrap(),
         Arc::new(SystemClock),
         Arc::new(gateway),
         Environment::Sim,
     );
     let log = StoreLog(PgEventStore::new(app.pool.clone()));
-    let worker = SagaWorker::new(saga, app.pool.clone(), log);
-    Arca { sim, worker }
+    SagaWorker::new(saga, app.pool.clone(), log)
 }
 
 /// Steps the saga until every invoice of `ids` has its final state in the read model; the sum of
@@ -312,24 +330,7 @@ async fn two_saga_instances_under_faults_give_each_invoice_one_cae_without_gaps(
     let source: Arc<dyn CredentialSource> = Arc::new(DevCa::new(Credentials::clone(&ca)));
     let first = arca_with(&app, Duration::from_secs(1), &ca, Arc::clone(&source)).await;
     // The second instance talks to the same simulator.
-    let second = {
-        let wsaa = WsaaClient::new(first.sim.wsaa_url(), Duration::from_secs(10)).unwrap();
-        let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", source);
-        let client = WsfeClient::new(first.sim.wsfe_url(), Duration::from_secs(1)).unwrap();
-        let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
-        let saga = Saga::new(
-            Arc::clone(&app.store),
-            metrics,
-            Arc::new(SystemClock),
-            Arc::new(WsGateway::new(client, Arc::new(tickets))),
-            Environment::Sim,
-        );
-        SagaWorker::new(
-            saga,
-            app.pool.clone(),
-            StoreLog(PgEventStore::new(app.pool.clone())),
-        )
-    };
+    let second = worker(&app, &first.sim, Duration::from_secs(1), source, None);
     let faults = first.sim.sim.faults();
     let spec = |mode, times| FaultSpec {
         mode,
@@ -428,30 +429,14 @@ async fn metrics_show_arca_calls_and_the_invoices_in_flight(pool: PgPool) {
     let registry = prometheus::Registry::new();
     let metrics = SagaMetrics::register(&registry).unwrap();
     let ca = dev_ca().unwrap();
-    let config = SimConfig {
-        trust: vec![ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
-    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", Arc::new(DevCa::new(ca)));
-    let client = WsfeClient::new(sim.wsfe_url(), Duration::from_secs(10)).unwrap();
-    let gateway = WsGateway::new(client, Arc::new(tickets)).observed(metrics.clone());
-    let saga = Saga::new(
-        Arc::clone(&app.store),
-        CommandMetrics::register(&prometheus::Registry::new()).unwrap(),
-        Arc::new(SystemClock),
-        Arc::new(gateway),
-        Environment::Sim,
-    );
-    let mut worker = SagaWorker::new(
-        saga,
-        app.pool.clone(),
-        StoreLog(PgEventStore::new(app.pool.clone())),
+    let sim = simulator(&ca).await;
+    let source = Arc::new(DevCa::new(ca));
+    let mut worker = worker(
+        &app,
+        &sim,
+        Duration::from_secs(10),
+        source,
+        Some(metrics.clone()),
     );
     let ids = [
         request(&app, factura_b()).await,
