@@ -165,7 +165,11 @@ impl Metrics {
         self.on_scrape_async(move || {
             let (pool, lag, position) = (pool.clone(), lag.clone(), position.clone());
             Box::pin(async move {
-                let checkpoint = log::checkpoint(&pool, projection, generation).await?;
+                let mut conn = pool.acquire().await?;
+                let checkpoint = projections::load_checkpoint(&mut conn, projection, generation)
+                    .await?
+                    .position;
+                drop(conn);
                 let head = log::head(&pool).await?;
                 lag.set(log::between(&pool, checkpoint, head).await?);
                 position.set(checkpoint.position);

@@ -27,5 +27,5 @@ pub use checkpoint::{Checkpoint, load_checkpoint};
 pub use error::ProjectionError;
 pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;
-pub use rebuild::{RebuildError, RebuildOptions, RebuildReport, rebuild};
+pub use rebuild::{RebuildError, RebuildOptions, RebuildReport, SERVING_GENERATION, rebuild};
 pub use runner::{BatchCommitted, GlobalLog, Projector, Runner, apply_batch, apply_in};

@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail, ensure};
 use arca_ws::certs::dev_ca;
 use arca_ws::sim::{FaultMode, FaultSpec, SimConfig, Simulator};
-use arca_ws::wsaa::WsaaClient;
-use arca_ws::wsfe::WsfeClient;
 use commands::ports::SystemClock;
-use commands::saga::Saga;
 use domain::aggregate::Context;
 use domain::series::Environment;
 use eventstore::{EventStore, GroupCommit, PgEventStore};
@@ -24,7 +21,7 @@ use uuid::Uuid;
 use super::scratch;
 use crate::metrics::Metrics;
 use crate::projections::StoreLog;
-use crate::saga::{BrokeredTickets, DevCa, SagaWorker, WsGateway};
+use crate::saga::{DevCa, Endpoints, instance};
 use crate::server::{ApiConfig, router};
 use crate::settings::Settings;
 
@@ -130,23 +127,22 @@ async fn measure(settings: &Settings, url: &str, args: &Args) -> anyhow::Result<
         StoreLog(store.clone()),
     );
     let read_model = tokio::spawn(async move { projection.run(std::future::pending()).await });
-    let source = Arc::new(DevCa::new(ca));
+    let source: Arc<dyn crate::saga::CredentialSource> = Arc::new(DevCa::new(ca));
+    let endpoints = Endpoints {
+        wsaa_url: sim.wsaa_url(),
+        wsfe_url: sim.wsfe_url(),
+        answer_within: Duration::from_secs(2),
+    };
     let mut workers = Vec::new();
     for _ in 0..args.instances {
-        let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10))?;
-        let tickets = BrokeredTickets::new(pool.clone(), wsaa, "sim", source.clone());
-        let gateway = WsGateway::new(
-            WsfeClient::new(sim.wsfe_url(), Duration::from_secs(2))?,
-            Arc::new(tickets),
-        );
-        let saga = Saga::new(
-            Arc::clone(&events),
-            commands::CommandMetrics::register(&prometheus::Registry::new())?,
-            Arc::new(SystemClock),
-            Arc::new(gateway),
+        let mut worker = instance(
+            &store,
             Environment::Sim,
-        );
-        let mut worker = SagaWorker::new(saga, pool.clone(), StoreLog(store.clone()));
+            &endpoints,
+            Arc::clone(&source),
+            commands::CommandMetrics::register(&prometheus::Registry::new())?,
+            None,
+        )?;
         workers.push(tokio::spawn(async move {
             loop {
                 let idle = !matches!(worker.step().await, Ok(s) if s.events > 0 || s.series > 0);

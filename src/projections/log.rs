@@ -1,5 +1,5 @@
 //! Readings of the global log for lag figures: its head, how many events lie between two
-//! positions, and where a projection generation or the relay stands.
+//! positions, and where the relay stands (a projection's checkpoint: `projections::load_checkpoint`).
 
 use domain::GlobalPosition;
 use sqlx::PgPool;
@@ -13,8 +13,6 @@ const BETWEEN: &str = "select count(*) from es.events \
      where (tx_id, global_position) > ($1::text::xid8, $2) \
        and (tx_id, global_position) <= ($3::text::xid8, $4) \
        and tx_id < pg_snapshot_xmin(pg_current_snapshot())";
-const CHECKPOINT: &str = "select tx_id, position from rm.checkpoints \
-     where projection = $1 and generation = $2";
 const RELAY: &str =
     "select (tx_id::text)::bigint, global_position from es.relay_checkpoint limit 1";
 
@@ -56,23 +54,6 @@ pub(crate) async fn between<'c>(
         .bind(up_to.position)
         .fetch_one(db)
         .await
-}
-
-/// Where a projection generation stands ([`GlobalPosition::START`] before its first batch).
-///
-/// # Errors
-/// Database failures.
-pub(crate) async fn checkpoint(
-    pool: &PgPool,
-    projection: &str,
-    generation: i32,
-) -> sqlx::Result<GlobalPosition> {
-    Ok(sqlx::query_as::<_, (i64, i64)>(CHECKPOINT)
-        .bind(projection)
-        .bind(generation)
-        .fetch_optional(pool)
-        .await?
-        .map_or(GlobalPosition::START, |(tx, pos)| at(tx, pos)))
 }
 
 /// The position of the last event the relay committed to its ledger.

@@ -32,7 +32,7 @@ use crate::settings::{ProjectionFeed, Settings};
 pub(crate) const PROJECTION_POOL: u32 = 2;
 
 /// The generation the live feed writes (the serving read model).
-pub const LIVE_GENERATION: i32 = 1;
+pub const LIVE_GENERATION: i32 = projections::SERVING_GENERATION;
 
 /// The global log of a Postgres event store.
 #[derive(Debug, Clone)]

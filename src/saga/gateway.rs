@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use commands::saga::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
 use domain::TenantId;
 use domain::invoice::ArcaMessage;
-use domain::series::{DetailOutcome, Finding, NumberOutcome, SeriesKey, UncertainReason};
+use domain::series::{
+    DetailOutcome, Environment, Finding, NumberOutcome, SeriesKey, UncertainReason,
+};
 use domain::values::Cuit;
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
@@ -82,12 +84,12 @@ impl CredentialSource for DevCa {
 /// The certificates issuers installed (`PUT /v1/taxpayers/{cuit}/certificate`).
 pub struct StoredCredentials {
     store: PgCredentialStore,
-    environment: &'static str,
+    environment: Environment,
 }
 
 impl StoredCredentials {
-    /// Certificates of `environment` (`homologacion`, `produccion`) in `store`.
-    pub fn new(store: PgCredentialStore, environment: &'static str) -> Self {
+    /// Certificates of `environment` in `store`.
+    pub fn new(store: PgCredentialStore, environment: Environment) -> Self {
         Self { store, environment }
     }
 }
@@ -100,7 +102,11 @@ impl CredentialSource for StoredCredentials {
         cuit: Cuit,
     ) -> Result<Option<Arc<Credentials>>, String> {
         self.store
-            .credentials(tenant.as_uuid(), &cuit.to_string(), self.environment)
+            .credentials(
+                tenant.as_uuid(),
+                &cuit.to_string(),
+                self.environment.as_str(),
+            )
             .await
             .map(|found| found.map(Arc::new))
             .map_err(|e| e.to_string())
@@ -119,7 +125,7 @@ type Brokered = (Arc<TicketBroker>, Instant);
 pub struct BrokeredTickets {
     pool: PgPool,
     wsaa: WsaaClient,
-    environment: String,
+    environment: Environment,
     credentials: Arc<dyn CredentialSource>,
     brokers: tokio::sync::Mutex<HashMap<(TenantId, u64), Brokered>>,
 }
@@ -129,13 +135,13 @@ impl BrokeredTickets {
     pub fn new(
         pool: PgPool,
         wsaa: WsaaClient,
-        environment: &str,
+        environment: Environment,
         credentials: Arc<dyn CredentialSource>,
     ) -> Self {
         Self {
             pool,
             wsaa,
-            environment: environment.to_owned(),
+            environment,
             credentials,
             brokers: tokio::sync::Mutex::default(),
         }
@@ -170,7 +176,7 @@ impl BrokeredTickets {
             self.wsaa.clone(),
             creds,
             SERVICE_WSFE,
-            &self.environment,
+            self.environment.as_str(),
         )
         .map_err(|e| not_sent(e.to_string()))?;
         let broker = Arc::new(broker);

@@ -9,6 +9,7 @@
 //! Postgres session advisory locks: a process that dies loses them.
 
 mod gateway;
+mod instance;
 mod lease;
 mod metrics;
 mod run;
@@ -27,6 +28,7 @@ use sqlx::{PgConnection, PgPool};
 pub use gateway::{
     BrokeredTickets, CredentialSource, DevCa, IssuerTickets, StoredCredentials, WsGateway,
 };
+pub use instance::{Endpoints, instance};
 pub use lease::{Lease, SeriesLeases};
 pub use metrics::SagaMetrics;
 pub use run::run;

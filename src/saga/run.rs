@@ -10,16 +10,11 @@ use anyhow::Context as _;
 use arca_ws::certs::dev_bundle;
 use arca_ws::credentials::PgCredentialStore;
 use arca_ws::sim::{RunningSim, SimConfig, Simulator};
-use arca_ws::wsaa::WsaaClient;
-use arca_ws::wsfe::WsfeClient;
-use commands::ports::SystemClock;
-use commands::saga::Saga;
-use domain::series::Environment;
 use eventstore::PgEventStore;
 use secrecy::ExposeSecret as _;
 
 use super::{
-    BrokeredTickets, CredentialSource, DevCa, SagaMetrics, SagaWorker, StoredCredentials, WsGateway,
+    CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, StoredCredentials, instance,
 };
 use crate::metrics::Metrics;
 use crate::projections::StoreLog;
@@ -43,12 +38,7 @@ pub async fn run(
     let store = PgEventStore::connect(settings.database_url.expose_secret(), SAGA_POOL)
         .await
         .context("connecting the saga to Postgres (ARCA_DATABASE_URL)")?;
-    let pool = store.pool().clone();
-    let (environment, name) = match settings.env {
-        ArcaEnv::Sim => (Environment::Sim, "sim"),
-        ArcaEnv::Homologacion => (Environment::Homologacion, "homologacion"),
-        ArcaEnv::Produccion => (Environment::Produccion, "produccion"),
-    };
+    let environment = settings.environment();
     // Keeps the in-process simulator running for as long as the saga runs.
     let mut _simulator = None;
     let (wsaa_url, wsfe_url, credentials): (String, String, Arc<dyn CredentialSource>) =
@@ -66,30 +56,27 @@ pub async fn run(
                 } else {
                     PRODUCCION
                 };
-                let sealing = settings.sealing_key()?;
-                let stored =
-                    StoredCredentials::new(PgCredentialStore::new(pool.clone(), sealing), name);
+                let vault = PgCredentialStore::new(store.pool().clone(), settings.sealing_key()?);
+                let stored = StoredCredentials::new(vault, environment);
                 (wsaa.to_owned(), wsfe.to_owned(), Arc::new(stored))
             }
         };
-    let wsaa_url = or(&settings.arca_wsaa_url, wsaa_url);
-    let wsfe_url = or(&settings.arca_wsfe_url, wsfe_url);
-    let timeout = Duration::from_secs(settings.arca_timeout_seconds);
-    let wsaa = WsaaClient::new(wsaa_url, timeout)?;
-    let tickets = BrokeredTickets::new(pool.clone(), wsaa, name, credentials);
-    let saga_metrics = metrics.observe_saga(pool.clone())?;
-    let gateway = WsGateway::new(WsfeClient::new(wsfe_url, timeout)?, Arc::new(tickets))
-        .observed(saga_metrics.clone());
-    let saga = Saga::new(
-        Arc::new(store.clone()),
-        metrics.commands().clone(),
-        Arc::new(SystemClock),
-        Arc::new(gateway),
+    let endpoints = Endpoints {
+        wsaa_url: or(&settings.arca_wsaa_url, wsaa_url),
+        wsfe_url: or(&settings.arca_wsfe_url, wsfe_url),
+        answer_within: Duration::from_secs(settings.arca_timeout_seconds),
+    };
+    let saga_metrics = metrics.observe_saga(store.pool().clone())?;
+    let mut worker = instance(
+        &store,
         environment,
-    );
-    let mut worker = SagaWorker::new(saga, pool, StoreLog(store.clone()));
+        &endpoints,
+        credentials,
+        metrics.commands().clone(),
+        Some(saga_metrics.clone()),
+    )?;
     worker.recover().await?;
-    tracing::info!(environment = name, "ARCA saga started");
+    tracing::info!(%environment, "ARCA saga started");
     follow(&mut worker, &saga_metrics, shutdown).await;
     Ok(())
 }

@@ -11,6 +11,8 @@ mod invoices;
 mod metrics;
 mod openapi;
 mod problems;
+#[path = "../common/prom.rs"]
+mod prom;
 mod reads;
 mod saga;
 mod taxpayers;

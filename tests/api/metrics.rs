@@ -6,26 +6,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_b};
-
-/// The value of the sample of `name` whose labels include every `labels` pair.
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .find_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let rest = series.strip_prefix(name)?;
-            let rest = if rest.is_empty() {
-                rest
-            } else {
-                rest.strip_prefix('{')?.strip_suffix('}')?
-            };
-            let present: Vec<&str> = rest.split(',').collect();
-            labels
-                .iter()
-                .all(|(k, v)| present.contains(&format!("{k}=\"{v}\"").as_str()))
-                .then(|| value.parse().ok())?
-        })
-}
+use crate::prom::sample;
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();

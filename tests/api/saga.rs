@@ -6,17 +6,14 @@ use std::time::{Duration, Instant};
 
 use arca::projections::StoreLog;
 use arca::saga::{
-    BrokeredTickets, CredentialSource, DevCa, SagaMetrics, SagaWorker, Step, StoredCredentials,
-    WsGateway,
+    CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, Step, StoredCredentials, instance,
 };
 use arca_ws::certs::{Credentials, dev_ca};
 use arca_ws::credentials::{PgCredentialStore, SealingKey};
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
-use arca_ws::wsaa::WsaaClient;
-use arca_ws::wsfe::WsfeClient;
 use commands::CommandMetrics;
 use commands::ports::SystemClock;
-use commands::saga::{Drive, Saga};
+use commands::saga::Drive;
 use domain::series::Environment;
 use eventstore::PgEventStore;
 use reqwest::StatusCode;
@@ -71,22 +68,22 @@ fn worker(
     source: Arc<dyn CredentialSource>,
     metrics: Option<SagaMetrics>,
 ) -> SagaWorker<StoreLog> {
-    let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(10)).unwrap();
-    let tickets = BrokeredTickets::new(app.pool.clone(), wsaa, "sim", source);
-    let client = WsfeClient::new(sim.wsfe_url(), answer_within).unwrap();
-    let mut gateway = WsGateway::new(client, Arc::new(tickets));
-    if let Some(metrics) = metrics {
-        gateway = gateway.observed(metrics);
-    }
-    let saga = Saga::new(
-        Arc::clone(&app.store),
-        CommandMetrics::register(&prometheus::Registry::new()).unwrap(),
-        Arc::new(SystemClock),
-        Arc::new(gateway),
+    let endpoints = Endpoints {
+        wsaa_url: sim.wsaa_url(),
+        wsfe_url: sim.wsfe_url(),
+        answer_within,
+    };
+    let commands = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
+    let store = PgEventStore::new(app.pool.clone());
+    instance(
+        &store,
         Environment::Sim,
-    );
-    let log = StoreLog(PgEventStore::new(app.pool.clone()));
-    SagaWorker::new(saga, app.pool.clone(), log)
+        &endpoints,
+        source,
+        commands,
+        metrics,
+    )
+    .unwrap()
 }
 
 /// Steps the saga until every invoice of `ids` has its final state in the read model; the sum of
@@ -281,7 +278,7 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
         .await;
     let ca = dev_ca().unwrap();
     let vault = PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"));
-    let stored = Arc::new(StoredCredentials::new(vault.clone(), "sim"));
+    let stored = Arc::new(StoredCredentials::new(vault.clone(), Environment::Sim));
     let Arca { sim, mut worker } = arca_with(&app, Duration::from_secs(10), &ca, stored).await;
     let id = request(&app, factura_b()).await;
     // No certificate yet: nothing reaches ARCA, the invoice waits and the saga retries.

@@ -3,6 +3,8 @@
 //! the end) and Postgres (a fresh database per test): same rows as the store feed, re-delivery is
 //! a no-op, nothing is missed when the consumer is behind or ahead, lag metrics.
 
+#[path = "../common/prom.rs"]
+mod prom;
 mod support;
 
 use std::time::Duration;
@@ -13,8 +15,9 @@ use nats_bus::ConsumerConfig;
 use sqlx::PgPool;
 use tokio::time::Instant;
 
+use prom::sample;
 use support::{
-    DEADLINE, bus, checkpoint, drain_feed, feed, invoices, relay_up_to, rows, sample, store_copy,
+    DEADLINE, bus, checkpoint, drain_feed, feed, invoices, relay_up_to, rows, store_copy,
 };
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
@@ -108,6 +111,20 @@ async fn the_same_jetstream_batches_delivered_twice_leave_the_rows_unchanged(
         ensure!(
             applied == 0,
             "a re-delivered batch applied {applied} events"
+        );
+        // `applied` is 0 also when nothing was delivered: the consumer must have nothing left,
+        // so the feed did receive the 18 events again and acknowledged them.
+        let subject = format!("{}.>", bus.config().subject_prefix);
+        let again_consumer = bus
+            .durable_consumer(&ConsumerConfig::new("again", &subject))
+            .await?;
+        let left = again_consumer
+            .fetch(100, std::time::Duration::from_millis(300))
+            .await?;
+        ensure!(
+            left.is_empty(),
+            "{} events were never delivered to the feed",
+            left.len()
         );
         ensure!(
             rows(&pool, "rm").await? == before,

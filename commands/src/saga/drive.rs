@@ -268,8 +268,8 @@ impl Saga {
                 invoices: chunk
                     .iter()
                     .filter_map(|id| {
-                        let (n, ..) = before.reservations().find(|(_, i, _)| i == id)?;
-                        before.reservation(n).map(|(_, digest)| (*id, digest))
+                        let (_, _, digest) = before.reservations().find(|(_, i, _)| i == id)?;
+                        Some((*id, digest))
                     })
                     .collect(),
             };

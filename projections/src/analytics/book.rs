@@ -1,6 +1,8 @@
 //! The IVA sales book (libro IVA ventas) of one month: one line per authorized voucher issued
 //! that month, in pesos, credit notes negative, with the month's totals.
 
+use std::collections::HashMap;
+
 use std::str::FromStr;
 
 use async_graphql::SimpleObject;
@@ -175,7 +177,20 @@ pub async fn sales_book(
         .bind(&ids)
         .fetch_all(pool)
         .await?;
-    let lines: Vec<BookLine> = rows.into_iter().map(|row| line(row, &iva)).collect();
+    let mut by_invoice: HashMap<Uuid, Vec<(String, Decimal, Decimal)>> = HashMap::new();
+    for (invoice, rate, base, amount) in iva {
+        by_invoice
+            .entry(invoice)
+            .or_default()
+            .push((rate, base, amount));
+    }
+    let lines: Vec<BookLine> = rows
+        .into_iter()
+        .map(|row| {
+            let iva = by_invoice.remove(&row.0).unwrap_or_default();
+            line(row, iva)
+        })
+        .collect();
     Ok(SalesBook {
         month: format!(
             "{:04}-{:02}",
@@ -210,18 +225,17 @@ fn decode(row: &sqlx::postgres::PgRow) -> Result<Row, sqlx::Error> {
     ))
 }
 
-fn line(row: Row, iva: &[(Uuid, String, Decimal, Decimal)]) -> BookLine {
+fn line(row: Row, iva: Vec<(String, Decimal, Decimal)>) -> BookLine {
     let (id, issue_date, voucher_type, point_of_sale, number, cuit, doc_type, doc, name, rate, a) =
         row;
     let note = is_credit_note(voucher_type);
     let p = |amount: Decimal| pesos(amount, rate, note);
     let mut rates: Vec<RateAmount> = iva
-        .iter()
-        .filter(|(invoice, ..)| *invoice == id)
-        .map(|(_, r, base, amount)| RateAmount {
-            rate: r.clone(),
-            base: p(*base),
-            amount: p(*amount),
+        .into_iter()
+        .map(|(rate, base, amount)| RateAmount {
+            rate,
+            base: p(base),
+            amount: p(amount),
         })
         .collect();
     rates.sort_by_key(|r| rate_order(&r.rate));

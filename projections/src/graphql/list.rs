@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::invoice::Invoice;
 use super::{errors, scope};
-use crate::ProjectionError;
 use crate::query::{self, Cursor, InvoiceFilter, MAX_PAGE};
 
 /// Where an invoice is in its life.
@@ -144,7 +143,7 @@ pub(super) async fn invoices(
         .map_err(|_| errors::coded(errors::INVALID_CURSOR, "after: not a cursor of this list"))?;
     let page = query::invoices(&read.pool, tenant, &filter, first, after.as_ref())
         .await
-        .map_err(|e| internal(&e))?;
+        .map_err(|e| errors::internal(&e))?;
     Ok(InvoicePage {
         page_info: PageInfo {
             has_next_page: page.next.is_some(),
@@ -159,10 +158,6 @@ pub(super) async fn invoice(ctx: &Context<'_>, id: Uuid) -> Result<Option<Invoic
     let (tenant, read) = scope(ctx)?;
     let row = query::invoice(&read.pool, tenant, id)
         .await
-        .map_err(|e| internal(&e))?;
+        .map_err(|e| errors::internal(&e))?;
     Ok(row.map(Invoice))
-}
-
-fn internal(error: &ProjectionError) -> async_graphql::Error {
-    errors::internal(error)
 }

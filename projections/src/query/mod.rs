@@ -6,6 +6,7 @@ mod filter;
 mod qr;
 mod row;
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use domain::{GlobalPosition, TenantId};
@@ -20,9 +21,6 @@ pub use row::{InvoiceRow, ItemRow, IvaRow};
 
 /// The largest page a list returns.
 pub const MAX_PAGE: u32 = 100;
-
-/// The serving generation of every projection.
-const SERVING: i32 = 1;
 
 const COLUMNS: &str = "select invoice_id, tenant_id, issuer_cuit, point_of_sale, voucher_type, \
      letter, number, concept, issue_date, receiver_doc_type, receiver_doc_number, receiver_name, \
@@ -122,24 +120,27 @@ async fn with_lines(
     .bind(&ids)
     .fetch_all(pool)
     .await?;
+    let mut items = group(items, |i| i.invoice_id);
+    let mut iva = group(iva, |i| i.invoice_id);
     for row in &mut rows {
-        row.items = items
-            .iter()
-            .filter(|i| i.invoice_id == row.invoice_id)
-            .cloned()
-            .collect();
-        row.iva_lines = iva
-            .iter()
-            .filter(|i| i.invoice_id == row.invoice_id)
-            .cloned()
-            .collect();
+        row.items = items.remove(&row.invoice_id).unwrap_or_default();
+        row.iva_lines = iva.remove(&row.invoice_id).unwrap_or_default();
     }
     Ok(rows)
 }
 
+/// `rows` by invoice, keeping their order.
+fn group<T>(rows: Vec<T>, invoice: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut by_invoice: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        by_invoice.entry(invoice(&row)).or_default().push(row);
+    }
+    by_invoice
+}
+
 /// Waits until the serving generation of `projection` has applied the log up to `target`, at most
-/// `within`; answers whether it got there. Polls the checkpoint every few milliseconds on one
-/// connection.
+/// `within`; answers whether it got there. Polls the checkpoint, from every 5 ms up to every 50 ms,
+/// holding a connection only for each look (so waiting readers do not drain the pool).
 ///
 /// # Errors
 /// Database failures.
@@ -150,15 +151,20 @@ pub async fn caught_up(
     within: Duration,
 ) -> Result<bool, ProjectionError> {
     let deadline = tokio::time::Instant::now() + within;
-    let mut conn = pool.acquire().await?;
+    let mut pause = Duration::from_millis(5);
     loop {
-        let current = checkpoint::load_checkpoint(&mut conn, projection, SERVING).await?;
+        let mut conn = pool.acquire().await?;
+        let current =
+            checkpoint::load_checkpoint(&mut conn, projection, crate::SERVING_GENERATION).await?;
+        drop(conn);
         if current.position >= target {
             return Ok(true);
         }
-        if tokio::time::Instant::now() >= deadline {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
             return Ok(false);
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
