@@ -72,6 +72,25 @@ ensure_nats() {
 # The ARCA adapter's tests check our CMS signatures and CSRs with the openssl CLI.
 ensure_test_tools() {
   command -v openssl >/dev/null || { log "installing openssl"; apt_install openssl; }
+  ensure_py_verifier
+}
+
+# The webhooks adapter's tests check our signatures with the Standard Webhooks reference verifier
+# (the `standardwebhooks` Python package), installed into a virtualenv of its own.
+PY_VERIFIER_VENV=${ARCA_PY_VERIFIER_VENV:-$STATE_DIR/py-verifier}
+ensure_py_verifier() {
+  local py="$PY_VERIFIER_VENV/bin/python"
+  if [ ! -x "$py" ] || ! "$py" -c 'import standardwebhooks' 2>/dev/null; then
+    command -v python3 >/dev/null || { log "installing python3"; apt_install python3; }
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      log "installing python3-venv"; apt_install python3-venv
+    fi
+    log "installing the standardwebhooks verifier into $PY_VERIFIER_VENV"
+    rm -rf "$PY_VERIFIER_VENV"
+    python3 -m venv "$PY_VERIFIER_VENV"
+    "$py" -m pip install --quiet --disable-pip-version-check 'standardwebhooks==1.1.0'
+  fi
+  export ARCA_WEBHOOK_VERIFIER_PYTHON="$py"
 }
 
 ensure_services() {

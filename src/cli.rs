@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     bench, certificates, metrics::Metrics, projections, rebuild, relay, saga, server,
-    settings::Settings, telemetry,
+    settings::Settings, telemetry, webhooks,
 };
 
 /// ARCA electronic invoicing backend.
@@ -117,6 +117,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Role::Workers | Role::All => tokio::try_join!(
                         relay::run(&settings, &metrics, shutdown.wait()),
                         projections::run(&settings, &metrics, shutdown.wait()),
+                        webhooks::run_projection(&settings, &metrics, shutdown.wait()),
+                        webhooks::delivery::run_fanout(&settings, &metrics, shutdown.wait()),
+                        webhooks::delivery::run_dispatcher(&settings, &metrics, shutdown.wait()),
                         saga::run(&settings, &metrics, shutdown.wait()),
                         certificates::watch_expiry(&settings, &metrics, shutdown.wait()),
                     )

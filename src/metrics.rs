@@ -281,6 +281,24 @@ impl Metrics {
         Ok(saga)
     }
 
+    /// Registers the webhook delivery metrics; the queue gauges are read from `pool` at scrape
+    /// time.
+    ///
+    /// # Errors
+    /// The metrics are registered already.
+    pub fn observe_webhooks(
+        &self,
+        pool: PgPool,
+    ) -> anyhow::Result<crate::webhooks::delivery::DeliveryMetrics> {
+        let webhooks = crate::webhooks::delivery::DeliveryMetrics::register(&self.registry)?;
+        let gauges = webhooks.clone();
+        self.on_scrape_async(move || {
+            let (pool, gauges) = (pool.clone(), gauges.clone());
+            Box::pin(async move { gauges.refresh(&pool).await })
+        });
+        Ok(webhooks)
+    }
+
     fn on_scrape(&self, refresh: impl Fn() + Send + Sync + 'static) {
         self.refresh
             .lock()

@@ -1,19 +1,21 @@
 //! The invoices read model behind the REST reads: [`PgInvoiceReads`] implements the command
-//! router's [`InvoiceReads`] port with the projections' queries and shapes rows into the API's
-//! views.
+//! router's [`InvoiceReads`] port with the projections' queries (the invoice's evidence included)
+//! and shapes rows into the API's views.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use commands::http::invoices::body::{IvaLineView, TotalsView};
+use commands::http::invoices::evidence::ExchangeView;
 use commands::http::invoices::view::{
     ArcaMessageView, InvoiceView, ItemView, ReceiverView, ServicePeriodView,
 };
 use commands::ports::{InvoicePage, InvoiceQuery, InvoiceReads, ReadFailure};
+use domain::arca_service::ExchangeScope;
 use domain::values::{IvaRate, date};
 use domain::{GlobalPosition, TenantId};
 use projections::ProjectionError;
-use projections::query::{self, Cursor, InvoiceFilter, InvoiceRow};
+use projections::query::{self, Cursor, ExchangeRow, InvoiceFilter, InvoiceRow};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -34,11 +36,17 @@ impl PgInvoiceReads {
     }
 }
 
-fn failure(error: ProjectionError) -> ReadFailure {
+/// A projections' failure as the read ports report it.
+pub(crate) fn failure(error: ProjectionError) -> ReadFailure {
     match error {
         ProjectionError::InvalidCursor => ReadFailure::InvalidCursor,
         other => ReadFailure::Unavailable(other.to_string()),
     }
+}
+
+/// A list cursor a client sent back, read.
+pub(crate) fn cursor(text: Option<&str>) -> Result<Option<Cursor>, ReadFailure> {
+    text.map(Cursor::decode).transpose().map_err(failure)
 }
 
 #[async_trait]
@@ -59,12 +67,7 @@ impl InvoiceReads for PgInvoiceReads {
         tenant: TenantId,
         q: &InvoiceQuery,
     ) -> Result<InvoicePage, ReadFailure> {
-        let after = q
-            .cursor
-            .as_deref()
-            .map(Cursor::decode)
-            .transpose()
-            .map_err(failure)?;
+        let after = cursor(q.cursor.as_deref())?;
         let page = query::invoices(&self.pool, tenant, &filter(q), q.limit, after.as_ref())
             .await
             .map_err(failure)?;
@@ -72,6 +75,17 @@ impl InvoiceReads for PgInvoiceReads {
             invoices: page.items.iter().map(view).collect(),
             next_cursor: page.next.map(|c| c.encode()),
         })
+    }
+
+    async fn evidence(
+        &self,
+        tenant: TenantId,
+        scope: &ExchangeScope,
+    ) -> Result<Vec<ExchangeView>, ReadFailure> {
+        let rows = query::evidence(&self.pool, tenant, scope)
+            .await
+            .map_err(failure)?;
+        Ok(rows.into_iter().map(exchange_view).collect())
     }
 
     async fn caught_up(
@@ -82,6 +96,22 @@ impl InvoiceReads for PgInvoiceReads {
         query::caught_up(&self.pool, "invoices", position, within)
             .await
             .map_err(failure)
+    }
+}
+
+fn exchange_view(row: ExchangeRow) -> ExchangeView {
+    let number = |n: i64| u64::try_from(n).unwrap_or_default();
+    ExchangeView {
+        operation: row.operation,
+        number_from: number(row.number_from),
+        number_to: number(row.number_to),
+        started_at: row.started_at.format(&Rfc3339).unwrap_or_default(),
+        finished_at: row.finished_at.format(&Rfc3339).unwrap_or_default(),
+        request_hash: row.request_hash,
+        response_hash: row.response_hash,
+        request_xml: row.request_xml,
+        response_xml: row.response_xml,
+        error: row.error,
     }
 }
 

@@ -11,6 +11,7 @@ use commands::{
     issuers::IssuerCache,
     ports::{Clock, SystemClock},
     tenants::ApiKeys,
+    webhooks::UrlRules,
 };
 use domain::{aggregate::Policy, values::Money};
 use eventstore::{EventStore, GroupCommit, PgEventStore};
@@ -25,6 +26,7 @@ use crate::{
     metrics::Metrics,
     reads::PgInvoiceReads,
     settings::Settings,
+    webhooks::{PgDeliveryLog, PgSigningKeys, PgSubscriptionReads},
 };
 
 /// Connects to Postgres with the configured pool size.
@@ -147,6 +149,13 @@ pub fn router(
             PgCredentialStore::new(pool.clone(), config.sealing_key.clone()),
             config.environment,
         )),
+        environment: config.environment,
+        webhook_secrets: Arc::new(PgSigningKeys::new(pool.clone(), config.sealing_key.clone())),
+        subscriptions: Arc::new(PgSubscriptionReads::new(pool.clone())),
+        deliveries: Arc::new(PgDeliveryLog::new(pool.clone())),
+        webhook_urls: UrlRules {
+            allow_http: config.environment == domain::series::Environment::Sim,
+        },
         store,
         clock,
     };

@@ -53,7 +53,7 @@ pub enum LogFormat {
 }
 
 /// Everything configurable. See `defaults.toml` for the meaning and default of each field.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Settings {
     /// Postgres URL (may hold a password: never printed).
     pub database_url: SecretString,
@@ -89,8 +89,19 @@ pub struct Settings {
     pub sim_addr: SocketAddr,
     /// The simulator's ledger journal, kept across restarts (empty: memory only).
     pub sim_ledger: String,
+    /// Folder of the simulator's development CA (`ca.pem`, `ca-key.pem`) shared by processes:
+    /// workers that start the simulator make it there (or reuse it); workers pointed at a running
+    /// simulator (`arca_wsaa_url` and `arca_wsfe_url` set) sign in with it. Empty: a CA per run.
+    pub sim_ca_dir: String,
     /// How long a call to ARCA may take before its answer counts as lost, in seconds.
     pub arca_timeout_seconds: u64,
+    /// Consecutive failed calls to ARCA (no connection, timeout, HTTP 5xx, SOAP fault) after
+    /// which the circuit opens and calls are held back until a probe succeeds.
+    pub arca_breaker_failures: u32,
+    /// The circuit's first cool-down before a probe, in milliseconds; doubles per failed probe.
+    pub arca_breaker_cooldown_ms: u64,
+    /// The longest cool-down, in milliseconds.
+    pub arca_breaker_max_cooldown_ms: u64,
     /// WSAA's `LoginCms` URL; empty: the environment's own (the simulator's in `sim`).
     pub arca_wsaa_url: String,
     /// WSFEv1's URL; empty: the environment's own (the simulator's in `sim`).
@@ -107,6 +118,36 @@ pub struct Settings {
     /// `sim` (see [`Settings::sealing_key`]).
     #[serde(default)]
     pub credentials_key: Option<SecretString>,
+    /// Non-public networks webhooks may be delivered to (CIDRs; empty: public addresses only).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub webhook_allow_cidrs: Vec<String>,
+    /// Longest a webhook attempt may take, in seconds.
+    pub webhook_timeout_seconds: u64,
+    /// Delays before each webhook attempt (`0s,1m,5m,…`).
+    pub webhook_retry_schedule: String,
+    /// Hours without a 2xx, while attempts keep failing, before a subscription is disabled.
+    pub webhook_disable_after_hours: u64,
+    /// Webhook requests in flight at once per subscription (per instance).
+    pub webhook_concurrency_per_endpoint: usize,
+}
+
+/// A list given as a TOML array or as one comma-separated string (as environment variables are).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Many(Vec<String>),
+        One(String),
+    }
+    Ok(match List::deserialize(de)? {
+        List::Many(items) => items,
+        List::One(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 impl std::fmt::Debug for Settings {
@@ -132,7 +173,14 @@ impl std::fmt::Debug for Settings {
             .field("read_wait_ms", &self.read_wait_ms)
             .field("sim_addr", &self.sim_addr)
             .field("sim_ledger", &self.sim_ledger)
+            .field("sim_ca_dir", &self.sim_ca_dir)
             .field("arca_timeout_seconds", &self.arca_timeout_seconds)
+            .field("arca_breaker_failures", &self.arca_breaker_failures)
+            .field("arca_breaker_cooldown_ms", &self.arca_breaker_cooldown_ms)
+            .field(
+                "arca_breaker_max_cooldown_ms",
+                &self.arca_breaker_max_cooldown_ms,
+            )
             .field("arca_wsaa_url", &self.arca_wsaa_url)
             .field("arca_wsfe_url", &self.arca_wsfe_url)
             .field("log_format", &self.log_format)
@@ -142,6 +190,17 @@ impl std::fmt::Debug for Settings {
             .field(
                 "credentials_key",
                 &self.credentials_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("webhook_allow_cidrs", &self.webhook_allow_cidrs)
+            .field("webhook_timeout_seconds", &self.webhook_timeout_seconds)
+            .field("webhook_retry_schedule", &self.webhook_retry_schedule)
+            .field(
+                "webhook_disable_after_hours",
+                &self.webhook_disable_after_hours,
+            )
+            .field(
+                "webhook_concurrency_per_endpoint",
+                &self.webhook_concurrency_per_endpoint,
             )
             .finish()
     }
@@ -198,6 +257,16 @@ impl Settings {
         if !(1..=300).contains(&self.arca_timeout_seconds) {
             bail!("arca_timeout_seconds must be between 1 and 300");
         }
+        if !(1..=1000).contains(&self.arca_breaker_failures) {
+            bail!("arca_breaker_failures must be between 1 and 1000");
+        }
+        if self.arca_breaker_cooldown_ms == 0
+            || self.arca_breaker_max_cooldown_ms < self.arca_breaker_cooldown_ms
+        {
+            bail!(
+                "arca_breaker_cooldown_ms must be positive and at most arca_breaker_max_cooldown_ms"
+            );
+        }
         if self.read_wait_ms > 30_000 {
             bail!("read_wait_ms must be at most 30000");
         }
@@ -209,7 +278,46 @@ impl Settings {
         }
         self.threshold()?;
         self.sealing_key()?;
+        if self.env == ArcaEnv::Sim && self.sim_external() && self.sim_ca_dir.trim().is_empty() {
+            bail!(
+                "with env = sim and arca_wsaa_url/arca_wsfe_url set, the workers use that simulator \
+                 and need its development CA: set sim_ca_dir (ARCA_SIM_CA_DIR) to the folder it \
+                 was written to (`arca sim --ca-dir`, or the workers that started the simulator)"
+            );
+        }
+        self.webhook_policy()?;
+        self.webhook_schedule()?;
+        if !(1..=300).contains(&self.webhook_timeout_seconds) {
+            bail!("webhook_timeout_seconds must be between 1 and 300");
+        }
+        if !(1..=64).contains(&self.webhook_concurrency_per_endpoint) {
+            bail!("webhook_concurrency_per_endpoint must be between 1 and 64");
+        }
+        if self.webhook_disable_after_hours == 0 {
+            bail!("webhook_disable_after_hours must be at least 1");
+        }
         Ok(())
+    }
+
+    /// The addresses webhooks may go to: public ones plus `webhook_allow_cidrs` (logged loudly
+    /// when set).
+    ///
+    /// # Errors
+    /// An entry that is not a CIDR or an address.
+    pub fn webhook_policy(&self) -> anyhow::Result<webhooks::AddressPolicy> {
+        Ok(webhooks::AddressPolicy::with_allow_list(
+            &self.webhook_allow_cidrs,
+        )?)
+    }
+
+    /// The webhook retry schedule.
+    ///
+    /// # Errors
+    /// A schedule that does not parse.
+    pub fn webhook_schedule(&self) -> anyhow::Result<webhooks::RetrySchedule> {
+        Ok(webhooks::RetrySchedule::parse(
+            &self.webhook_retry_schedule,
+        )?)
     }
 
     /// The key sealing issuers' private keys: `credentials_key`, or — in `sim` only, where
@@ -228,6 +336,12 @@ impl Settings {
                  -base64 32`) and keep it safe; without it stored private keys cannot be read"
             ),
         }
+    }
+
+    /// Whether, in `sim`, the workers talk to a simulator someone else runs (both ARCA URLs set)
+    /// instead of starting their own.
+    pub fn sim_external(&self) -> bool {
+        !self.arca_wsaa_url.trim().is_empty() && !self.arca_wsfe_url.trim().is_empty()
     }
 
     /// The ARCA environment as the domain names it.
@@ -266,6 +380,24 @@ mod tests {
         assert_eq!(settings.env, ArcaEnv::Sim);
         assert_eq!(settings.http_addr.port(), 8080);
         assert_eq!(settings.projection_feed, ProjectionFeed::Jetstream);
+        assert!(settings.webhook_allow_cidrs.is_empty());
+        assert_eq!(settings.webhook_concurrency_per_endpoint, 4);
+    }
+
+    #[test]
+    fn the_webhook_allow_list_reads_from_a_comma_separated_variable_and_refuses_garbage() {
+        let settings: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(("webhook_allow_cidrs", "127.0.0.0/8, ::1"))
+            .extract()
+            .expect("settings");
+        assert_eq!(settings.webhook_allow_cidrs, ["127.0.0.0/8", "::1"]);
+        let policy = settings.webhook_policy().expect("valid");
+        assert!(policy.is_allowed("127.0.0.1".parse().expect("ip")));
+        let bad: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(("webhook_retry_schedule", "0s,soon"))
+            .extract()
+            .expect("settings");
+        assert!(bad.validate().is_err());
     }
 
     #[test]
@@ -283,6 +415,24 @@ mod tests {
         settings.credentials_key = Some(key.into());
         settings.validate().expect("a 32-byte key");
         assert!(!format!("{settings:?}").contains(key));
+    }
+
+    #[test]
+    fn an_external_simulator_needs_the_folder_of_its_ca() {
+        let mut settings: Settings = Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("defaults parse");
+        assert!(!settings.sim_external());
+        settings.arca_wsaa_url = "http://127.0.0.1:9/ws/services/LoginCms".into();
+        assert!(!settings.sim_external(), "one URL is not a simulator");
+        settings.arca_wsfe_url = "http://127.0.0.1:9/wsfev1/service.asmx".into();
+        assert!(settings.sim_external());
+        let err = settings.validate().expect_err("no CA folder");
+        assert!(err.to_string().contains("sim_ca_dir"), "{err}");
+        settings.sim_ca_dir = "/tmp/ca".into();
+        settings
+            .validate()
+            .expect("an external simulator with its CA");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use domain::{GlobalPosition, TenantId};
 use time::OffsetDateTime;
 
+use crate::http::invoices::evidence::ExchangeView;
 use crate::http::invoices::view::InvoiceView;
 
 /// Where "now" comes from, so tests can pin it.
@@ -48,6 +49,14 @@ pub trait InvoiceReads: Send + Sync {
         tenant: TenantId,
         query: &InvoiceQuery,
     ) -> Result<InvoicePage, ReadFailure>;
+
+    /// The exchanges with ARCA of `tenant` within `scope` (an invoice's series and numbers),
+    /// oldest first.
+    async fn evidence(
+        &self,
+        tenant: TenantId,
+        scope: &domain::arca_service::ExchangeScope,
+    ) -> Result<Vec<ExchangeView>, ReadFailure>;
 
     /// Waits at most `within` until the read model reflects the log up to `position`; answers
     /// whether it does.

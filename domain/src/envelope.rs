@@ -6,6 +6,9 @@ use uuid::Uuid;
 
 use crate::ids::TenantId;
 
+/// Stream categories whose name holds a `-` themselves.
+pub const COMPOUND_CATEGORIES: &[&str] = &["webhook-subscription"];
+
 /// Name of an event stream, such as `invoice-0190…` or `taxpayer-<tenant>-20267565393`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -22,9 +25,18 @@ impl StreamId {
         &self.0
     }
 
-    /// The category: everything before the first `-` (`invoice`, `taxpayer`, `tenant` …).
+    /// The category: everything before the first `-` (`invoice`, `taxpayer`, `tenant` …), or
+    /// one of the [`COMPOUND_CATEGORIES`] the stream starts with (`webhook-subscription`).
     pub fn category(&self) -> &str {
-        self.0.split_once('-').map_or(self.0.as_str(), |(c, _)| c)
+        let compound = COMPOUND_CATEGORIES.iter().find(|c| {
+            self.0
+                .strip_prefix(**c)
+                .is_some_and(|rest| rest.starts_with('-'))
+        });
+        match compound {
+            Some(category) => category,
+            None => self.0.split_once('-').map_or(self.0.as_str(), |(c, _)| c),
+        }
     }
 }
 

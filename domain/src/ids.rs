@@ -36,6 +36,13 @@ uuid_id!(
     /// A customer account of the service; owns taxpayers, invoices and API keys.
     TenantId
 );
+impl TenantId {
+    /// The owner of system-wide streams that belong to no customer (`arca-{environment}`):
+    /// the nil UUID, which no tenant is ever created with. No API key maps to it, so no
+    /// customer reads those streams directly; what they say reaches tenants through webhooks.
+    pub const SYSTEM: Self = Self(Uuid::nil());
+}
+
 uuid_id!(
     /// One invoice (or note, or receipt) requested through the API.
     InvoiceId
@@ -43,4 +50,8 @@ uuid_id!(
 uuid_id!(
     /// One API key of a tenant (not the secret).
     ApiKeyId
+);
+uuid_id!(
+    /// One webhook subscription (an endpoint of a tenant).
+    SubscriptionId
 );

@@ -2,10 +2,12 @@
 //! `schemas/events/<event_type>.v<N>.json`; a test fails when the files drift from the code
 //! (run it with `UPDATE_SCHEMAS=1` to rewrite them).
 
+use crate::arca_service::ArcaServiceEvent;
 use crate::invoice::InvoiceEvent;
 use crate::series::SeriesEvent;
 use crate::taxpayer::TaxpayerEvent;
 use crate::tenant::TenantEvent;
+use crate::webhook::SubscriptionEvent;
 
 /// The schema of one event type at one version.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +40,9 @@ pub fn event_schemas() -> Vec<EventSchema> {
         .into_iter()
         .chain(SeriesEvent::json_schemas())
         .chain(TaxpayerEvent::json_schemas())
-        .chain(TenantEvent::json_schemas());
+        .chain(TenantEvent::json_schemas())
+        .chain(SubscriptionEvent::json_schemas())
+        .chain(ArcaServiceEvent::json_schemas());
     let mut schemas: Vec<EventSchema> = all
         .map(|(event_type, version, root)| EventSchema {
             event_type,

@@ -22,6 +22,7 @@ pub mod query;
 pub mod rebuild;
 mod runner;
 pub mod schema;
+pub mod subscriptions;
 
 pub use checkpoint::{Checkpoint, load_checkpoint};
 pub use error::ProjectionError;
@@ -29,3 +30,4 @@ pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;
 pub use rebuild::{RebuildError, RebuildOptions, RebuildReport, SERVING_GENERATION, rebuild};
 pub use runner::{BatchCommitted, GlobalLog, Projector, Runner, apply_batch, apply_in};
+pub use subscriptions::SubscriptionsProjector;

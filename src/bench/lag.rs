@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use domain::{GlobalPosition, TenantId};
-use eventstore::{EventStore, ExpectedVersion, GroupCommit, PgEventStore};
+use eventstore::{EventStore, ExpectedVersion, PgEventStore};
 use projections::{InvoicesProjector, Runner};
 use secrecy::ExposeSecret as _;
 use serde_json::json;
@@ -61,16 +61,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
 }
 
 async fn measure(settings: &Settings, url: &str, args: &Args) -> anyhow::Result<serde_json::Value> {
-    let store = PgEventStore::connect_with(
-        url,
-        settings.db_max_connections,
-        GroupCommit {
-            writers: settings.db_group_commit_writers,
-            max_batch: settings.db_group_commit_max_batch,
-        },
-    )
-    .await
-    .context("connecting the appenders to Postgres")?;
+    let store = scratch::appending_store(settings, url).await?;
     let log = PgEventStore::connect(url, PROJECTION_POOL)
         .await
         .context("connecting the projection to Postgres")?;

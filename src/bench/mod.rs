@@ -4,9 +4,10 @@
 mod commands;
 mod lag;
 mod rebuild;
-mod saga;
-mod scratch;
+pub mod saga;
+pub mod scratch;
 mod stats;
+mod webhooks;
 
 use clap::Subcommand;
 
@@ -29,6 +30,9 @@ pub enum BenchCmd {
     /// Seed a scratch database, then time a rebuild of the invoices projection into a new
     /// generation schema.
     Rebuild(rebuild::Args),
+    /// Signed webhook deliveries to a receiver this command starts, through the fan-out and
+    /// dispatchers, on a scratch database: deliveries/s and event→delivery p50/p99.
+    Webhooks(webhooks::Args),
 }
 
 /// Runs one benchmark.
@@ -42,5 +46,6 @@ pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Lag(args) => lag::run(settings, args).await,
         BenchCmd::Rebuild(args) => rebuild::run(settings, args).await,
         BenchCmd::Saga(args) => saga::run(settings, args).await,
+        BenchCmd::Webhooks(args) => webhooks::run(settings, args).await,
     }
 }

@@ -1,6 +1,7 @@
 //! Wiring of the read side: [`StoreLog`] adapts the event store's gap-safe global log to the
 //! projections' [`GlobalLog`] port, and [`run`] keeps the invoices read model (`rm.invoices`)
-//! up to date for `serve --role workers|all`, fed as `projection_feed` says:
+//! up to date for `serve --role workers|all` ([`run_projector`] any other projection, such as
+//! the webhook subscriptions), fed as `projection_feed` says:
 //!
 //! - `jetstream` (the default): a durable JetStream consumer ([`JetStreamFeed`]), after a
 //!   catch-up from the store; several instances share the consumer and take batches in turn.
@@ -19,7 +20,7 @@ use async_trait::async_trait;
 use domain::{GlobalPosition, RecordedEvent};
 use eventstore::{EventStore, PgEventStore};
 use nats_bus::Bus;
-use projections::{GlobalLog, InvoicesProjector, ProjectionError, Projector as _, Runner};
+use projections::{GlobalLog, InvoicesProjector, ProjectionError, Projector, Runner};
 use secrecy::ExposeSecret as _;
 
 pub use jetstream::{FEED_JETSTREAM, FEED_STORE, FeedConfig, FeedError, JetStreamFeed};
@@ -62,10 +63,23 @@ pub async fn run(
     metrics: &Metrics,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
+    run_projector(settings, metrics, InvoicesProjector::new(), shutdown).await
+}
+
+/// Runs `projector` (its serving generation) like [`run`] runs the invoices projection: its own
+/// checkpoint, its own durable consumer (`projection_<name>_g1`), its own lag metric.
+///
+/// # Errors
+/// Postgres unreachable at start-up, or invalid NATS settings.
+pub async fn run_projector<P: Projector + Clone + 'static>(
+    settings: &Settings,
+    metrics: &Metrics,
+    projector: P,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let store = PgEventStore::connect(settings.database_url.expose_secret(), PROJECTION_POOL)
         .await
         .context("connecting the projections to Postgres (ARCA_DATABASE_URL)")?;
-    let projector = InvoicesProjector::new();
     let name = projector.name();
     metrics.observe_projection(store.pool().clone(), name, LIVE_GENERATION);
     let counters = metrics.projections().clone();

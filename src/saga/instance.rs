@@ -1,5 +1,6 @@
 //! One saga instance, wired: its ARCA client (WSAA through the ticket broker, WSFEv1), the
-//! issuers' credentials, and the worker over the event store. Used by `serve`, `bench saga` and
+//! issuers' credentials, the environment's circuit breaker, the exchanges' evidence, and the
+//! worker over the event store. Used by `serve`, `bench saga` and
 //! the end-to-end tests, so they all run the same assembly.
 
 use std::sync::Arc;
@@ -13,7 +14,10 @@ use commands::saga::Saga;
 use domain::series::Environment;
 use eventstore::PgEventStore;
 
-use super::{BrokeredTickets, CredentialSource, SagaMetrics, SagaWorker, WsGateway};
+use super::{
+    Breaker, BrokeredTickets, CircuitPolicy, CredentialSource, PgExchanges, SagaMetrics,
+    SagaWorker, StoreOutages, WsGateway,
+};
 use crate::projections::StoreLog;
 
 /// WSAA logins wait at least this long, however short the WSFEv1 timeout.
@@ -28,6 +32,8 @@ pub struct Endpoints {
     pub wsfe_url: String,
     /// After this long a WSFEv1 answer counts as lost.
     pub answer_within: Duration,
+    /// When the circuit breaker in front of this ARCA opens, and for how long.
+    pub circuit: CircuitPolicy,
 }
 
 /// A saga worker for `environment` over `store`, signing with `credentials`, counting commands in
@@ -49,7 +55,20 @@ pub fn instance(
     )?;
     let tickets = BrokeredTickets::new(store.pool().clone(), wsaa, environment, credentials);
     let client = WsfeClient::new(endpoints.wsfe_url.clone(), endpoints.answer_within)?;
-    let mut gateway = WsGateway::new(client, Arc::new(tickets));
+    // One breaker per ARCA in the process, whichever instance made it first.
+    let breaker = Breaker::shared(environment, &endpoints.wsfe_url, || {
+        let outages = StoreOutages::new(Arc::new(store.clone()), commands.clone());
+        Breaker::new(
+            environment,
+            endpoints.circuit,
+            Arc::new(client.clone()),
+            Arc::new(outages),
+            metrics.clone(),
+        )
+    });
+    let mut gateway = WsGateway::new(client, Arc::new(tickets))
+        .guarded(breaker)
+        .evidenced(Arc::new(PgExchanges::new(store.pool().clone())));
     if let Some(metrics) = metrics {
         gateway = gateway.observed(metrics);
     }

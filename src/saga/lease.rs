@@ -11,10 +11,20 @@ pub struct SeriesLeases {
     pool: PgPool,
 }
 
-/// A held lease; [`Lease::release`] gives it back (dropping the connection does too).
+/// A held lease; [`Lease::release`] gives it back. A lease dropped without it (a drive cancelled
+/// mid-way) closes its connection rather than returning it to the pool still holding the lock,
+/// which would keep the series from every instance until the process stopped.
 pub struct Lease {
-    conn: PoolConnection<sqlx::Postgres>,
+    conn: Option<PoolConnection<sqlx::Postgres>>,
     key: i64,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
 }
 
 /// Separates series leases from the other advisory locks of the database (relay, broker).
@@ -49,27 +59,35 @@ impl SeriesLeases {
             .bind(lock)
             .fetch_one(&mut *conn)
             .await?;
-        Ok(held.then_some(Lease { conn, key: lock }))
+        Ok(held.then_some(Lease {
+            conn: Some(conn),
+            key: lock,
+        }))
     }
 }
 
 impl Lease {
     /// Whether the lease's connection still answers (a lease dies with its connection).
     pub async fn alive(&mut self) -> bool {
-        sqlx::query("select 1")
-            .execute(&mut *self.conn)
-            .await
-            .is_ok()
+        let Some(conn) = self.conn.as_mut() else {
+            return false;
+        };
+        sqlx::query("select 1").execute(&mut **conn).await.is_ok()
     }
 
     /// Gives the lease back; on failure the connection is closed, which releases it too.
     pub async fn release(mut self) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
         let unlocked = sqlx::query("select pg_advisory_unlock($1)")
             .bind(self.key)
-            .execute(&mut *self.conn)
+            .execute(&mut **conn)
             .await;
-        if unlocked.is_err() {
-            drop(self.conn.detach());
+        if unlocked.is_ok() {
+            // Unlocked: the connection may go back to the pool. Otherwise (or if this future is
+            // dropped before it gets here) `Drop` closes it.
+            drop(self.conn.take());
         }
     }
 }

@@ -3,10 +3,14 @@
 //! scrape time — invoices in flight per state and series blocked or halted. No label carries an
 //! id or a CUIT.
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
 use sqlx::PgPool;
 
 use commands::saga::Drive;
+
+use super::gateway::Phase;
 
 /// Invoices on their way to ARCA, per state (the read model's partial index serves it).
 const IN_FLIGHT: &str = "select status, count(*) from rm.invoices \
@@ -24,6 +28,9 @@ pub struct SagaMetrics {
     done: IntCounterVec,
     in_flight: IntGaugeVec,
     series: IntGaugeVec,
+    circuit: IntGaugeVec,
+    transitions: IntCounterVec,
+    evidence_lost: IntCounter,
 }
 
 impl SagaMetrics {
@@ -61,11 +68,32 @@ impl SagaMetrics {
             ),
             &["state"],
         )?;
+        let circuit = IntGaugeVec::new(
+            Opts::new(
+                "arca_circuit_state",
+                "ARCA's circuit breaker per environment: 0 closed, 1 half-open, 2 open",
+            ),
+            &["environment"],
+        )?;
+        let transitions = IntCounterVec::new(
+            Opts::new(
+                "arca_circuit_transitions_total",
+                "ARCA circuit breaker transitions, by environment and new state",
+            ),
+            &["environment", "to"],
+        )?;
+        let evidence_lost = IntCounter::new(
+            "arca_exchanges_unrecorded_total",
+            "ARCA exchanges (request and response XML) that could not be stored",
+        )?;
         for metric in [
             Box::new(calls.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(done.clone()),
             Box::new(in_flight.clone()),
             Box::new(series.clone()),
+            Box::new(circuit.clone()),
+            Box::new(transitions.clone()),
+            Box::new(evidence_lost.clone()),
         ] {
             registry.register(metric)?;
         }
@@ -74,6 +102,9 @@ impl SagaMetrics {
             done,
             in_flight,
             series,
+            circuit,
+            transitions,
+            evidence_lost,
         })
     }
 
@@ -82,6 +113,25 @@ impl SagaMetrics {
         self.calls
             .with_label_values(&[operation, outcome])
             .observe(seconds);
+    }
+
+    /// The circuit of `environment` is in `phase`.
+    pub fn circuit_state(&self, environment: &str, phase: Phase) {
+        self.circuit
+            .with_label_values(&[environment])
+            .set(phase.gauge());
+    }
+
+    /// The circuit of `environment` moved to `to`.
+    pub fn circuit_moved(&self, environment: &str, to: Phase) {
+        self.transitions
+            .with_label_values(&[environment, to.label()])
+            .inc();
+    }
+
+    /// An exchange could not be stored.
+    pub fn evidence_lost(&self) {
+        self.evidence_lost.inc();
     }
 
     /// Adds up a step's report.

@@ -1,29 +1,29 @@
-//! `serve --role workers|all`: the saga's loop, and in the `sim` environment the built-in ARCA
-//! simulator it talks to.
+//! `serve --role workers|all`: the saga's loop, and in the `sim` environment the ARCA simulator
+//! it talks to: the built-in one, or one another process runs (both ARCA URLs set), whose
+//! development CA the workers read from `sim_ca_dir`.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use arca_ws::certs::dev_bundle;
+use arca_ws::certs::{Credentials, dev_ca, load_dev_ca, load_or_create_dev_ca};
 use arca_ws::credentials::PgCredentialStore;
 use arca_ws::sim::{RunningSim, SimConfig, Simulator};
 use eventstore::PgEventStore;
 use secrecy::ExposeSecret as _;
 
 use super::{
-    CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, StoredCredentials, instance,
+    CircuitPolicy, CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, StoredCredentials,
+    instance,
 };
 use crate::metrics::Metrics;
 use crate::projections::StoreLog;
 use crate::settings::{ArcaEnv, Settings};
 
 /// Postgres connections of the saga (appends, leases, the intake's checkpoint, tickets).
-const SAGA_POOL: u32 = 8;
-/// The CUIT the simulator's development CA is named after (any valid one).
-const DEV_CA_CUIT: &str = "20267565393";
+const SAGA_POOL: u32 = 16;
 
 /// Runs the saga until `shutdown` resolves.
 ///
@@ -44,10 +44,12 @@ pub async fn run(
     let (wsaa_url, wsfe_url, credentials): (String, String, Arc<dyn CredentialSource>) =
         match settings.env {
             ArcaEnv::Sim => {
-                let (sim, ca) = start_simulator(settings).await?;
-                let urls = (sim.wsaa_url(), sim.wsfe_url());
-                tracing::info!(simulator = %sim.addr, "ARCA simulator started");
-                _simulator = Some(sim);
+                let (sim, ca) = simulator(settings).await?;
+                let urls = match &sim {
+                    Some(sim) => (sim.wsaa_url(), sim.wsfe_url()),
+                    None => (String::new(), String::new()),
+                };
+                _simulator = sim;
                 (urls.0, urls.1, Arc::new(DevCa::new(ca)))
             }
             ArcaEnv::Homologacion | ArcaEnv::Produccion => {
@@ -65,6 +67,11 @@ pub async fn run(
         wsaa_url: or(&settings.arca_wsaa_url, wsaa_url),
         wsfe_url: or(&settings.arca_wsfe_url, wsfe_url),
         answer_within: Duration::from_secs(settings.arca_timeout_seconds),
+        circuit: CircuitPolicy {
+            threshold: settings.arca_breaker_failures,
+            cooldown: Duration::from_millis(settings.arca_breaker_cooldown_ms),
+            max_cooldown: Duration::from_millis(settings.arca_breaker_max_cooldown_ms),
+        },
     };
     let saga_metrics = metrics.observe_saga(store.pool().clone())?;
     let mut worker = instance(
@@ -134,11 +141,38 @@ async fn follow(
     }
 }
 
-/// The built-in simulator on `sim_addr`, trusting a development CA made for this run.
-async fn start_simulator(
-    settings: &Settings,
-) -> anyhow::Result<(RunningSim, arca_ws::certs::Credentials)> {
-    let bundle = dev_bundle(DEV_CA_CUIT, "arca-sim", None)?;
+/// In `sim`: the simulator to talk to and the development CA it trusts. With both ARCA URLs set,
+/// a running one (none started here) and the CA in `sim_ca_dir`; otherwise the built-in one,
+/// trusting the CA in `sim_ca_dir` (written there when absent) or one made for this run.
+async fn simulator(settings: &Settings) -> anyhow::Result<(Option<RunningSim>, Credentials)> {
+    let ca_dir = Path::new(settings.sim_ca_dir.trim());
+    if settings.sim_external() {
+        let ca = load_dev_ca(ca_dir).with_context(|| {
+            format!(
+                "reading the simulator's development CA from {} (ARCA_SIM_CA_DIR)",
+                ca_dir.display()
+            )
+        })?;
+        tracing::info!(wsfe = %settings.arca_wsfe_url.trim(), "using a running ARCA simulator");
+        return Ok((None, ca));
+    }
+    let ca = if ca_dir.as_os_str().is_empty() {
+        dev_ca()?
+    } else {
+        load_or_create_dev_ca(ca_dir).with_context(|| {
+            format!(
+                "keeping the simulator's development CA in {} (ARCA_SIM_CA_DIR)",
+                ca_dir.display()
+            )
+        })?
+    };
+    let sim = start_simulator(settings, &ca).await?;
+    tracing::info!(simulator = %sim.addr, "ARCA simulator started");
+    Ok((Some(sim), ca))
+}
+
+/// The built-in simulator on `sim_addr`, trusting `ca`.
+async fn start_simulator(settings: &Settings, ca: &Credentials) -> anyhow::Result<RunningSim> {
     let ledger_path =
         (!settings.sim_ledger.is_empty()).then(|| PathBuf::from(&settings.sim_ledger));
     if let Some(dir) = ledger_path
@@ -150,7 +184,7 @@ async fn start_simulator(
             .with_context(|| format!("creating the simulator's ledger folder {}", dir.display()))?;
     }
     let config = SimConfig {
-        trust: vec![bundle.ca.cert.clone()],
+        trust: vec![ca.cert.clone()],
         ledger_path,
         ..SimConfig::default()
     };
@@ -164,5 +198,5 @@ async fn start_simulator(
                 settings.sim_addr
             )
         })?;
-    Ok((sim, bundle.ca))
+    Ok(sim)
 }

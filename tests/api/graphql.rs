@@ -54,7 +54,7 @@ async fn project(app: &TestApp, target: GlobalPosition) {
     }
 }
 
-async fn graphql(app: &TestApp, key: &str, query: &str) -> Value {
+pub(crate) async fn graphql(app: &TestApp, key: &str, query: &str) -> Value {
     let answer = app
         .call_as(
             key,

@@ -17,7 +17,7 @@ use domain::{
     values::Money,
 };
 use eventstore::{EventStore, PgEventStore};
-use projections::{InvoicesProjector, Runner};
+use projections::{InvoicesProjector, Runner, SubscriptionsProjector};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -72,6 +72,12 @@ impl TestApp {
             StoreLog(store.clone()),
         );
         tokio::spawn(async move { projection.run(std::future::pending()).await });
+        let subscriptions = Runner::new(
+            pool.clone(),
+            SubscriptionsProjector::new(),
+            StoreLog(store.clone()),
+        );
+        tokio::spawn(async move { subscriptions.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
         let addr = Self::serve(&store, &pool, &clock, &metrics).await;
         let key = Self::new_tenant(&store, "acme").await;
@@ -173,6 +179,16 @@ impl TestApp {
 
     pub async fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Answer {
         self.call_as(&self.key, Method::POST, path, Some(body), headers)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call_as(&self.key, Method::DELETE, path, None, &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.call_as(&self.key, Method::PATCH, path, Some(body), &[])
             .await
     }
 

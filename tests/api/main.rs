@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // test helpers panic on set-up failures by design
 
 mod auth;
+mod breaker;
 mod certificates;
+mod evidence;
 mod graphql;
 mod helpers;
 mod invoices;
@@ -17,3 +19,6 @@ mod reads;
 mod saga;
 mod taxpayers;
 mod trace_context;
+mod webhook_deliveries;
+mod webhook_secrets;
+mod webhook_subscriptions;

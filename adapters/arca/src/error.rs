@@ -14,6 +14,9 @@ pub enum ArcaError {
         /// True when repeating the call cannot cause a second effect at ARCA: the request
         /// never left, or the operation only reads.
         retry_safe: bool,
+        /// No answer came within the call's timeout (as opposed to a refused or broken
+        /// connection, or an unexpected HTTP status).
+        timed_out: bool,
     },
     /// A SOAP fault (WSAA reports every problem this way; WSFEv1 only for broken requests).
     #[error("SOAP fault in {operation}: {code}: {message}")]

@@ -302,3 +302,52 @@ async fn an_expired_token_gets_600_with_arca_s_dates_message() {
     );
     assert_eq!(a.data.unwrap().number, 0);
 }
+
+#[tokio::test]
+async fn a_recorded_call_hands_back_the_exchange_with_the_ticket_redacted() {
+    let sim = common::start_sim().await;
+    let auth = login(&sim).await;
+    let c = WsfeClient::new(sim.wsfe_url(), T).unwrap();
+    let req = batch(1, 2);
+    let (answer, recorded) = c.authorize_recorded(&auth, &req).await;
+    assert!(answer.unwrap().data.is_some());
+    let recorded = recorded.unwrap();
+    assert_eq!(
+        recorded.request,
+        c.redacted_request(&Request::Authorize(req), auth.cuit)
+    );
+    assert!(!recorded.request.contains(&auth.token));
+    assert!(!recorded.request.contains(&auth.sign));
+    assert!(recorded.request.contains("<Token>[redacted]</Token>"));
+    let response = recorded.response.unwrap();
+    assert!(response.contains("FECAESolicitarResponse"), "{response}");
+    assert!(response.contains("<CAE>"), "{response}");
+    assert_eq!(sim.sim.call_count("FECAESolicitar"), 1);
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_recorded_without_a_response() {
+    let sim = common::start_sim().await;
+    let auth = login(&sim).await;
+    let drop = FaultSpec {
+        mode: FaultMode::DropResponse,
+        times: Some(1),
+        ..FaultSpec::default()
+    };
+    sim.sim.faults().set("FECompConsultar", drop);
+    let c = WsfeClient::new(sim.wsfe_url(), Duration::from_millis(300)).unwrap();
+    let (answer, recorded) = c.query_recorded(&auth, 1, 6, 1).await;
+    assert!(answer.is_err());
+    assert_eq!(recorded.response, None);
+    assert!(recorded.request.contains("<CbteNro>1</CbteNro>"));
+    let (answer, recorded) = c.query_recorded(&auth, 1, 6, 1).await;
+    assert!(answer.unwrap().has_error(602));
+    assert!(
+        recorded
+            .response
+            .unwrap()
+            .contains("FECompConsultarResponse")
+    );
+    assert_eq!(sim.sim.call_count("FECompConsultar"), 2);
+    assert_eq!(sim.sim.call_count("*"), 2);
+}

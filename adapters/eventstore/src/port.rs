@@ -108,6 +108,24 @@ pub trait EventStore: Send + Sync {
         options: ReadOptions,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// Reads several streams of `tenant` at once: one list per stream asked for, in the order
+    /// asked, each in version order (empty for a stream that does not exist or is another
+    /// tenant's). The default reads them one by one; a store may do it in one round trip.
+    async fn read_streams(
+        &self,
+        tenant: TenantId,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let mut read = Vec::with_capacity(streams.len());
+        for stream in streams {
+            read.push(
+                self.read_stream(tenant, stream, ReadOptions::default())
+                    .await?,
+            );
+        }
+        Ok(read)
+    }
+
     /// Reads at most `limit` events of the global log after `after`, in log order. Never skips an
     /// event and never returns one at or behind a position already returned: pass the last
     /// event's position as the next `after`.

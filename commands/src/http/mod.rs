@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod state;
 pub mod taxpayers;
+pub mod webhooks;
 
 use axum::{
     Router,
@@ -51,6 +52,50 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         )
         .route("/v1/invoices/{id}", get(invoices::read::get))
         .route("/v1/invoices/{id}/events", get(invoices::events))
+        .route(
+            "/v1/webhooks/subscriptions",
+            post(webhooks::manage::create).get(webhooks::read::list),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}",
+            get(webhooks::read::get)
+                .patch(webhooks::manage::update)
+                .delete(webhooks::manage::delete),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/pause",
+            post(webhooks::manage::pause),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/resume",
+            post(webhooks::manage::resume),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/enable",
+            post(webhooks::manage::enable),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/rotate-secret",
+            post(webhooks::manage::rotate_secret),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/test",
+            post(webhooks::manage::test),
+        )
+        .route(
+            "/v1/webhooks/subscriptions/{id}/redeliver",
+            post(webhooks::log::redeliver_range),
+        )
+        .route("/v1/webhooks/deliveries", get(webhooks::log::list))
+        .route("/v1/webhooks/deliveries/{id}", get(webhooks::log::get))
+        .route(
+            "/v1/webhooks/deliveries/{id}/redeliver",
+            post(webhooks::log::redeliver),
+        )
+        .route(
+            "/v1/invoices/{id}/evidence",
+            get(invoices::evidence::evidence),
+        )
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{certificates, error, invoices, taxpayers};
+use super::{certificates, error, invoices, taxpayers, webhooks};
 
 /// The command API.
 #[derive(OpenApi)]
@@ -16,11 +16,18 @@ use super::{certificates, error, invoices, taxpayers};
          description = "Command API. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(taxpayers::register, taxpayers::get, taxpayers::add_point_of_sale,
           certificates::request, certificates::install,
-          invoices::request, invoices::read::get, invoices::read::list, invoices::events),
+          invoices::request, invoices::read::get, invoices::read::list, invoices::events,
+          webhooks::manage::create, webhooks::read::list, webhooks::read::get,
+          webhooks::manage::update, webhooks::manage::delete, webhooks::manage::pause,
+          webhooks::manage::resume, webhooks::manage::enable, webhooks::manage::rotate_secret,
+          webhooks::manage::test, webhooks::log::redeliver_range, webhooks::log::list,
+          webhooks::log::get, webhooks::log::redeliver,
+          invoices::evidence::evidence),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&BearerKey),
     tags((name = "taxpayers", description = "Issuers, their points of sale and ARCA certificates"),
-         (name = "invoices", description = "Invoices, debit and credit notes, receipts"))
+         (name = "invoices", description = "Invoices, debit and credit notes, receipts"),
+         (name = "webhooks", description = "Endpoints that receive signed webhooks, their secrets, and the delivery log"))
 )]
 pub struct ApiDoc;
 

@@ -3,6 +3,7 @@
 use std::{sync::Arc, time::Duration};
 
 use domain::aggregate::{Context, Policy};
+use domain::series::Environment;
 use eventstore::EventStore;
 
 use crate::{
@@ -11,6 +12,7 @@ use crate::{
     metrics::CommandMetrics,
     ports::{Clock, InvoiceReads},
     tenants::ApiKeys,
+    webhooks::{DeliveryLog, SecretDeps, SigningSecrets, SubscriptionReads, UrlRules},
 };
 
 /// Shared state of the command router; cheap to clone.
@@ -33,6 +35,16 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
     /// Issuers' keys and certificates.
     pub credentials: Arc<dyn IssuerCredentials>,
+    /// The ARCA environment this deployment issues in.
+    pub environment: Environment,
+    /// Webhook signing secrets.
+    pub webhook_secrets: Arc<dyn SigningSecrets>,
+    /// The webhook subscriptions read table.
+    pub subscriptions: Arc<dyn SubscriptionReads>,
+    /// What webhook endpoint URLs may be.
+    pub webhook_urls: UrlRules,
+    /// The webhook delivery log (reads and manual redelivery).
+    pub deliveries: Arc<dyn DeliveryLog>,
 }
 
 struct Inner {
@@ -92,6 +104,35 @@ impl AppState {
             metrics: &self.inner.metrics,
             credentials: self.inner.services.credentials.as_ref(),
         }
+    }
+
+    /// The ARCA environment this deployment issues in.
+    pub fn environment(&self) -> Environment {
+        self.inner.services.environment
+    }
+
+    /// What the webhook secret flows need.
+    pub fn secret_deps(&self) -> SecretDeps<'_> {
+        SecretDeps {
+            store: &self.inner.services.store,
+            metrics: &self.inner.metrics,
+            secrets: self.inner.services.webhook_secrets.as_ref(),
+        }
+    }
+
+    /// The webhook subscriptions read table.
+    pub fn subscription_reads(&self) -> &dyn SubscriptionReads {
+        self.inner.services.subscriptions.as_ref()
+    }
+
+    /// The webhook delivery log.
+    pub fn delivery_log(&self) -> &dyn DeliveryLog {
+        self.inner.services.deliveries.as_ref()
+    }
+
+    /// What webhook endpoint URLs may be.
+    pub fn webhook_url_rules(&self) -> UrlRules {
+        self.inner.services.webhook_urls
     }
 
     /// The longest a read waits for `ARCA-Read-After`.

@@ -1,13 +1,10 @@
 //! One series forward: submit the next batch, record ARCA's answer, reconcile when in doubt.
 
-use domain::invoice::RecordCae;
 use domain::series::{
-    CompleteSubmission, DetailOutcome, Finding, MAX_BATCH, NumberOutcome, Reconcile,
-    RecordUncertainOutcome, ReserveNumbers, Series, SeriesKey, SeriesStatus, StartSubmission,
-    UncertainReason,
+    CompleteSubmission, DetailOutcome, MAX_BATCH, NumberOutcome, Owed, Reconcile,
+    RecordUncertainOutcome, Series, SeriesKey, SeriesStatus, StartSubmission, UncertainReason,
 };
 use domain::{InvoiceId, TenantId};
-use futures::future::try_join_all;
 
 use super::gateway::{BatchAnswer, GatewayError, Voucher};
 use super::invoices::Step;
@@ -45,8 +42,17 @@ impl Saga {
     #[tracing::instrument(skip(self), fields(series = %key.stream_id()))]
     pub async fn drive(&self, tenant: TenantId, key: &SeriesKey) -> Result<Drive, SagaError> {
         let mut report = Drive::default();
+        let mut first = true;
         loop {
+            if !self.gateway.accepting() {
+                return Err(GatewayError::NotSent("circuit open".into()).into());
+            }
             let (series, _) = self.load_series(tenant, key).await?;
+            if first {
+                // A worker may have stopped between an outcome and its invoices.
+                self.follow_up(tenant, key, &series, None).await?;
+                first = false;
+            }
             match series.status() {
                 None => return Ok(report),
                 Some(SeriesStatus::Halted) => {
@@ -61,7 +67,8 @@ impl Saga {
                     let crash = RecordUncertainOutcome {
                         reason: UncertainReason::Crash,
                     };
-                    self.series_command(tenant, key, crash).await?;
+                    let series = self.series_command(tenant, key, crash).await?;
+                    self.follow_up(tenant, key, &series, None).await?;
                 }
                 Some(SeriesStatus::Open) => {
                     if !self.submit_next(tenant, key, &series, &mut report).await? {
@@ -93,8 +100,8 @@ impl Saga {
         let (Some(&(first, _)), Some(&(last, _))) = (pending.first(), pending.last()) else {
             return Ok(false);
         };
-        let loaded =
-            try_join_all(pending.iter().map(|(_, id)| self.request_of(tenant, *id))).await?;
+        let ids: Vec<InvoiceId> = pending.iter().map(|(_, id)| *id).collect();
+        let loaded = self.invoices(tenant, &ids).await?;
         // A worker may have stopped between reserving and assigning: assign before sending.
         let unassigned = pending
             .iter()
@@ -131,19 +138,10 @@ impl Saga {
         report.submissions += 1;
         match self.gateway.authorize(tenant, key, &vouchers).await {
             Ok(answer) if out_of_sequence(&answer) => {
-                self.uncertain(
-                    tenant,
-                    key,
-                    &pending,
-                    UncertainReason::OutOfSequence,
-                    "error 10016",
-                )
-                .await?;
+                self.uncertain(tenant, key, UncertainReason::OutOfSequence, "error 10016")
+                    .await?;
             }
-            Ok(answer) => {
-                self.complete(tenant, key, series, &pending, answer, report)
-                    .await?
-            }
+            Ok(answer) => self.complete(tenant, key, answer, report).await?,
             Err(error) => {
                 tracing::warn!(%error, from = first, to = last, "no answer from ARCA; the series is blocked until reconciled");
                 let reason = match &error {
@@ -152,7 +150,7 @@ impl Saga {
                         UncertainReason::ConnectionDropped
                     }
                 };
-                self.uncertain(tenant, key, &pending, reason, &error.to_string())
+                self.uncertain(tenant, key, reason, &error.to_string())
                     .await?;
             }
         }
@@ -164,125 +162,37 @@ impl Saga {
         &self,
         tenant: TenantId,
         key: &SeriesKey,
-        pending: &[(u64, InvoiceId)],
         reason: UncertainReason,
         detail: &str,
     ) -> Result<(), SagaError> {
-        self.series_command(tenant, key, RecordUncertainOutcome { reason })
+        let series = self
+            .series_command(tenant, key, RecordUncertainOutcome { reason })
             .await?;
-        let step = |(_, id): &(u64, InvoiceId)| (*id, Step::Unknown(detail.to_owned()));
-        self.invoice_steps(tenant, pending.iter().map(step)).await
+        self.follow_up(tenant, key, &series, Some(detail)).await
     }
 
-    /// Records ARCA's answer on the series, then on each invoice; renumbers the invoices whose
-    /// numbers were given back.
+    /// Records ARCA's answer on the series, then on each invoice; numbers again the invoices
+    /// whose numbers were given back.
     async fn complete(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
-        before: &Series,
-        pending: &[(u64, InvoiceId)],
         answer: BatchAnswer,
         report: &mut Drive,
     ) -> Result<(), SagaError> {
-        let results = answer.results.clone();
+        for NumberOutcome { outcome, .. } in &answer.results {
+            match outcome {
+                DetailOutcome::Authorized { .. } => report.authorized += 1,
+                DetailOutcome::Rejected { .. } => report.rejected += 1,
+                DetailOutcome::NotProcessed => {}
+            }
+        }
         let record = CompleteSubmission {
             response_hash: answer.response_hash,
             results: answer.results,
         };
-        self.series_command(tenant, key, record).await?;
-        let first_failed = results
-            .iter()
-            .find(|r| !r.outcome.is_authorized())
-            .map(|r| r.number);
-        let mut steps = Vec::with_capacity(pending.len());
-        for NumberOutcome { number, outcome } in results {
-            let Some(&(_, id)) = pending.iter().find(|(n, _)| *n == number) else {
-                continue;
-            };
-            let step = match outcome {
-                DetailOutcome::Authorized {
-                    cae,
-                    cae_due_date,
-                    observations,
-                } => {
-                    report.authorized += 1;
-                    Step::Grant(RecordCae {
-                        number,
-                        cae,
-                        cae_due_date,
-                        observations,
-                    })
-                }
-                DetailOutcome::Rejected {
-                    errors,
-                    observations,
-                } => {
-                    report.rejected += 1;
-                    Step::Reject {
-                        errors,
-                        observations,
-                    }
-                }
-                DetailOutcome::NotProcessed => {
-                    Step::Release("an earlier voucher of the batch was refused".to_owned())
-                }
-            };
-            steps.push((id, step));
-        }
-        // Reservations above the batch were given back too: their numbers move down.
-        let last = pending.last().map_or(0, |(n, _)| *n);
-        let later: Vec<(u64, InvoiceId)> = match first_failed {
-            Some(_) => before
-                .reservations()
-                .filter(|(n, ..)| *n > last)
-                .map(|(n, id, _)| (n, id))
-                .collect(),
-            None => Vec::new(),
-        };
-        steps.extend(later.iter().map(|(_, id)| {
-            (
-                *id,
-                Step::Release("an earlier voucher was refused".to_owned()),
-            )
-        }));
-        self.invoice_steps(tenant, steps.iter().cloned()).await?;
-        let renumber: Vec<InvoiceId> = steps
-            .iter()
-            .filter(|(_, step)| matches!(step, Step::Release(_)))
-            .map(|(id, _)| *id)
-            .collect();
-        self.renumber(tenant, key, before, &renumber).await
-    }
-
-    /// Reserves new numbers for released invoices, in their former order, and assigns them.
-    async fn renumber(
-        &self,
-        tenant: TenantId,
-        key: &SeriesKey,
-        before: &Series,
-        invoices: &[InvoiceId],
-    ) -> Result<(), SagaError> {
-        for chunk in invoices.chunks(MAX_BATCH) {
-            let reserve = ReserveNumbers {
-                invoices: chunk
-                    .iter()
-                    .filter_map(|id| {
-                        let (_, _, digest) = before.reservations().find(|(_, i, _)| i == id)?;
-                        Some((*id, digest))
-                    })
-                    .collect(),
-            };
-            if reserve.invoices.is_empty() {
-                continue;
-            }
-            let series = self.series_command(tenant, key, reserve).await?;
-            let numbered = chunk
-                .iter()
-                .filter_map(|id| Some((*id, series.number_of(*id)?)));
-            self.assign_all(tenant, numbered).await?;
-        }
-        Ok(())
+        let series = self.series_command(tenant, key, record).await?;
+        self.follow_up(tenant, key, &series, None).await
     }
 
     /// Asks ARCA what it holds at every number in doubt and settles the series with it.
@@ -305,44 +215,19 @@ impl Saga {
         for number in range {
             findings.push((number, self.gateway.consult(tenant, key, number).await?));
         }
-        self.series_command(
-            tenant,
-            key,
-            Reconcile {
-                findings: findings.clone(),
-            },
-        )
-        .await?;
+        let series = self
+            .series_command(tenant, key, Reconcile { findings })
+            .await?;
         report.reconciliations += 1;
-        let mut recovered = Vec::new();
-        for (number, finding) in findings {
-            let (
-                Finding::Found {
-                    fingerprint,
-                    cae,
-                    cae_due_date,
-                },
-                Some((id, digest)),
-            ) = (finding, series.reservation(number))
-            else {
-                continue;
-            };
-            if digest.at(number) == fingerprint {
-                let observations = Vec::new();
-                recovered.push((
-                    id,
-                    Step::Grant(RecordCae {
-                        number,
-                        cae,
-                        cae_due_date,
-                        observations,
-                    }),
-                ));
-            }
-        }
-        report.recovered += u32::try_from(recovered.len()).unwrap_or(u32::MAX);
-        report.authorized += u32::try_from(recovered.len()).unwrap_or(u32::MAX);
-        self.invoice_steps(tenant, recovered).await
+        let recovered = series
+            .owed()
+            .iter()
+            .filter(|(_, owed)| matches!(owed, Owed::Cae { .. }))
+            .count();
+        let recovered = u32::try_from(recovered).unwrap_or(u32::MAX);
+        report.recovered += recovered;
+        report.authorized += recovered;
+        self.follow_up(tenant, key, &series, None).await
     }
 }
 

@@ -48,6 +48,12 @@ pub enum GatewayError {
 /// The calls the saga makes, each on behalf of the tenant whose issuer's certificate signs it.
 #[async_trait]
 pub trait ArcaGateway: Send + Sync {
+    /// Whether a call would be attempted now: `false` while ARCA is taken to be down (the
+    /// circuit is open), when every call fails at once with [`GatewayError::NotSent`].
+    fn accepting(&self) -> bool {
+        true
+    }
+
     /// `FECompUltimoAutorizado`: the last number ARCA authorized in the series (0 when none).
     async fn last_authorized(&self, tenant: TenantId, key: &SeriesKey)
     -> Result<u64, GatewayError>;

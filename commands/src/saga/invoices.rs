@@ -4,10 +4,9 @@
 use domain::InvoiceId;
 use domain::TenantId;
 use domain::invoice::{
-    ArcaMessage, AssignNumber, Invoice, InvoiceCommand, InvoiceStatus, MarkSubmitted, RecordCae,
-    RecordRejection, RecordUnknownOutcome, ReleaseNumber,
+    ArcaMessage, AssignNumber, Invoice, InvoiceCommand, InvoiceRequested, InvoiceStatus,
+    MarkSubmitted, RecordCae, RecordRejection, RecordUnknownOutcome, ReleaseNumber,
 };
-use futures::future::try_join_all;
 
 use super::{Saga, SagaError};
 use crate::handler::{self, Command, CommandError, EventIds};
@@ -44,7 +43,11 @@ impl Step {
             }
             Self::Grant(_) => status == Some(Authorized),
             Self::Reject { .. } => status == Some(Rejected),
-            Self::Unknown(_) => matches!(status, Some(OutcomeUnknown | Authorized | Rejected)),
+            // Not sent yet (a worker stopped before marking it): nothing is in doubt.
+            Self::Unknown(_) => matches!(
+                status,
+                Some(Requested | Numbered | OutcomeUnknown | Authorized | Rejected)
+            ),
             Self::Release(_) => matches!(status, Some(Requested | Rejected)),
         }
     }
@@ -69,51 +72,76 @@ impl Step {
 }
 
 impl Saga {
-    /// Applies `step` to the invoice unless it already shows its effect.
-    pub(super) async fn invoice_step(
-        &self,
-        tenant: TenantId,
-        id: InvoiceId,
-        step: Step,
-    ) -> Result<(), SagaError> {
-        let command = Command::<Invoice> {
+    fn step_command(tenant: TenantId, id: InvoiceId, step: &Step) -> Command<Invoice> {
+        Command {
             stream: Invoice::stream_id(id),
             command: step.clone().command(),
             metadata: Self::metadata(tenant),
             expected: None,
             fresh_stream: false,
             event_ids: EventIds::Fresh,
-        };
-        match handler::execute(&self.store, &self.metrics, &self.context(), command).await {
-            Ok(_) => Ok(()),
-            Err(CommandError::Rejected { code, detail, .. }) => {
-                let (invoice, _) = self.request_of(tenant, id).await?;
-                if step.done_in(&invoice) {
-                    return Ok(());
-                }
-                tracing::error!(invoice = %id.as_uuid(), code, detail, ?step, "the invoice refused a saga step");
-                Err(CommandError::Unexpected(anyhow::anyhow!(
-                    "invoice {} refused {step:?}: {code}",
-                    id.as_uuid()
-                ))
-                .into())
-            }
-            Err(other) => Err(other.into()),
         }
     }
 
-    /// Applies one step per invoice, concurrently (the store's group commit batches them).
+    /// Applies one step per invoice unless the invoice already shows its effect: every stream
+    /// read in one go, every append handed to the store at once (its group commit batches them).
     pub(super) async fn invoice_steps(
         &self,
         tenant: TenantId,
         steps: impl IntoIterator<Item = (InvoiceId, Step)>,
     ) -> Result<(), SagaError> {
-        try_join_all(
-            steps
-                .into_iter()
-                .map(|(id, step)| self.invoice_step(tenant, id, step)),
+        let steps: Vec<(InvoiceId, Step)> = steps.into_iter().collect();
+        if steps.is_empty() {
+            return Ok(());
+        }
+        let commands = steps
+            .iter()
+            .map(|(id, step)| Self::step_command(tenant, *id, step))
+            .collect();
+        let answers = handler::execute_many(
+            &self.store,
+            &self.metrics,
+            &self.context(),
+            tenant,
+            commands,
         )
         .await?;
+        let mut refused = Vec::new();
+        for ((id, step), answer) in steps.into_iter().zip(answers) {
+            match answer {
+                Ok(_) => {}
+                Err(CommandError::Rejected { code, detail, .. }) => {
+                    refused.push((id, step, code, detail));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        self.check_refusals(tenant, refused).await
+    }
+
+    /// A refused step is fine when the invoice already shows its effect (a repeat after a
+    /// crash); otherwise it is a bug, reported.
+    async fn check_refusals(
+        &self,
+        tenant: TenantId,
+        refused: Vec<(InvoiceId, Step, &'static str, String)>,
+    ) -> Result<(), SagaError> {
+        if refused.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<InvoiceId> = refused.iter().map(|(id, ..)| *id).collect();
+        let invoices = self.invoices(tenant, &ids).await?;
+        for ((id, step, code, detail), (invoice, _)) in refused.into_iter().zip(invoices) {
+            if step.done_in(&invoice) {
+                continue;
+            }
+            tracing::error!(invoice = %id.as_uuid(), code, detail, ?step, "the invoice refused a saga step");
+            return Err(CommandError::Unexpected(anyhow::anyhow!(
+                "invoice {} refused {step:?}: {code}",
+                id.as_uuid()
+            ))
+            .into());
+        }
         Ok(())
     }
 
@@ -125,5 +153,29 @@ impl Saga {
     ) -> Result<(), SagaError> {
         self.invoice_steps(tenant, numbered.map(|(id, n)| (id, Step::Assign(n))))
             .await
+    }
+
+    /// The invoices and their requests, as recorded, read in one go.
+    pub(super) async fn invoices(
+        &self,
+        tenant: TenantId,
+        ids: &[InvoiceId],
+    ) -> Result<Vec<(Invoice, InvoiceRequested)>, SagaError> {
+        let streams: Vec<_> = ids.iter().map(|id| Invoice::stream_id(*id)).collect();
+        let read = self
+            .store
+            .read_streams(tenant, &streams)
+            .await
+            .map_err(CommandError::from)?;
+        ids.iter()
+            .zip(read)
+            .map(|(id, events)| {
+                let (invoice, _) = handler::fold::<Invoice>(&events)?;
+                let request = invoice.request().cloned().ok_or_else(|| {
+                    CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request"))
+                })?;
+                Ok((invoice, request))
+            })
+            .collect()
     }
 }

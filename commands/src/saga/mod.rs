@@ -12,15 +12,18 @@
 //! from the invoice events, retrying a batch it could not take (a blocked series).
 
 mod drive;
+mod follow_up;
 pub mod gateway;
 mod invoices;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
 use domain::aggregate::{Context, Policy};
-use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
+use domain::invoice::{InvoiceEvent, InvoiceRequested};
 use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
-use domain::{DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
+use domain::{DomainEvent, EventMetadata, RecordedEvent, TenantId};
 use eventstore::{EventStore, ReadOptions};
 
 pub use drive::Drive;
@@ -62,6 +65,7 @@ pub struct Saga {
     policy: Policy,
     gateway: Arc<dyn ArcaGateway>,
     environment: Environment,
+    applied: Arc<follow_up::Applied>,
 }
 
 impl Saga {
@@ -80,6 +84,7 @@ impl Saga {
             policy: Policy::default(),
             gateway,
             environment,
+            applied: Arc::default(),
         }
     }
 
@@ -213,24 +218,6 @@ impl Saga {
         )
         .await?;
         Ok(executed.state)
-    }
-
-    /// The invoice's request, as recorded.
-    async fn request_of(
-        &self,
-        tenant: TenantId,
-        id: InvoiceId,
-    ) -> Result<(Invoice, InvoiceRequested), SagaError> {
-        let events = self
-            .store
-            .read_stream(tenant, &Invoice::stream_id(id), ReadOptions::default())
-            .await
-            .map_err(CommandError::from)?;
-        let (invoice, _) = handler::fold::<Invoice>(&events)?;
-        let request = invoice.request().cloned().ok_or_else(|| {
-            CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request"))
-        })?;
-        Ok((invoice, request))
     }
 }
 

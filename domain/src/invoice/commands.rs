@@ -224,6 +224,16 @@ pub struct ReleaseNumber {
     pub reason: String,
 }
 
+/// Records the final outcome of a webhook about the invoice (accepted in any status once the
+/// invoice is requested: it is history, not a transition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordWebhookOutcome {
+    /// A subscriber answered 2xx.
+    Delivered(super::events::WebhookDelivered),
+    /// The delivery ended without a 2xx.
+    Failed(super::events::WebhookDeliveryFailed),
+}
+
 /// Every invoice command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvoiceCommand {
@@ -241,6 +251,8 @@ pub enum InvoiceCommand {
     RecordUnknownOutcome(RecordUnknownOutcome),
     /// See [`ReleaseNumber`].
     ReleaseNumber(ReleaseNumber),
+    /// See [`RecordWebhookOutcome`].
+    RecordWebhookOutcome(RecordWebhookOutcome),
 }
 
 impl InvoiceCommand {
@@ -254,6 +266,7 @@ impl InvoiceCommand {
             Self::RecordRejection(_) => "record_rejection",
             Self::RecordUnknownOutcome(_) => "record_unknown_outcome",
             Self::ReleaseNumber(_) => "release_number",
+            Self::RecordWebhookOutcome(_) => "record_webhook_outcome",
         }
     }
 }
@@ -280,5 +293,6 @@ from_command!(
     RecordCae,
     RecordRejection,
     RecordUnknownOutcome,
-    ReleaseNumber
+    ReleaseNumber,
+    RecordWebhookOutcome
 );

@@ -179,6 +179,46 @@ pub struct InvoiceNumberReleased {
     pub reason: String,
 }
 
+/// `invoice.webhook_delivered` v1: a webhook about this invoice reached a subscriber (2xx), so
+/// the invoice's history shows who was told and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct WebhookDelivered {
+    /// The webhook subscription told.
+    pub subscription_id: uuid::Uuid,
+    /// The delivery (its `webhook-id` is `msg_` + these hex digits).
+    pub delivery_id: uuid::Uuid,
+    /// The event the webhook carried.
+    pub event_id: uuid::Uuid,
+    /// Attempts made, the successful one included.
+    pub attempts: u32,
+    /// The HTTP status of the last attempt.
+    pub last_status: u16,
+    /// Time from the event to the successful answer, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// `invoice.webhook_delivery_failed` v1: a webhook about this invoice will not be delivered (a
+/// final answer, a refused address, or every attempt of the schedule failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct WebhookDeliveryFailed {
+    /// The webhook subscription.
+    pub subscription_id: uuid::Uuid,
+    /// The delivery (its `webhook-id` is `msg_` + these hex digits).
+    pub delivery_id: uuid::Uuid,
+    /// The event the webhook carried.
+    pub event_id: uuid::Uuid,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The HTTP status of the last attempt, when one came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<u16>,
+    /// Why the last attempt got no answer (`timeout`, `blocked_ip` …), when it got none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Time from the event to the last attempt's end, in milliseconds.
+    pub duration_ms: u64,
+}
+
 domain_events! {
     /// Every invoice event.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,5 +237,9 @@ domain_events! {
         OutcomeUnknown(SubmissionOutcomeUnknown) = "invoice.submission_outcome_unknown",
         /// See [`InvoiceNumberReleased`].
         NumberReleased(InvoiceNumberReleased) = "invoice.number_released",
+        /// See [`WebhookDelivered`].
+        WebhookDelivered(WebhookDelivered) = "invoice.webhook_delivered",
+        /// See [`WebhookDeliveryFailed`].
+        WebhookDeliveryFailed(WebhookDeliveryFailed) = "invoice.webhook_delivery_failed",
     }
 }

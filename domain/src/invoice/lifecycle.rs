@@ -15,7 +15,8 @@
 //! `outcome_unknown` re-sends the same number once `FECompConsultar` found nothing there.
 
 use super::commands::{
-    AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection, ReleaseNumber,
+    AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection, RecordWebhookOutcome,
+    ReleaseNumber,
 };
 use super::error::InvoiceError;
 use super::events::SubmissionOutcomeUnknown;
@@ -42,6 +43,7 @@ pub(super) fn decide(
     };
     match (status, command) {
         (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
+        (_, InvoiceCommand::RecordWebhookOutcome(outcome)) => Ok(webhook_outcome(invoice, outcome)),
         (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
         (Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
             submit(invoice, cmd, ctx)
@@ -61,6 +63,26 @@ pub(super) fn decide(
             from,
             command: name,
         }),
+    }
+}
+
+/// The outcome's event, unless that round's outcome is already recorded (a retried record). A
+/// redelivery by hand ends with more attempts made, so its outcome is a new record.
+fn webhook_outcome(invoice: &Invoice, outcome: RecordWebhookOutcome) -> Vec<InvoiceEvent> {
+    let (round, event) = match outcome {
+        RecordWebhookOutcome::Delivered(e) => (
+            (e.delivery_id, e.attempts),
+            InvoiceEvent::WebhookDelivered(e),
+        ),
+        RecordWebhookOutcome::Failed(e) => (
+            (e.delivery_id, e.attempts),
+            InvoiceEvent::WebhookDeliveryFailed(e),
+        ),
+    };
+    if invoice.webhook_outcome_recorded(round.0, round.1) {
+        vec![]
+    } else {
+        vec![event]
     }
 }
 

@@ -18,14 +18,14 @@ pub mod totals;
 pub use crate::taxpayer::IssuerSnapshot;
 pub use commands::{
     AssignNumber, AssociatedVoucher, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, Period,
-    Receiver, RecordCae, RecordRejection, RecordUnknownOutcome, ReleaseNumber, RequestInvoice,
-    ServicePeriod, Tribute,
+    Receiver, RecordCae, RecordRejection, RecordUnknownOutcome, RecordWebhookOutcome,
+    ReleaseNumber, RequestInvoice, ServicePeriod, Tribute,
 };
 pub use error::{InvoiceError, TotalsField};
 pub use events::{
     ArcaMessage, CaeGranted, InvoiceEvent, InvoiceLine, InvoiceNumberAssigned,
     InvoiceNumberReleased, InvoiceRejected, InvoiceRequested, InvoiceSubmitted, IvaLine,
-    SubmissionOutcomeUnknown, Totals,
+    SubmissionOutcomeUnknown, Totals, WebhookDelivered, WebhookDeliveryFailed,
 };
 pub use rules::dates::voucher_date_window;
 pub use state::{Authorization, Invoice, InvoiceStatus};

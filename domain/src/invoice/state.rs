@@ -72,12 +72,21 @@ pub struct Invoice {
     request_hash: Option<String>,
     authorization: Option<Authorization>,
     rejection: Option<InvoiceRejected>,
+    /// Webhook delivery rounds whose final outcome is recorded: (delivery, attempts made by the
+    /// end of the round). A manual redelivery starts a new round, whose outcome is recorded too.
+    webhook_outcomes: Vec<(uuid::Uuid, u32)>,
 }
 
 impl Invoice {
     /// The stream of an invoice: `invoice-{uuid}`.
     pub fn stream_id(id: InvoiceId) -> StreamId {
         StreamId::new(format!("invoice-{}", id.as_uuid()))
+    }
+
+    /// Whether the final outcome of webhook delivery `delivery_id` after `attempts` attempts is
+    /// recorded.
+    pub fn webhook_outcome_recorded(&self, delivery_id: uuid::Uuid, attempts: u32) -> bool {
+        self.webhook_outcomes.contains(&(delivery_id, attempts))
     }
 
     /// The status, once requested.
@@ -166,6 +175,12 @@ impl Aggregate for Invoice {
                 self.number = None;
                 self.request_hash = None;
                 self.status = Some(InvoiceStatus::Requested);
+            }
+            InvoiceEvent::WebhookDelivered(e) => {
+                self.webhook_outcomes.push((e.delivery_id, e.attempts));
+            }
+            InvoiceEvent::WebhookDeliveryFailed(e) => {
+                self.webhook_outcomes.push((e.delivery_id, e.attempts));
             }
         }
         self

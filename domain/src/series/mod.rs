@@ -17,6 +17,7 @@ mod error;
 mod events;
 pub mod fingerprint;
 mod key;
+mod owed;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -35,4 +36,5 @@ pub use events::{
 };
 pub use fingerprint::{ContentDigest, Fingerprint, FiscalContent};
 pub use key::{Environment, SeriesKey};
+pub use owed::Owed;
 pub use state::{Series, SeriesStatus};

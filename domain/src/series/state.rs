@@ -1,14 +1,15 @@
 //! The series' state and how events change it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::RangeInclusive;
 
 use super::commands::SeriesCommand;
 use super::decide;
 use super::error::SeriesError;
-use super::events::{SeriesEvent, SeriesHalted};
+use super::events::{DetailOutcome, SeriesEvent, SeriesHalted};
 use super::fingerprint::ContentDigest;
+use super::owed::{Owed, OwedList};
 use crate::aggregate::{Aggregate, Context};
 use crate::ids::InvoiceId;
 
@@ -49,6 +50,12 @@ pub struct Series {
     holders: BTreeMap<InvoiceId, u64>,
     in_flight: Option<(u64, u64)>,
     halt: Option<SeriesHalted>,
+    /// Invoices ARCA settled in this series (authorized, or refused for good): never reserved
+    /// again, however often a batch of requests is taken in (an intake repeated after a crash
+    /// or a change of leader sees them once more).
+    settled: BTreeSet<InvoiceId>,
+    /// What the latest outcome asks of the invoices (see [`Owed`]).
+    owed: OwedList,
 }
 
 impl Series {
@@ -80,6 +87,11 @@ impl Series {
         self.holders.get(&invoice).copied()
     }
 
+    /// Whether ARCA settled the invoice in this series (authorized it, or refused it for good).
+    pub fn settled(&self, invoice: InvoiceId) -> bool {
+        self.settled.contains(&invoice)
+    }
+
     /// Every live reservation, ascending: `(number, invoice, digest)`.
     pub fn reservations(&self) -> impl Iterator<Item = (u64, InvoiceId, ContentDigest)> + '_ {
         self.reservations.iter().map(|(&n, &(i, d))| (n, i, d))
@@ -98,13 +110,63 @@ impl Series {
         self.in_flight.map(|(from, to)| from..=to)
     }
 
+    /// What the latest outcome asks of its invoices, in the order it arose: applied by the
+    /// saga right after recording it, and again by the next driver if a worker stopped in
+    /// between.
+    pub fn owed(&self) -> &[(InvoiceId, Owed)] {
+        self.owed.entries()
+    }
+
+    /// Changes whenever [`Series::owed`] does: a driver that applied the list at one serial
+    /// need not apply it again while the serial stands.
+    pub fn owed_serial(&self) -> u64 {
+        self.owed.serial()
+    }
+
     /// The alert that halted the series, while halted.
     pub fn halt(&self) -> Option<&SeriesHalted> {
         self.halt.as_ref()
     }
 
+    /// Owes the invoice at `number` ARCA's answer for it (a number not processed is owed its
+    /// renumbering by the release that follows).
+    fn owe_outcome(&mut self, number: u64, outcome: &DetailOutcome) {
+        let Some(&(invoice, _)) = self.reservations.get(&number) else {
+            return;
+        };
+        let owed = match outcome {
+            DetailOutcome::Authorized {
+                cae,
+                cae_due_date,
+                observations,
+            } => Owed::Cae {
+                number,
+                cae: cae.clone(),
+                cae_due_date: *cae_due_date,
+                observations: observations.clone(),
+            },
+            DetailOutcome::Rejected {
+                errors,
+                observations,
+            } => Owed::Rejection {
+                errors: errors.clone(),
+                observations: observations.clone(),
+            },
+            DetailOutcome::NotProcessed => return,
+        };
+        self.owed.owe(invoice, owed);
+    }
+
     fn confirm(&mut self, number: u64) {
         self.last_confirmed = self.last_confirmed.max(number);
+        self.settle(number);
+    }
+
+    /// The invoice at `number` is done with this series: its reservation ends.
+    fn settle(&mut self, number: u64) {
+        if let Some(&(invoice, _)) = self.reservations.get(&number) {
+            self.settled.insert(invoice);
+        }
         self.release(number);
     }
 
@@ -141,22 +203,57 @@ impl Aggregate for Series {
                     self.holders.insert(r.invoice_id, r.number);
                 }
             }
-            SeriesEvent::SubmissionStarted(e) => self.in_flight = Some((e.from, e.to)),
+            SeriesEvent::SubmissionStarted(e) => {
+                self.in_flight = Some((e.from, e.to));
+                self.owed.clear();
+            }
             SeriesEvent::SubmissionCompleted(e) => {
-                let approved = e.results.iter().filter(|r| r.outcome.is_authorized());
-                for result in approved {
-                    self.confirm(result.number);
+                for result in &e.results {
+                    self.owe_outcome(result.number, &result.outcome);
+                    match result.outcome {
+                        DetailOutcome::Authorized { .. } => self.confirm(result.number),
+                        DetailOutcome::Rejected { .. } => self.settle(result.number),
+                        DetailOutcome::NotProcessed => {}
+                    }
                 }
                 self.in_flight = None;
             }
             SeriesEvent::NumbersReleased(e) => {
                 for released in &e.invoices {
+                    if let Some(&(invoice, digest)) = self.reservations.get(&released.number) {
+                        self.owed.owe(
+                            invoice,
+                            Owed::Renumber {
+                                digest,
+                                reason: e.reason,
+                            },
+                        );
+                    }
                     self.release(released.number);
                 }
             }
-            SeriesEvent::Blocked(_) => self.status = Some(SeriesStatus::Blocked),
+            SeriesEvent::Blocked(e) => {
+                self.status = Some(SeriesStatus::Blocked);
+                let in_doubt: Vec<InvoiceId> = self
+                    .reservations
+                    .range(e.from..=e.to)
+                    .map(|(_, &(invoice, _))| invoice)
+                    .collect();
+                for invoice in in_doubt {
+                    self.owed.owe(invoice, Owed::Unknown(e.reason));
+                }
+            }
             SeriesEvent::NumbersRecovered(e) => {
                 for recovered in &e.numbers {
+                    self.owed.owe(
+                        recovered.invoice_id,
+                        Owed::Cae {
+                            number: recovered.number,
+                            cae: recovered.cae.clone(),
+                            cae_due_date: recovered.cae_due_date,
+                            observations: Vec::new(),
+                        },
+                    );
                     self.confirm(recovered.number);
                 }
             }

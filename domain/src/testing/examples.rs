@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{NOW, TODAY, cuit, factura_a, item, money, requested, ri_taxpayer_events};
 use crate::aggregate::DomainEvent;
+use crate::arca_service::{ArcaAvailable, ArcaServiceEvent, ArcaUnavailable};
 use crate::ids::{ApiKeyId, InvoiceId, TenantId};
 use crate::invoice::{
     ArcaMessage, AssociatedVoucher, CaeGranted, InvoiceEvent, InvoiceNumberAssigned,
@@ -108,6 +109,23 @@ pub fn invoice_events() -> Vec<InvoiceEvent> {
         InvoiceEvent::NumberReleased(InvoiceNumberReleased {
             number: 1836,
             reason: "not_processed".to_owned(),
+        }),
+        InvoiceEvent::WebhookDelivered(crate::invoice::WebhookDelivered {
+            subscription_id: uuid::Uuid::from_u128(0x51),
+            delivery_id: uuid::Uuid::from_u128(0xd1),
+            event_id: uuid::Uuid::from_u128(0xe1),
+            attempts: 3,
+            last_status: 204,
+            duration_ms: 65_000,
+        }),
+        InvoiceEvent::WebhookDeliveryFailed(crate::invoice::WebhookDeliveryFailed {
+            subscription_id: uuid::Uuid::from_u128(0x51),
+            delivery_id: uuid::Uuid::from_u128(0xd2),
+            event_id: uuid::Uuid::from_u128(0xe2),
+            attempts: 7,
+            last_status: None,
+            last_error: Some("timeout".to_owned()),
+            duration_ms: 90_000_000,
         }),
     ]);
     events
@@ -267,6 +285,70 @@ pub fn tenant_events() -> Vec<TenantEvent> {
     ]
 }
 
+/// One of every webhook subscription event.
+pub fn webhook_events() -> Vec<crate::webhook::SubscriptionEvent> {
+    use crate::webhook::{
+        DeliveryExhausted, DisableReason, SecretRotated, SubscriptionCreated, SubscriptionDeleted,
+        SubscriptionDisabled, SubscriptionEnabled, SubscriptionEvent as E, SubscriptionPaused,
+        SubscriptionResumed, SubscriptionUpdated, TestRequested,
+    };
+    let subscription_id = crate::ids::SubscriptionId(Uuid::from_u128(0x5B));
+    vec![
+        E::Created(SubscriptionCreated {
+            subscription_id,
+            url: "https://hooks.example.com/arca".to_owned(),
+            event_types: vec!["invoice.authorized".to_owned()],
+            description: Some("erp".to_owned()),
+            key_id: Uuid::from_u128(0x1),
+        }),
+        E::Updated(SubscriptionUpdated {
+            url: Some("https://hooks.example.com/v2".to_owned()),
+            event_types: Some(vec![]),
+            description: None,
+        }),
+        E::Paused(SubscriptionPaused {}),
+        E::Resumed(SubscriptionResumed {}),
+        E::SecretRotated(SecretRotated {
+            key_id: Uuid::from_u128(0x2),
+            previous_key_id: Uuid::from_u128(0x1),
+            previous_valid_until: NOW,
+        }),
+        E::Disabled(SubscriptionDisabled {
+            reason: DisableReason::Gone410,
+            since: NOW,
+        }),
+        E::Enabled(SubscriptionEnabled {}),
+        E::TestRequested(TestRequested {
+            subscription_id,
+            test_id: Uuid::from_u128(0x7),
+        }),
+        E::DeliveryExhausted(DeliveryExhausted {
+            delivery_id: Uuid::from_u128(0xD),
+            event_id: Uuid::from_u128(0xE),
+            attempts: 7,
+        }),
+        E::Deleted(SubscriptionDeleted {}),
+    ]
+}
+
+/// An outage of the simulator and its end.
+pub fn arca_service_events() -> Vec<ArcaServiceEvent> {
+    vec![
+        ArcaServiceEvent::Unavailable(ArcaUnavailable {
+            environment: Environment::Sim,
+            since: NOW,
+            reason: "transport error in FECAESolicitar: HTTP 500".to_owned(),
+            consecutive_failures: 5,
+        }),
+        ArcaServiceEvent::Available(ArcaAvailable {
+            environment: Environment::Sim,
+            unavailable_since: NOW,
+            at: NOW + time::Duration::seconds(3),
+            downtime_ms: 3_000,
+        }),
+    ]
+}
+
 /// `(event type, schema version, data)` of every example event.
 pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
     fn stored<E: DomainEvent>(
@@ -280,5 +362,7 @@ pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
         .chain(stored(series_events()))
         .chain(stored(taxpayer_events()))
         .chain(stored(tenant_events()))
+        .chain(stored(webhook_events()))
+        .chain(stored(arca_service_events()))
         .collect()
 }

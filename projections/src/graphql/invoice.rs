@@ -1,5 +1,5 @@
 //! `invoice(id)` and `invoices(filter, first, after)`: the invoices read model, with each
-//! invoice's items, IVA lines, QR URL, event stream and state at an instant.
+//! invoice's items, IVA lines, QR URL, event stream, evidence and state at an instant.
 
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use domain::InvoiceId;
@@ -240,6 +240,13 @@ impl Invoice {
             .await
             .map_err(|e| errors::internal(&e))?;
         Ok(events.into_iter().map(InvoiceEvent).collect())
+    }
+
+    /// Its exchanges with ARCA (every authorization and consultation of one of its numbers),
+    /// oldest first, with the request and response XML: the evidence of its CAE.
+    #[graphql(complexity = 10)]
+    async fn evidence(&self, ctx: &Context<'_>) -> Result<Vec<super::evidence::Exchange>> {
+        super::evidence::of(ctx, InvoiceId(self.0.invoice_id)).await
     }
 
     /// Its state at `instant`: its stream replayed up to then; null before it was requested.

@@ -107,10 +107,25 @@ impl InvoiceFilterInput {
 /// Where a page stands in the list.
 #[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
 pub struct PageInfo {
-    /// Whether more invoices follow.
+    /// Whether more items follow.
     pub has_next_page: bool,
     /// Pass as `after` to get the next page; null on the last page.
     pub end_cursor: Option<String>,
+}
+
+/// `first` (1..=[`MAX_PAGE`]) and `after` (a cursor this list gave out) of a paged query.
+pub(super) fn page_args(first: i32, after: Option<String>) -> Result<(u32, Option<Cursor>)> {
+    let first = u32::try_from(first)
+        .ok()
+        .filter(|n| (1..=MAX_PAGE).contains(n))
+        .ok_or_else(|| {
+            errors::invalid_argument("first", format!("must be between 1 and {MAX_PAGE}"))
+        })?;
+    let after = after
+        .map(|text| Cursor::decode(&text))
+        .transpose()
+        .map_err(|_| errors::coded(errors::INVALID_CURSOR, "after: not a cursor of this list"))?;
+    Ok((first, after))
 }
 
 /// One page of invoices, newest first.
@@ -130,17 +145,8 @@ pub(super) async fn invoices(
     after: Option<String>,
 ) -> Result<InvoicePage> {
     let (tenant, read) = scope(ctx)?;
-    let first = u32::try_from(first)
-        .ok()
-        .filter(|n| (1..=MAX_PAGE).contains(n))
-        .ok_or_else(|| {
-            errors::invalid_argument("first", format!("must be between 1 and {MAX_PAGE}"))
-        })?;
+    let (first, after) = page_args(first, after)?;
     let filter = filter.unwrap_or_default().parse()?;
-    let after = after
-        .map(|text| Cursor::decode(&text))
-        .transpose()
-        .map_err(|_| errors::coded(errors::INVALID_CURSOR, "after: not a cursor of this list"))?;
     let page = query::invoices(&read.pool, tenant, &filter, first, after.as_ref())
         .await
         .map_err(|e| errors::internal(&e))?;

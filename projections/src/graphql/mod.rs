@@ -1,6 +1,6 @@
 //! The read API in GraphQL (async-graphql): invoices with cursor pagination and filters, each with
 //! its items, its event stream (the audit trail) and its state at an instant; analytics; and the
-//! monthly IVA sales book.
+//! monthly IVA sales book; and the webhook delivery log.
 //!
 //! Every resolver reads within the request's tenant, which the HTTP layer authenticates and hands
 //! to [`execute`]; nothing is reachable without one. Queries are bounded in depth and complexity
@@ -8,8 +8,10 @@
 //! committed under `schemas/graphql/` and a test fails when it drifts from [`sdl`].
 
 mod analytics;
+mod deliveries;
 pub mod errors;
 mod events;
+mod evidence;
 mod invoice;
 mod list;
 mod query;

@@ -1,10 +1,11 @@
 //! The root `Query`.
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use time::Date;
 use uuid::Uuid;
 
 use super::analytics::{self, Analytics};
+use super::deliveries::{self, WebhookDeliveryPage, WebhookDeliveryStatus};
 use super::invoice::Invoice;
 use super::list::{self, InvoiceFilterInput, InvoicePage};
 use crate::analytics::SalesBook;
@@ -25,6 +26,21 @@ impl Query {
         after: Option<String>,
     ) -> Result<InvoicePage> {
         list::invoices(ctx, filter, first, after).await
+    }
+
+    /// The tenant's webhook deliveries, newest first, optionally of one subscription, in one
+    /// status or of one event type: `first` (1–100) of them after the cursor `after`.
+    #[graphql(complexity = "(first.max(1) as usize) * child_complexity")]
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        subscription: Option<ID>,
+        status: Option<WebhookDeliveryStatus>,
+        event_type: Option<String>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> Result<WebhookDeliveryPage> {
+        deliveries::deliveries(ctx, subscription, status, event_type, first, after).await
     }
 
     /// One of the tenant's invoices; null when it has none with this id.

@@ -182,8 +182,16 @@ impl Batch {
     }
 
     /// Folds a lifecycle event into its invoice's patch. `Requested` is handled by
-    /// [`Batch::add_requested`].
+    /// [`Batch::add_requested`]; webhook audit events change no column.
     pub fn add_lifecycle(&mut self, event: &RecordedEvent, invoice: Uuid, change: &InvoiceEvent) {
+        if matches!(
+            change,
+            InvoiceEvent::Requested(_)
+                | InvoiceEvent::WebhookDelivered(_)
+                | InvoiceEvent::WebhookDeliveryFailed(_)
+        ) {
+            return;
+        }
         let patch = self.patches.entry(invoice).or_insert_with(|| {
             self.order.push(invoice);
             Patch {
@@ -202,7 +210,9 @@ impl Batch {
             }
         });
         match change {
-            InvoiceEvent::Requested(_) => return,
+            InvoiceEvent::Requested(_)
+            | InvoiceEvent::WebhookDelivered(_)
+            | InvoiceEvent::WebhookDeliveryFailed(_) => return,
             InvoiceEvent::NumberAssigned(e) => {
                 patch.number = Some(int(e.number));
                 patch.status = "numbered";

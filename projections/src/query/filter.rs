@@ -90,7 +90,8 @@ fn escape_like(text: &str) -> String {
     out
 }
 
-/// Where a page ended: the list is ordered newest first by (requested_at, invoice_id).
+/// Where a page ended: the list is ordered newest first by (requested_at, invoice_id), or by
+/// another (instant, id) pair ([`Cursor::push_on`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     requested_at: OffsetDateTime,
@@ -138,7 +139,15 @@ impl Cursor {
     }
 
     pub(super) fn push(&self, sql: &mut QueryBuilder<'_, Postgres>) {
-        sql.push(" and (requested_at, invoice_id) < (")
+        self.push_on(sql, "requested_at, invoice_id");
+    }
+
+    /// Keeps the rows after the cursor of a list ordered newest first by `columns` (an instant
+    /// and an id, as in `created_at, delivery_id`).
+    pub(super) fn push_on(&self, sql: &mut QueryBuilder<'_, Postgres>, columns: &'static str) {
+        sql.push(" and (")
+            .push(columns)
+            .push(") < (")
             .push_bind(self.requested_at)
             .push(", ")
             .push_bind(self.invoice_id)

@@ -2,6 +2,8 @@
 //! items and IVA lines, pages of invoices under the dashboard's filters, and the wait that gives a
 //! client read-your-writes after a command.
 
+mod deliveries;
+mod evidence;
 mod filter;
 mod qr;
 mod row;
@@ -15,6 +17,11 @@ use uuid::Uuid;
 
 use crate::{ProjectionError, checkpoint};
 
+pub use deliveries::{
+    AttemptRow, DELIVERY_COLUMNS, DELIVERY_STATUSES, DeliveryFilter, DeliveryRow, attempts,
+    deliveries, delivery,
+};
+pub use evidence::{ExchangeRow, evidence};
 pub use filter::{Cursor, InvoiceFilter};
 pub use qr::{QrData, url as qr_url};
 pub use row::{InvoiceRow, ItemRow, IvaRow};

@@ -4,6 +4,7 @@
 //! the passphrase from the environment or a generated one in a 0600 `.pass` file beside the key.
 //! Private keys and passphrases never appear in `Debug` output or logs, nor in command output.
 
+mod ca_dir;
 mod dev;
 mod keys;
 mod passphrase;
@@ -11,6 +12,7 @@ pub(crate) mod keys_util {
     pub(crate) use super::keys::{cuit_in_name, fingerprint_of};
 }
 
+pub use ca_dir::{CA_CERT_FILE, CA_KEY_FILE, load_dev_ca, load_or_create_dev_ca, save_dev_ca};
 pub use dev::{
     DevBundle, csr, csr_for_key, dev_bundle, dev_ca, dev_credentials, issue_leaf, sign_request,
     sign_request_at,

@@ -41,8 +41,12 @@ pub struct SimArgs {
     #[arg(long, env = "ARCA_SIM_ADDR", default_value = "127.0.0.1:8090")]
     pub addr: SocketAddr,
     /// CA certificate(s) whose certificates may log in (PEM).
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "ca_dir")]
     pub trust: Vec<PathBuf>,
+    /// Also trust the development CA in this folder (`ca.pem`, `ca-key.pem`), made there when
+    /// the folder holds none: saga workers given the same folder (`sim_ca_dir`) sign in with it.
+    #[arg(long, env = "ARCA_SIM_CA_DIR")]
+    pub ca_dir: Option<PathBuf>,
     /// Ledger journal (JSON lines); kept across restarts.
     #[arg(long, env = "ARCA_SIM_LEDGER")]
     pub ledger: Option<PathBuf>,
@@ -162,6 +166,9 @@ async fn run_sim(a: SimArgs) -> anyhow::Result<()> {
     for p in &a.trust {
         let pem = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         trust.push(crate::certs::load_cert_pem(&pem)?);
+    }
+    if let Some(dir) = &a.ca_dir {
+        trust.push(crate::certs::load_or_create_dev_ca(dir)?.cert);
     }
     let vat_condition = match a.vat_condition.as_str() {
         "off" => VatConditionRule::Off,

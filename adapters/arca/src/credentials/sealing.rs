@@ -1,4 +1,5 @@
-//! AES-256-GCM sealing of private keys, bound to their issuer by the associated data.
+//! AES-256-GCM sealing of secrets at rest (issuers' private keys, and through
+//! [`SealingKey::seal_bound`] any other secret), bound to their owner by the associated data.
 
 use std::fmt;
 
@@ -61,22 +62,7 @@ impl SealingKey {
     /// # Errors
     /// Only if the cipher fails, which it does not for inputs of sane size.
     pub fn seal(&self, owner: &KeyOwner<'_>, plain: &[u8]) -> Result<Sealed, CredentialError> {
-        let nonce: [u8; 12] = rand::random();
-        let aad = owner.associated_data();
-        let ciphertext = self
-            .cipher()
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| CredentialError::Sealing)?;
-        Ok(Sealed {
-            nonce: nonce.to_vec(),
-            ciphertext,
-        })
+        self.seal_bound(&owner.associated_data(), plain)
     }
 
     /// Decrypts what [`seal`](Self::seal) made for the same owner.
@@ -84,16 +70,41 @@ impl SealingKey {
     /// # Errors
     /// [`CredentialError::Sealing`] when the key, the owner or the bytes differ.
     pub fn open(&self, owner: &KeyOwner<'_>, sealed: &Sealed) -> Result<Vec<u8>, CredentialError> {
+        self.open_bound(&owner.associated_data(), sealed)
+    }
+
+    /// Encrypts `plain` bound to `aad` (associated data: what the secret belongs to, which
+    /// [`open_bound`](Self::open_bound) must present again). Other secrets than issuers' keys
+    /// (webhook signing secrets) seal through this with their own `aad`.
+    ///
+    /// # Errors
+    /// Only if the cipher fails, which it does not for inputs of sane size.
+    pub fn seal_bound(&self, aad: &[u8], plain: &[u8]) -> Result<Sealed, CredentialError> {
+        let nonce: [u8; 12] = rand::random();
+        let ciphertext = self
+            .cipher()
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .map_err(|_| CredentialError::Sealing)?;
+        Ok(Sealed {
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    /// Decrypts what [`seal_bound`](Self::seal_bound) made with the same `aad`.
+    ///
+    /// # Errors
+    /// [`CredentialError::Sealing`] when the key, the associated data or the bytes differ.
+    pub fn open_bound(&self, aad: &[u8], sealed: &Sealed) -> Result<Vec<u8>, CredentialError> {
         if sealed.nonce.len() != 12 {
             return Err(CredentialError::Sealing);
         }
-        let aad = owner.associated_data();
         self.cipher()
             .decrypt(
                 Nonce::from_slice(&sealed.nonce),
                 Payload {
                     msg: &sealed.ciphertext,
-                    aad: &aad,
+                    aad,
                 },
             )
             .map_err(|_| CredentialError::Sealing)
@@ -149,6 +160,14 @@ mod tests {
         ));
         let other = SealingKey::derive_dev("other");
         assert!(other.open(&owner("20267565393"), &sealed).is_err());
+    }
+
+    #[test]
+    fn a_bound_secret_opens_only_with_the_same_associated_data() {
+        let key = SealingKey::derive_dev("test");
+        let sealed = key.seal_bound(b"owner-a", b"whsec_x").unwrap();
+        assert_eq!(key.open_bound(b"owner-a", &sealed).unwrap(), b"whsec_x");
+        assert!(key.open_bound(b"owner-b", &sealed).is_err());
     }
 
     #[test]

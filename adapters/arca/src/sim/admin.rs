@@ -15,7 +15,10 @@ use super::faults::FaultSpec;
 pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route("/admin/faults", get(list_faults).delete(clear_faults))
-        .route("/admin/faults/{operation}", put(set_fault))
+        .route(
+            "/admin/faults/{operation}",
+            put(set_fault).post(queue_fault),
+        )
         .route("/admin/clock", put(set_clock).delete(reset_clock))
         .route("/admin/ledger", get(ledger))
         .route("/admin/seed", post(seed))
@@ -36,6 +39,15 @@ async fn set_fault(
     Json(spec): Json<FaultSpec>,
 ) -> StatusCode {
     s.faults.set(&op, spec);
+    StatusCode::NO_CONTENT
+}
+
+async fn queue_fault(
+    State(s): State<Arc<SimState>>,
+    Path(op): Path<String>,
+    Json(spec): Json<FaultSpec>,
+) -> StatusCode {
+    s.faults.push(&op, spec);
     StatusCode::NO_CONTENT
 }
 

@@ -189,6 +189,24 @@ impl Ledger {
         (v.detail.number_to >= number).then_some(v)
     }
 
+    /// Every voucher authorized here, by series and number.
+    pub fn vouchers(&self) -> Vec<StoredVoucher> {
+        let mut out: Vec<StoredVoucher> = self
+            .series
+            .values()
+            .flat_map(|s| s.vouchers.values().cloned())
+            .collect();
+        out.sort_by_key(|v| {
+            (
+                v.cuit,
+                v.point_of_sale,
+                v.voucher_type,
+                v.detail.number_from,
+            )
+        });
+        out
+    }
+
     /// One report per series.
     pub fn report(&self) -> Vec<SeriesReport> {
         let mut out: Vec<SeriesReport> = self

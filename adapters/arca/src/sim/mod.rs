@@ -105,6 +105,8 @@ pub struct SimState {
     pub(crate) cae_seq: AtomicU64,
     /// Successful `loginCms` calls so far.
     pub logins: AtomicU64,
+    /// WSFEv1 requests received so far, per operation, faulted ones included.
+    pub(crate) calls: Mutex<HashMap<String, u64>>,
 }
 
 /// A simulator: build its router, or start it on an address.
@@ -151,6 +153,7 @@ impl Simulator {
                 caeas: Mutex::new(HashMap::new()),
                 cae_seq: AtomicU64::new(rand::random::<u32>().into()),
                 logins: AtomicU64::new(0),
+                calls: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -187,6 +190,11 @@ impl Simulator {
         self.state.lock_ledger().report()
     }
 
+    /// Every voucher authorized so far, by series and number.
+    pub fn vouchers(&self) -> Vec<ledger::StoredVoucher> {
+        self.state.lock_ledger().vouchers()
+    }
+
     /// Seeds a series' history.
     pub fn seed(
         &self,
@@ -205,6 +213,20 @@ impl Simulator {
         &self.state.faults
     }
 
+    /// WSFEv1 requests of `operation` received so far (faulted ones included); `*` for all.
+    pub fn call_count(&self, operation: &str) -> u64 {
+        let calls = self
+            .state
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if operation == "*" {
+            calls.values().sum()
+        } else {
+            calls.get(operation).copied().unwrap_or_default()
+        }
+    }
+
     /// Successful logins so far.
     pub fn login_count(&self) -> u64 {
         self.state.logins.load(std::sync::atomic::Ordering::SeqCst)
@@ -212,6 +234,15 @@ impl Simulator {
 }
 
 impl SimState {
+    /// Counts one WSFEv1 request of `operation`.
+    pub(crate) fn count_call(&self, operation: &str) {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *calls.entry(operation.to_owned()).or_default() += 1;
+    }
+
     pub(crate) fn lock_ledger(&self) -> std::sync::MutexGuard<'_, Ledger> {
         self.ledger
             .lock()

@@ -32,6 +32,15 @@ pub async fn post(
     call: Call<'_>,
     envelope: String,
 ) -> Result<Message, ArcaError> {
+    exchange(http, call, envelope).await.0
+}
+
+/// Like [`post`], and also hands back the response body as received (`None` when none came).
+pub async fn exchange(
+    http: &reqwest::Client,
+    call: Call<'_>,
+    envelope: String,
+) -> (Result<Message, ArcaError>, Option<String>) {
     let mut req = http.post(call.url).timeout(call.timeout).header(
         reqwest::header::CONTENT_TYPE,
         call.version.content_type(Some(call.soap_action)),
@@ -42,17 +51,32 @@ pub async fn post(
     let transport = |e: reqwest::Error| ArcaError::Transport {
         operation: call.operation,
         retry_safe: e.is_connect() || call.idempotent,
+        timed_out: e.is_timeout(),
         message: if e.is_timeout() {
             format!("no answer within {:?}", call.timeout)
         } else {
             e.to_string()
         },
     };
-    let resp = req.body(envelope).send().await.map_err(transport)?;
+    let resp = match req.body(envelope).send().await {
+        Ok(resp) => resp,
+        Err(e) => return (Err(transport(e)), None),
+    };
     let status = resp.status();
-    let text = resp.text().await.map_err(transport)?;
-    let parsed = parse_message(&text);
-    match parsed {
+    let text = match resp.text().await {
+        Ok(text) => text,
+        Err(e) => return (Err(transport(e)), None),
+    };
+    (interpret(call, status, &text), Some(text))
+}
+
+/// The answer `text` came with `status`: a message, a fault or a failure.
+fn interpret(
+    call: Call<'_>,
+    status: reqwest::StatusCode,
+    text: &str,
+) -> Result<Message, ArcaError> {
+    match parse_message(text) {
         Ok(Message {
             body: Body::Fault(f),
             ..
@@ -66,6 +90,7 @@ pub async fn post(
         _ if !status.is_success() => Err(ArcaError::Transport {
             operation: call.operation,
             retry_safe: call.idempotent,
+            timed_out: false,
             message: format!(
                 "HTTP {status}: {}",
                 text.chars().take(200).collect::<String>()

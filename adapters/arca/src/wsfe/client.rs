@@ -11,12 +11,25 @@ use super::types::{
     ReceiverVatCondition, ServerStatus, VoucherRecord,
 };
 use crate::error::ArcaError;
-use crate::soap::http::{Call, http_client, post};
+use crate::soap::http::{Call, exchange, http_client};
+use crate::soap::xml::esc;
 use crate::soap::{Body, SoapVersion, envelope};
 use crate::wsaa::Ticket;
 
 /// The most details one FECAESolicitar may carry unless the server says otherwise.
 pub const DEFAULT_MAX_BATCH: usize = 250;
+
+/// What stands in for the ticket's token and sign in a [`Recorded`] request.
+pub const REDACTED: &str = "[redacted]";
+
+/// One call as it went over the wire: the envelope sent, with the ticket's token and sign
+/// replaced by [`REDACTED`], and the response body as received (`None` when none came back:
+/// no connection, a timeout, a dropped answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub request: String,
+    pub response: Option<String>,
+}
 
 /// A WSFEv1 client for one endpoint.
 #[derive(Debug, Clone)]
@@ -42,6 +55,16 @@ impl Auth {
             cuit,
         })
     }
+}
+
+/// `sent` with the ticket's token and sign (as escaped in the body) replaced by [`REDACTED`].
+fn redact(sent: &str, auth: &Auth) -> String {
+    [&auth.token, &auth.sign]
+        .into_iter()
+        .filter(|secret| !secret.is_empty())
+        .fold(sent.to_owned(), |text, secret| {
+            text.replace(esc(secret).as_ref(), REDACTED)
+        })
 }
 
 macro_rules! expect_variant {
@@ -85,8 +108,28 @@ impl WsfeClient {
 
     /// Sends any request and parses its answer. The span names the operation only: never the
     /// token, the sign or the CUIT.
-    #[tracing::instrument(name = "wsfe.call", skip_all, fields(operation = req.operation()))]
     pub async fn call(&self, auth: &Auth, req: &Request) -> Result<Response, ArcaError> {
+        self.call_recorded(auth, req).await.0
+    }
+
+    /// The envelope [`Self::call`] sends for `req` on behalf of `cuit`, with [`REDACTED`] for the
+    /// ticket: what [`Recorded::request`] holds, computable before the call.
+    pub fn redacted_request(&self, req: &Request, cuit: u64) -> String {
+        let auth = Auth {
+            token: REDACTED.to_owned(),
+            sign: REDACTED.to_owned(),
+            cuit,
+        };
+        envelope(self.version, None, &req.body(&auth))
+    }
+
+    /// Like [`Self::call`], and also hands back what went over the wire, the ticket redacted.
+    #[tracing::instrument(name = "wsfe.call", skip_all, fields(operation = req.operation()))]
+    pub async fn call_recorded(
+        &self,
+        auth: &Auth,
+        req: &Request,
+    ) -> (Result<Response, ArcaError>, Recorded) {
         let op = req.operation();
         let action = req.soap_action();
         let call = Call {
@@ -97,13 +140,10 @@ impl WsfeClient {
             timeout: self.timeout,
             idempotent: req.is_idempotent(),
         };
-        let msg = post(
-            &self.http,
-            call,
-            envelope(self.version, None, &req.body(auth)),
-        )
-        .await?;
-        match msg.body {
+        let sent = envelope(self.version, None, &req.body(auth));
+        let request = redact(&sent, auth);
+        let (msg, response) = exchange(&self.http, call, sent).await;
+        let parsed = msg.and_then(|msg| match msg.body {
             Body::Payload(Some(el)) => {
                 parse_response(op, &el).map_err(|e| ArcaError::malformed(op, e))
             }
@@ -114,7 +154,8 @@ impl WsfeClient {
                 f.message,
                 req.is_idempotent(),
             )),
-        }
+        });
+        (parsed, Recorded { request, response })
     }
 
     /// FEDummy: are the application, database and authentication servers up?
@@ -152,15 +193,29 @@ impl WsfeClient {
         auth: &Auth,
         req: &CaeRequest,
     ) -> Result<Answer<CaeResponse>, ArcaError> {
+        self.authorize_recorded(auth, req).await.0
+    }
+
+    /// Like [`Self::authorize`], and also hands back what went over the wire (`None` when the
+    /// batch is refused before sending).
+    pub async fn authorize_recorded(
+        &self,
+        auth: &Auth,
+        req: &CaeRequest,
+    ) -> (Result<Answer<CaeResponse>, ArcaError>, Option<Recorded>) {
         if req.details.is_empty() || req.details.len() > self.max_batch {
-            return Err(ArcaError::Invalid(format!(
+            let error = ArcaError::Invalid(format!(
                 "a FECAESolicitar carries 1 to {} vouchers, not {}",
                 self.max_batch,
                 req.details.len()
-            )));
+            ));
+            return (Err(error), None);
         }
-        let r = self.call(auth, &Request::Authorize(req.clone())).await?;
-        expect_variant!(r, Authorize, "FECAESolicitar")
+        let (r, recorded) = self
+            .call_recorded(auth, &Request::Authorize(req.clone()))
+            .await;
+        let answer = r.and_then(|r| expect_variant!(r, Authorize, "FECAESolicitar"));
+        (answer, Some(recorded))
     }
 
     /// FECompConsultar: what ARCA holds for one voucher (Err 602 when nothing).
@@ -171,17 +226,27 @@ impl WsfeClient {
         voucher_type: u16,
         number: u64,
     ) -> Result<Answer<VoucherRecord>, ArcaError> {
-        let r = self
-            .call(
-                auth,
-                &Request::Query {
-                    voucher_type,
-                    number,
-                    point_of_sale,
-                },
-            )
-            .await?;
-        expect_variant!(r, Query, "FECompConsultar").map(|b| *b)
+        self.query_recorded(auth, point_of_sale, voucher_type, number)
+            .await
+            .0
+    }
+
+    /// Like [`Self::query`], and also hands back what went over the wire.
+    pub async fn query_recorded(
+        &self,
+        auth: &Auth,
+        point_of_sale: u32,
+        voucher_type: u16,
+        number: u64,
+    ) -> (Result<Answer<VoucherRecord>, ArcaError>, Recorded) {
+        let req = Request::Query {
+            voucher_type,
+            number,
+            point_of_sale,
+        };
+        let (r, recorded) = self.call_recorded(auth, &req).await;
+        let answer = r.and_then(|r| expect_variant!(r, Query, "FECompConsultar").map(|b| *b));
+        (answer, recorded)
     }
 
     /// FECompTotXRequest: the batch limit.

@@ -8,7 +8,7 @@ pub mod request_parse;
 pub mod response;
 pub(crate) mod types;
 
-pub use client::WsfeClient;
+pub use client::{REDACTED, Recorded, WsfeClient};
 pub use request::{ParamTable, Request};
 pub use response::{Response, parse_response};
 pub use types::*;

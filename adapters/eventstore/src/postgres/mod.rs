@@ -148,6 +148,17 @@ impl EventStore for PgEventStore {
             .map_err(infrastructure)
     }
 
+    #[tracing::instrument(skip_all, fields(streams = streams.len()))]
+    async fn read_streams(
+        &self,
+        tenant: TenantId,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        read::read_streams(&self.pool, tenant, streams)
+            .await
+            .map_err(infrastructure)
+    }
+
     #[tracing::instrument(skip_all, fields(after_tx = after.tx_id, after_position = after.position, limit))]
     async fn read_all(
         &self,

@@ -1,4 +1,6 @@
-//! Reading one stream, and the global log behind the xid8 watermark.
+//! Reading one stream or several, and the global log behind the xid8 watermark.
+
+use std::collections::HashMap;
 
 use domain::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, TenantId};
 use sqlx::PgPool;
@@ -33,6 +35,12 @@ const READ_STREAM: &str = concat!(
        and ($3::bigint is null or e.stream_version <= $3) \
        and ($4::timestamptz is null or e.recorded_at <= $4) \
      order by e.stream_version"
+);
+
+const READ_STREAMS: &str = concat!(
+    select_events!(),
+    "where e.stream_id = any($1) and e.tenant_id = $2 \
+     order by e.stream_id, e.stream_version"
 );
 
 #[derive(sqlx::FromRow)]
@@ -93,6 +101,32 @@ pub(super) async fn read_stream(
         .fetch_all(pool)
         .await?;
     rows.into_iter().map(EventRow::into_event).collect()
+}
+
+/// Events of several streams of `tenant` in one query, one list per stream asked for.
+pub(super) async fn read_streams(
+    pool: &PgPool,
+    tenant: TenantId,
+    streams: &[StreamId],
+) -> Result<Vec<Vec<RecordedEvent>>, sqlx::Error> {
+    let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
+    let rows: Vec<EventRow> = sqlx::query_as(READ_STREAMS)
+        .bind(&names)
+        .bind(tenant.as_uuid())
+        .fetch_all(pool)
+        .await?;
+    let mut by_stream: HashMap<String, Vec<RecordedEvent>> = HashMap::new();
+    for row in rows {
+        let event = row.into_event()?;
+        by_stream
+            .entry(event.stream_id.as_str().to_owned())
+            .or_default()
+            .push(event);
+    }
+    Ok(streams
+        .iter()
+        .map(|s| by_stream.get(s.as_str()).cloned().unwrap_or_default())
+        .collect())
 }
 
 /// Up to `limit` events of the global log after `after`, behind the watermark.

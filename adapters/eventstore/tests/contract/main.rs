@@ -45,6 +45,7 @@ contract! {
     reads::read_stream_stops_at_up_to_version,
     reads::read_stream_as_of_shows_the_stream_as_it_was,
     reads::another_tenant_reads_an_empty_stream,
+    reads::read_streams_reads_each_stream_as_read_stream_does,
     reads::read_all_pages_the_log_in_order_from_a_checkpoint,
     reads::concurrent_appends_are_read_once_in_stream_order,
 }

@@ -96,6 +96,53 @@ pub async fn another_tenant_reads_an_empty_stream(
     Ok(())
 }
 
+pub async fn read_streams_reads_each_stream_as_read_stream_does(
+    store: Arc<dyn EventStore>,
+) -> anyhow::Result<()> {
+    let (a, b, theirs) = (
+        stream("invoice-a"),
+        stream("invoice-b"),
+        stream("invoice-c"),
+    );
+    store
+        .append(&a, ExpectedVersion::NoStream, &events(TENANT, 3))
+        .await?;
+    store
+        .append(&b, ExpectedVersion::NoStream, &events(TENANT, 2))
+        .await?;
+    store
+        .append(&theirs, ExpectedVersion::NoStream, &events(OTHER_TENANT, 1))
+        .await?;
+    // Interleave the two streams' versions in the log.
+    store
+        .append(&a, ExpectedVersion::Exact(2), &events(TENANT, 1))
+        .await?;
+
+    let asked = [
+        b.clone(),
+        stream("invoice-404"),
+        a.clone(),
+        theirs,
+        b.clone(),
+    ];
+    let read = store.read_streams(TENANT, &asked).await?;
+    let a_alone = ids(&store
+        .read_stream(TENANT, &a, ReadOptions::default())
+        .await?);
+    let b_alone = ids(&store
+        .read_stream(TENANT, &b, ReadOptions::default())
+        .await?);
+    let read: Vec<_> = read.iter().map(|events| ids(events)).collect();
+    assert_eq!(read.len(), 5);
+    assert_eq!((read[0].len(), read[2].len()), (2, 4));
+    assert_eq!(read[0], b_alone);
+    assert!(read[1].is_empty(), "a missing stream reads empty");
+    assert_eq!(read[2], a_alone);
+    assert!(read[3].is_empty(), "another tenant's stream reads empty");
+    assert_eq!(read[4], b_alone);
+    Ok(())
+}
+
 pub async fn read_all_pages_the_log_in_order_from_a_checkpoint(
     store: Arc<dyn EventStore>,
 ) -> anyhow::Result<()> {

@@ -1,4 +1,4 @@
-//! `/v1/invoices`: request an invoice, read its state and its history.
+//! `/v1/invoices`: request an invoice, read its state, its history and its evidence.
 //!
 //! Idempotency: with an `Idempotency-Key`, the invoice id is derived from (tenant, key), and so are
 //! the ids of its first events; the canonical request hash travels in the event metadata. A retry
@@ -6,7 +6,9 @@
 //! key is refused with `idempotency_key_reused`. No table of keys is needed, and the check is as
 //! atomic as the append itself.
 
+mod associated;
 pub mod body;
+pub mod evidence;
 mod parse;
 pub mod prefer;
 pub mod read;
@@ -130,6 +132,7 @@ async fn decide(
         return Err(issuer_not_registered(parsed.issuer));
     };
     let mut request = parsed.into_command(id, snapshot);
+    associated::check(state, principal.tenant_id, &request).await?;
     let metadata = EventMetadata {
         actor: Some(principal.actor()),
         request_id: headers.request_id.clone(),
@@ -193,7 +196,8 @@ pub async fn events(
     Ok(Json(InvoiceEvents { events }).into_response())
 }
 
-async fn history(
+/// The invoice's stream within `tenant` (empty for another tenant's invoice).
+pub(crate) async fn history(
     state: &AppState,
     tenant: TenantId,
     id: InvoiceId,

@@ -33,7 +33,7 @@ pub const READ_STALE: HeaderName = HeaderName::from_static("arca-read-stale");
 /// The largest page of `GET /v1/invoices`.
 const MAX_LIMIT: u32 = 100;
 /// The page size when `limit` is absent.
-const DEFAULT_LIMIT: u32 = 25;
+pub(crate) const DEFAULT_LIMIT: u32 = 25;
 
 /// The opaque token of a log position (`ARCA-Position`).
 pub fn position_token(position: GlobalPosition) -> String {
@@ -61,23 +61,36 @@ impl From<ReadFailure> for ApiError {
     }
 }
 
+/// The position `ARCA-Read-After` asks a read to wait for, when present.
+pub(crate) fn read_after(headers: &HeaderMap) -> Result<Option<GlobalPosition>, ApiError> {
+    let Some(value) = headers.get(&READ_AFTER) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(parse_token)
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_read_after",
+                "ARCA-Read-After must be a token from an ARCA-Position header",
+            )
+        })
+}
+
 /// Waits for `ARCA-Read-After` when present; answers whether the read model is stale.
 async fn await_position(state: &AppState, headers: &HeaderMap) -> Result<bool, ApiError> {
-    let Some(value) = headers.get(&READ_AFTER) else {
+    let Some(position) = read_after(headers)? else {
         return Ok(false);
     };
-    let position = value.to_str().ok().and_then(parse_token).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_read_after",
-            "ARCA-Read-After must be a token from an ARCA-Position header",
-        )
-    })?;
     let reached = state.reads().caught_up(position, state.read_wait()).await?;
     Ok(!reached)
 }
 
-fn stale_headers(stale: bool) -> HeaderMap {
+/// `ARCA-Read-Stale: true` when the read answered before the awaited position.
+pub(crate) fn stale_headers(stale: bool) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if stale {
         headers.insert(READ_STALE, HeaderValue::from_static("true"));

@@ -297,3 +297,79 @@ fn names_its_stream_after_the_invoice_uuid() {
         "invoice-00000000-0000-0000-0000-00000000000a"
     );
 }
+
+fn delivered() -> WebhookDelivered {
+    WebhookDelivered {
+        subscription_id: uuid::Uuid::from_u128(1),
+        delivery_id: uuid::Uuid::from_u128(10),
+        event_id: uuid::Uuid::from_u128(2),
+        attempts: 3,
+        last_status: 204,
+        duration_ms: 1_250,
+    }
+}
+
+#[test]
+fn records_a_webhook_outcome_in_any_status_once_requested() {
+    let failed = WebhookDeliveryFailed {
+        subscription_id: uuid::Uuid::from_u128(1),
+        delivery_id: uuid::Uuid::from_u128(11),
+        event_id: uuid::Uuid::from_u128(3),
+        attempts: 7,
+        last_status: None,
+        last_error: Some("timeout".to_owned()),
+        duration_ms: 90_000,
+    };
+    for history in [requested(factura_a()), numbered(), submitted(), unknown()] {
+        Scenario::<Invoice>::given(history.clone())
+            .when(RecordWebhookOutcome::Delivered(delivered()))
+            .then(vec![InvoiceEvent::WebhookDelivered(delivered())]);
+        Scenario::<Invoice>::given(history)
+            .when(RecordWebhookOutcome::Failed(failed.clone()))
+            .then(vec![InvoiceEvent::WebhookDeliveryFailed(failed.clone())]);
+    }
+}
+
+#[test]
+fn a_webhook_outcome_needs_a_requested_invoice() {
+    Scenario::<Invoice>::given(vec![])
+        .when(RecordWebhookOutcome::Delivered(delivered()))
+        .then_err(InvoiceError::NotRequested {
+            command: "record_webhook_outcome",
+        });
+}
+
+#[test]
+fn a_webhook_outcome_recorded_again_changes_nothing() {
+    let mut history = submitted();
+    history.push(InvoiceEvent::WebhookDelivered(delivered()));
+    Scenario::<Invoice>::given(history)
+        .when(RecordWebhookOutcome::Delivered(delivered()))
+        .then(vec![]);
+}
+
+#[test]
+fn a_redelivered_round_records_its_own_outcome_after_the_first_one() {
+    let first = WebhookDeliveryFailed {
+        subscription_id: uuid::Uuid::from_u128(1),
+        delivery_id: uuid::Uuid::from_u128(10),
+        event_id: uuid::Uuid::from_u128(2),
+        attempts: 3,
+        last_status: Some(503),
+        last_error: None,
+        duration_ms: 900,
+    };
+    let redelivered = WebhookDelivered {
+        attempts: 4,
+        ..delivered()
+    };
+    let mut history = submitted();
+    history.push(InvoiceEvent::WebhookDeliveryFailed(first));
+    Scenario::<Invoice>::given(history.clone())
+        .when(RecordWebhookOutcome::Delivered(redelivered.clone()))
+        .then(vec![InvoiceEvent::WebhookDelivered(redelivered.clone())]);
+    history.push(InvoiceEvent::WebhookDelivered(redelivered.clone()));
+    Scenario::<Invoice>::given(history)
+        .when(RecordWebhookOutcome::Delivered(redelivered))
+        .then(vec![]);
+}

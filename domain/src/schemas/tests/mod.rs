@@ -32,7 +32,7 @@ fn committed_event_schemas_match_the_code() {
 #[test]
 fn there_is_one_schema_per_event_type_at_version_one() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 25);
+    assert_eq!(names.len(), 39);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -41,6 +41,8 @@ fn there_is_one_schema_per_event_type_at_version_one() {
         "invoice.rejected.v1.json",
         "invoice.submission_outcome_unknown.v1.json",
         "invoice.number_released.v1.json",
+        "invoice.webhook_delivered.v1.json",
+        "invoice.webhook_delivery_failed.v1.json",
         "series.opened.v1.json",
         "series.numbers_reserved.v1.json",
         "series.submission_started.v1.json",
@@ -59,6 +61,18 @@ fn there_is_one_schema_per_event_type_at_version_one() {
         "tenant.created.v1.json",
         "tenant.api_key_issued.v1.json",
         "tenant.api_key_revoked.v1.json",
+        "webhook.subscription_created.v1.json",
+        "webhook.subscription_updated.v1.json",
+        "webhook.subscription_paused.v1.json",
+        "webhook.subscription_resumed.v1.json",
+        "webhook.subscription_deleted.v1.json",
+        "webhook.secret_rotated.v1.json",
+        "webhook.subscription_disabled.v1.json",
+        "webhook.subscription_enabled.v1.json",
+        "webhook.test_requested.v1.json",
+        "webhook.delivery_exhausted.v1.json",
+        "arca.unavailable.v1.json",
+        "arca.available.v1.json",
     ] {
         assert!(names.iter().any(|n| n == expected), "missing {expected}");
     }

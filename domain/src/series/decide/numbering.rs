@@ -20,7 +20,7 @@ pub(super) fn open(cmd: OpenSeries, ctx: &Context) -> Result<Vec<SeriesEvent>, S
 }
 
 /// Holds consecutive numbers after the highest one held, in the order given. An invoice that
-/// holds a number keeps it (and is listed once).
+/// holds a number keeps it (and is listed once); one ARCA already settled here gets none.
 pub(super) fn reserve(
     series: &Series,
     cmd: ReserveNumbers,
@@ -36,7 +36,11 @@ pub(super) fn reserve(
     let fresh: Vec<_> = cmd
         .invoices
         .into_iter()
-        .filter(|(invoice, _)| series.number_of(*invoice).is_none() && seen.insert(*invoice))
+        .filter(|(invoice, _)| {
+            series.number_of(*invoice).is_none()
+                && !series.settled(*invoice)
+                && seen.insert(*invoice)
+        })
         .collect();
     if fresh.is_empty() {
         return Ok(vec![]);

@@ -4,6 +4,7 @@ mod codec;
 mod fingerprint;
 mod key;
 mod numbering;
+mod owed;
 mod properties;
 mod recovery;
 mod submission;

@@ -146,3 +146,21 @@ fn refuses_to_reserve_while_halted() {
             command: "reserve_numbers",
         });
 }
+
+#[test]
+fn an_invoice_arca_authorized_or_refused_is_never_reserved_again() {
+    // A batch taken in again after a crash or a change of intake leader lists invoices the
+    // series has settled since: they get no second number.
+    Scenario::<Series>::given([
+        opened(100),
+        reserved(101, &[1, 2, 3]),
+        started(101, &[1, 2, 3]),
+        completed(
+            101,
+            vec![authorized(101), rejected(), DetailOutcome::NotProcessed],
+        ),
+        released(102, &[2, 3], ReleaseReason::SubmissionFailed),
+    ])
+    .when(reserve(&[1, 2, 3, 4]))
+    .then([reserved(102, &[3, 4])]);
+}

@@ -119,6 +119,7 @@ pub async fn handle(
             ),
         );
     };
+    sim.count_call(&op);
     let injected = sim.faults.take(&op).unwrap_or_default();
     if injected.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(injected.latency_ms)).await;

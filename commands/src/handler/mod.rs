@@ -12,6 +12,10 @@ use uuid::Uuid;
 
 use crate::metrics::{CommandMetrics, Outcome};
 
+mod many;
+
+pub use many::execute_many;
+
 /// How many times a command is decided in all. Every lost race means another writer won, so with
 /// up to this many writers racing on one stream every one of them lands.
 const MAX_ATTEMPTS: u32 = 12;
@@ -73,10 +77,19 @@ impl RejectionKind {
             | "api_key_exists"
             | "already_requested"
             | "already_authorized"
-            | "invalid_transition" => Self::Conflict,
-            "not_registered" | "tenant_not_found" | "not_requested" | "unknown_api_key" => {
-                Self::NotFound
-            }
+            | "invalid_transition"
+            | "subscription_exists"
+            | "signing_key_in_use"
+            | "subscription_already_paused"
+            | "subscription_not_paused"
+            | "subscription_disabled"
+            | "subscription_not_disabled"
+            | "subscription_not_active" => Self::Conflict,
+            "not_registered"
+            | "tenant_not_found"
+            | "not_requested"
+            | "unknown_api_key"
+            | "subscription_not_found" => Self::NotFound,
             _ => Self::Invalid,
         }
     }
@@ -202,45 +215,60 @@ where
         } else {
             load::<A>(store, tenant, &cmd.stream).await?
         };
-        if let Some(expected) = cmd.expected
-            && version != Some(expected)
-        {
-            return Err(CommandError::StaleVersion {
-                expected,
-                actual: version,
-            });
-        }
-        let decided = state
-            .decide(cmd.command.clone(), ctx)
-            .map_err(|e| CommandError::rejected(&e))?;
-        if decided.is_empty() {
-            return Ok(Executed {
-                state,
-                events: Vec::new(),
-                outcome: None,
-                version,
-            });
-        }
-        let events = to_new_events(&decided, version, &cmd.metadata, cmd.event_ids);
-        let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
-        match store.append(&cmd.stream, expected, &events).await {
-            Ok(outcome) => {
-                let state = decided.iter().fold(state, A::evolve);
-                let version = Some(outcome.last_version);
-                return Ok(Executed {
-                    state,
-                    events,
-                    outcome: Some(outcome),
-                    version,
-                });
-            }
-            Err(StoreError::Conflict { .. }) => {
-                tracing::debug!(stream = %cmd.stream, "lost a race for the stream; deciding again");
-            }
-            Err(other) => return Err(other.into()),
+        if let Some(done) = decide_on(store, ctx, &cmd, state, version).await? {
+            return Ok(done);
         }
     }
     Err(CommandError::Contended)
+}
+
+/// Decides `cmd` on the stream's state at `version` and appends at that version: `None` when
+/// another writer appended first (decide again on the fresh stream).
+async fn decide_on<A>(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    cmd: &Command<A>,
+    state: A,
+    version: Option<u64>,
+) -> Result<Option<Executed<A>>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    if let Some(expected) = cmd.expected
+        && version != Some(expected)
+    {
+        return Err(CommandError::StaleVersion {
+            expected,
+            actual: version,
+        });
+    }
+    let decided = state
+        .decide(cmd.command.clone(), ctx)
+        .map_err(|e| CommandError::rejected(&e))?;
+    if decided.is_empty() {
+        return Ok(Some(Executed {
+            state,
+            events: Vec::new(),
+            outcome: None,
+            version,
+        }));
+    }
+    let events = to_new_events(&decided, version, &cmd.metadata, cmd.event_ids);
+    let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
+    match store.append(&cmd.stream, expected, &events).await {
+        Ok(outcome) => Ok(Some(Executed {
+            state: decided.iter().fold(state, A::evolve),
+            events,
+            outcome: Some(outcome),
+            version: Some(outcome.last_version),
+        })),
+        Err(StoreError::Conflict { .. }) => {
+            tracing::debug!(stream = %cmd.stream, "lost a race for the stream; deciding again");
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Reads a stream and folds it into the aggregate; returns the version of its last event.

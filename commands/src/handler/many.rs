@@ -1,0 +1,226 @@
+//! Many commands on many streams of one tenant at once: one read for all the streams, then every
+//! append at once, so the store's group commit stores them in a few transactions. A command whose
+//! stream changed in between is run again on its own by [`execute`](super::execute).
+
+use std::sync::Arc;
+
+use domain::aggregate::{Aggregate, Context};
+use domain::{StreamId, TenantId};
+use eventstore::EventStore;
+use futures::future::join_all;
+
+use super::{Command, CommandError, Executed, decide_on, execute, fold};
+use crate::metrics::{CommandMetrics, Outcome};
+
+/// Runs `commands` (all of `tenant`, each on its own stream) with the semantics of
+/// [`execute`](super::execute), answering each in the order given. `If-Match` expectations are
+/// honoured as there; `fresh_stream` hints are not needed, every stream is read.
+///
+/// # Errors
+/// The read of the streams failing fails every command with it; otherwise each command answers
+/// for itself.
+pub async fn execute_many<A>(
+    store: &Arc<dyn EventStore>,
+    metrics: &CommandMetrics,
+    ctx: &Context,
+    tenant: TenantId,
+    commands: Vec<Command<A>>,
+) -> Result<Vec<Result<Executed<A>, CommandError>>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    if commands.iter().any(|c| c.metadata.tenant_id != tenant) {
+        return Err(CommandError::Unexpected(anyhow::anyhow!(
+            "execute_many: every command must belong to the tenant read"
+        )));
+    }
+    let streams: Vec<StreamId> = commands.iter().map(|c| c.stream.clone()).collect();
+    let read = store.read_streams(tenant, &streams).await?;
+    let attempts = commands
+        .into_iter()
+        .zip(read)
+        .map(|(cmd, recorded)| first_attempt(store, metrics, ctx, cmd, recorded));
+    Ok(join_all(attempts).await)
+}
+
+/// Decides on the stream as read and appends at its version; a lost race goes to [`execute`].
+async fn first_attempt<A>(
+    store: &Arc<dyn EventStore>,
+    metrics: &CommandMetrics,
+    ctx: &Context,
+    cmd: Command<A>,
+    recorded: Vec<domain::RecordedEvent>,
+) -> Result<Executed<A>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    let first = match fold::<A>(&recorded) {
+        Ok((state, version)) => decide_on(store, ctx, &cmd, state, version).await,
+        Err(error) => Err(error),
+    };
+    let result = match first {
+        Ok(Some(done)) => Ok(done),
+        // Counted by `execute`.
+        Ok(None) => return execute(store, metrics, ctx, cmd).await,
+        Err(error) => Err(error),
+    };
+    metrics.record(&super::command_name::<A>(), Outcome::of(&result));
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use domain::ApiKeyId;
+    use domain::tenant::{CreateTenant, IssueApiKey, Tenant, TenantCommand};
+    use domain::{EventMetadata, GlobalPosition, NewEvent, RecordedEvent};
+    use eventstore::{AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreError};
+    use prometheus::Registry;
+    use time::macros::datetime;
+    use tokio::sync::Mutex;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::handler::EventIds;
+
+    const TENANT: TenantId = TenantId(Uuid::from_u128(7));
+
+    fn command(stream: &str, command: impl Into<TenantCommand>) -> Command<Tenant> {
+        Command {
+            stream: StreamId::new(stream),
+            command: command.into(),
+            metadata: EventMetadata::for_tenant(TENANT),
+            expected: None,
+            fresh_stream: false,
+            event_ids: EventIds::Fresh,
+        }
+    }
+
+    fn issue(key: u128) -> IssueApiKey {
+        IssueApiKey {
+            key_id: ApiKeyId(Uuid::from_u128(key)),
+            secret_hash: "ab".repeat(32),
+            label: format!("key {key}"),
+        }
+    }
+
+    /// An in-memory store where another writer slips a command in right after the first
+    /// `read_streams`.
+    struct Racing {
+        inner: Arc<dyn EventStore>,
+        race: Mutex<Option<Command<Tenant>>>,
+        metrics: CommandMetrics,
+    }
+
+    #[async_trait]
+    impl EventStore for Racing {
+        async fn append(
+            &self,
+            stream: &StreamId,
+            expected: ExpectedVersion,
+            events: &[NewEvent],
+        ) -> Result<AppendOutcome, StoreError> {
+            self.inner.append(stream, expected, events).await
+        }
+
+        async fn read_stream(
+            &self,
+            tenant: TenantId,
+            stream: &StreamId,
+            options: ReadOptions,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.inner.read_stream(tenant, stream, options).await
+        }
+
+        async fn read_streams(
+            &self,
+            tenant: TenantId,
+            streams: &[StreamId],
+        ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+            let read = self.inner.read_streams(tenant, streams).await?;
+            if let Some(race) = self.race.lock().await.take() {
+                let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
+                execute(&self.inner, &self.metrics, &ctx, race)
+                    .await
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            }
+            Ok(read)
+        }
+
+        async fn read_all(
+            &self,
+            after: GlobalPosition,
+            limit: usize,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.inner.read_all(after, limit).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_command_that_loses_a_race_is_decided_again_on_the_fresh_stream() {
+        let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+        let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
+        let inner: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let create = |stream| {
+            command(
+                stream,
+                CreateTenant {
+                    tenant_id: TENANT,
+                    name: "acme".to_owned(),
+                },
+            )
+        };
+        for stream in ["tenant-a", "tenant-b"] {
+            execute(&inner, &metrics, &ctx, create(stream))
+                .await
+                .unwrap();
+        }
+        let store: Arc<dyn EventStore> = Arc::new(Racing {
+            inner: Arc::clone(&inner),
+            race: Mutex::new(Some(command("tenant-b", issue(1)))),
+            metrics: metrics.clone(),
+        });
+
+        let answers = execute_many(
+            &store,
+            &metrics,
+            &ctx,
+            TENANT,
+            vec![
+                command("tenant-a", issue(2)),
+                command("tenant-b", issue(2)),
+                create("tenant-a"),
+            ],
+        )
+        .await
+        .unwrap();
+
+        assert_eq!(answers[0].as_ref().unwrap().version, Some(1));
+        // Decided again after the racing key landed: both keys are there.
+        let raced = answers[1].as_ref().unwrap();
+        assert_eq!(raced.version, Some(2));
+        assert_eq!(raced.state.api_keys().count(), 2);
+        assert!(
+            matches!(answers[2], Err(CommandError::Rejected { .. })),
+            "a refusal answers for its command only"
+        );
+        let b = inner
+            .read_stream(TENANT, &StreamId::new("tenant-b"), ReadOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(b.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn commands_of_another_tenant_are_refused_before_anything_is_read() {
+        let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+        let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
+        let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let mut theirs = command("tenant-a", issue(1));
+        theirs.metadata = EventMetadata::for_tenant(TenantId(Uuid::from_u128(8)));
+        let refused = execute_many(&store, &metrics, &ctx, TENANT, vec![theirs]).await;
+        assert!(matches!(refused, Err(CommandError::Unexpected(_))));
+    }
+}

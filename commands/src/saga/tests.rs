@@ -1,0 +1,205 @@
+//! A worker stopping between an outcome recorded on the series and the same outcome recorded
+//! on its invoices: the next driver finishes the invoices and asks ARCA nothing again.
+
+#![allow(clippy::unwrap_used)] // test set-up panics on failure by design
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+use async_trait::async_trait;
+use domain::invoice::{Invoice, InvoiceCommand, InvoiceStatus};
+use domain::series::{DetailOutcome, Environment, Finding};
+use domain::testing::{NOW, factura_b};
+use domain::{EventMetadata, GlobalPosition, InvoiceId, NewEvent, RecordedEvent, StreamId};
+use eventstore::{AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreError};
+use prometheus::Registry;
+use time::OffsetDateTime;
+use time::macros::date;
+use uuid::Uuid;
+
+use super::*;
+use crate::ports::Clock;
+
+const TENANT: TenantId = TenantId(Uuid::from_u128(7));
+
+/// Appends fail for invoice streams once the series recorded an answer, until `resume`.
+#[derive(Default)]
+struct Stopping {
+    inner: InMemoryEventStore,
+    stopped: AtomicBool,
+}
+
+#[async_trait]
+impl EventStore for Stopping {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<AppendOutcome, StoreError> {
+        if self.stopped.load(Ordering::SeqCst) && stream.as_str().starts_with("invoice-") {
+            return Err(StoreError::Invalid("the worker stopped".to_owned()));
+        }
+        let outcome = self.inner.append(stream, expected, events).await?;
+        if events
+            .iter()
+            .any(|e| e.event_type == "series.submission_completed")
+        {
+            self.stopped.store(true, Ordering::SeqCst);
+        }
+        Ok(outcome)
+    }
+
+    async fn read_stream(
+        &self,
+        tenant: TenantId,
+        stream: &StreamId,
+        options: ReadOptions,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_stream(tenant, stream, options).await
+    }
+
+    async fn read_streams(
+        &self,
+        tenant: TenantId,
+        streams: &[StreamId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        self.inner.read_streams(tenant, streams).await
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_all(after, limit).await
+    }
+}
+
+/// ARCA authorizing everything, counting the calls.
+#[derive(Default)]
+struct Approving {
+    calls: AtomicU32,
+}
+
+#[async_trait]
+impl ArcaGateway for Approving {
+    async fn last_authorized(&self, _: TenantId, _: &SeriesKey) -> Result<u64, GatewayError> {
+        Ok(0)
+    }
+
+    fn request_hash(&self, _: &SeriesKey, _: &[Voucher]) -> String {
+        "request".to_owned()
+    }
+
+    async fn authorize(
+        &self,
+        _: TenantId,
+        _: &SeriesKey,
+        batch: &[Voucher],
+    ) -> Result<BatchAnswer, GatewayError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let results = batch
+            .iter()
+            .map(|v| {
+                domain::series::NumberOutcome::new(
+                    v.number,
+                    DetailOutcome::Authorized {
+                        cae: format!("{:014}", 70_000_000_000_000 + v.number),
+                        cae_due_date: date!(2025 - 07 - 11),
+                        observations: vec![],
+                    },
+                )
+            })
+            .collect();
+        Ok(BatchAnswer {
+            response_hash: "response".to_owned(),
+            results,
+        })
+    }
+
+    async fn consult(&self, _: TenantId, _: &SeriesKey, _: u64) -> Result<Finding, GatewayError> {
+        Err(GatewayError::NotSent("not expected".to_owned()))
+    }
+}
+
+struct Fixed;
+
+impl Clock for Fixed {
+    fn now(&self) -> OffsetDateTime {
+        NOW
+    }
+}
+
+fn saga(store: &Arc<Stopping>, gateway: &Arc<Approving>) -> Saga {
+    let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+    Saga::new(
+        store.clone(),
+        metrics,
+        Arc::new(Fixed),
+        gateway.clone(),
+        Environment::Homologacion,
+    )
+}
+
+async fn request(saga: &Saga, n: u128) -> RecordedEvent {
+    let request = domain::invoice::RequestInvoice {
+        invoice_id: InvoiceId(Uuid::from_u128(n)),
+        ..factura_b()
+    };
+    let command = Command::<Invoice> {
+        stream: Invoice::stream_id(request.invoice_id),
+        command: InvoiceCommand::from(request),
+        metadata: EventMetadata::for_tenant(TENANT),
+        expected: None,
+        fresh_stream: true,
+        event_ids: EventIds::Fresh,
+    };
+    let executed = handler::execute(&saga.store, &saga.metrics, &saga.context(), command)
+        .await
+        .unwrap();
+    let position = executed.outcome.unwrap().position;
+    let all = saga
+        .store
+        .read_all(GlobalPosition::default(), 1000)
+        .await
+        .unwrap();
+    all.into_iter().find(|e| e.position == position).unwrap()
+}
+
+#[tokio::test]
+async fn the_next_driver_records_on_the_invoices_an_answer_the_series_already_has() {
+    let store = Arc::new(Stopping::default());
+    let gateway = Arc::new(Approving::default());
+    let first = saga(&store, &gateway);
+    let mut requested = Vec::new();
+    for n in 1..=3 {
+        requested.push(request(&first, n).await);
+    }
+    let series = first.intake(&requested).await.unwrap();
+    let [(tenant, key)] = series.as_slice() else {
+        panic!("one series: {series:?}")
+    };
+
+    // The answer reaches the series; the worker stops before the invoices hear of it.
+    assert!(first.drive(*tenant, key).await.is_err());
+    store.stopped.store(false, Ordering::SeqCst);
+
+    let next = saga(&store, &gateway);
+    next.drive(*tenant, key).await.unwrap();
+    let ids: Vec<InvoiceId> = (1..=3).map(|n| InvoiceId(Uuid::from_u128(n))).collect();
+    let invoices = next.invoices(*tenant, &ids).await.unwrap();
+    let seen: Vec<_> = invoices
+        .iter()
+        .map(|(invoice, _)| (invoice.status(), invoice.number()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some(InvoiceStatus::Authorized), Some(1)),
+            (Some(InvoiceStatus::Authorized), Some(2)),
+            (Some(InvoiceStatus::Authorized), Some(3)),
+        ]
+    );
+    assert_eq!(gateway.calls.load(Ordering::SeqCst), 1, "ARCA asked once");
+}

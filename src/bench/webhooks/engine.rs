@@ -1,0 +1,130 @@
+//! The parts of a webhook bench run, wired as `serve --role workers` wires them: the tenant and
+//! its subscriptions through the same flow as `POST /v1/webhooks/subscriptions` (secrets sealed
+//! into `webhooks.signing_keys`), then the invoices and subscriptions projections, the fan-out and
+//! the dispatchers, each started by the function `serve` calls, over the run's settings.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, ensure};
+use commands::webhooks::{SecretDeps, UrlRules, check_url, create_subscription};
+use domain::aggregate::Context;
+use domain::webhook::CreateSubscription;
+use domain::{EventMetadata, SubscriptionId, TenantId};
+use eventstore::{EventStore, PgEventStore};
+use secrecy::ExposeSecret as _;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+use webhooks::Secret;
+
+use super::receiver::Receiver;
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::webhooks::{PgSigningKeys, delivery};
+
+/// Creates a tenant and `count` subscriptions to every event type, subscription `n` posting to
+/// the receiver's `/hook/{n}`; answers the tenant and the secrets, in order.
+pub(super) async fn subscribe(
+    store: &PgEventStore,
+    settings: &Settings,
+    receiver: &Receiver,
+    count: usize,
+) -> anyhow::Result<(TenantId, Vec<Secret>)> {
+    let events: Arc<dyn EventStore> = Arc::new(store.clone());
+    let ctx = Context {
+        now: OffsetDateTime::now_utc(),
+        policy: crate::server::policy(settings)?,
+    };
+    let tenant = commands::tenants::create_tenant(&events, &ctx, "webhook bench")
+        .await?
+        .tenant_id;
+    let vault = PgSigningKeys::new(store.pool().clone(), settings.sealing_key()?);
+    let metrics = commands::CommandMetrics::detached();
+    let deps = SecretDeps {
+        store: &events,
+        metrics: &metrics,
+        secrets: &vault,
+    };
+    let mut secrets = Vec::with_capacity(count);
+    for n in 0..count {
+        let url = check_url(&receiver.url(n), UrlRules { allow_http: true })
+            .map_err(|(code, detail)| anyhow::anyhow!("{code}: {detail}"))?;
+        let request = CreateSubscription {
+            subscription_id: SubscriptionId(Uuid::nil()),
+            url,
+            event_types: Vec::new(),
+            description: Some(format!("bench endpoint {n}")),
+            key_id: Uuid::nil(),
+        };
+        let (_, secret) =
+            create_subscription(deps, &ctx, EventMetadata::for_tenant(tenant), request)
+                .await
+                .context("creating a subscription")?;
+        secrets.push(Secret::parse(secret.expose_secret()).map_err(anyhow::Error::msg)?);
+    }
+    Ok((tenant, secrets))
+}
+
+/// Starts the projections, the fan-out and `dispatchers` dispatchers (each with its own pool and
+/// metrics registry, as separate instances would have); abort the handles to stop them.
+pub(super) fn start(
+    settings: &Arc<Settings>,
+    dispatchers: usize,
+) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let metrics = Metrics::new()?;
+    let mut tasks = Vec::with_capacity(dispatchers + 3);
+    let spawn = |tasks: &mut Vec<JoinHandle<()>>, part: &'static str, run: Part| {
+        let (settings, metrics) = (Arc::clone(settings), metrics.clone());
+        tasks.push(tokio::spawn(async move {
+            if let Err(error) = run(settings, metrics).await {
+                tracing::error!(error = format!("{error:#}"), part, "a bench part stopped");
+            }
+        }));
+    };
+    spawn(&mut tasks, "invoices projection", |s, m| {
+        Box::pin(async move { crate::projections::run(&s, &m, std::future::pending()).await })
+    });
+    spawn(&mut tasks, "subscriptions projection", |s, m| {
+        Box::pin(
+            async move { crate::webhooks::run_projection(&s, &m, std::future::pending()).await },
+        )
+    });
+    spawn(&mut tasks, "fan-out", |s, m| {
+        Box::pin(async move { delivery::run_fanout(&s, &m, std::future::pending()).await })
+    });
+    for _ in 0..dispatchers {
+        spawn(&mut tasks, "dispatcher", |s, _| {
+            Box::pin(async move {
+                let own = Metrics::new()?;
+                delivery::run_dispatcher(&s, &own, std::future::pending()).await
+            })
+        });
+    }
+    Ok(tasks)
+}
+
+type Part = fn(
+    Arc<Settings>,
+    Metrics,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
+
+/// Waits until the subscriptions projection shows `count` active subscriptions.
+pub(super) async fn subscriptions_ready(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (active,): (i64,) =
+            sqlx::query_as("select count(*) from webhooks.subscriptions where status = 'active'")
+                .fetch_one(pool)
+                .await?;
+        if active == i64::try_from(count)? {
+            return Ok(());
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "only {active} of {count} subscriptions became active"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,216 @@
+//! Issuers' WSAA tickets: [`BrokeredTickets`] gets them through the cluster-wide broker with
+//! each issuer's certificate from a [`CredentialSource`] (the simulator's [`DevCa`], or the
+//! certificates issuers installed, [`StoredCredentials`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use arca_ws::ArcaError;
+use arca_ws::broker::{BrokerError, TicketBroker};
+use arca_ws::certs::{Credentials, dev_credentials};
+use arca_ws::credentials::PgCredentialStore;
+use arca_ws::wsaa::{SERVICE_WSFE, WsaaClient};
+use arca_ws::wsfe::Auth;
+use async_trait::async_trait;
+use domain::TenantId;
+use domain::series::Environment;
+use domain::values::Cuit;
+use sqlx::PgPool;
+
+/// Why no ticket could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    /// WSAA did not answer properly (no connection, timeout, HTTP 5xx, a "try later" fault):
+    /// ARCA is unavailable.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Anything else: no certificate, a login WSAA refused, the ticket store.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl TicketError {
+    fn of(cuit: Cuit, error: &BrokerError) -> Self {
+        let detail = format!("WSAA ticket of {cuit}: {error}");
+        match error {
+            BrokerError::Arca(ArcaError::Transport { .. } | ArcaError::Malformed { .. }) => {
+                Self::Unreachable(detail)
+            }
+            BrokerError::Arca(e @ ArcaError::Fault { .. }) if e.is_retryable() => {
+                Self::Unreachable(detail)
+            }
+            _ => Self::Refused(detail),
+        }
+    }
+}
+
+/// Where an issuer's WSAA ticket comes from.
+#[async_trait]
+pub trait IssuerTickets: Send + Sync {
+    /// A valid ticket for `cuit` as registered by `tenant`, as WSFEv1's `Auth`.
+    async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, TicketError>;
+}
+
+/// Where an issuer's certificate and key come from.
+#[async_trait]
+pub trait CredentialSource: Send + Sync {
+    /// The credentials `tenant` installed for `cuit`, `None` when there are none.
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String>;
+}
+
+/// The simulator's development CA: every issuer gets a leaf of it on first use, no ceremony.
+pub struct DevCa {
+    ca: Credentials,
+    leaves: Mutex<HashMap<u64, Arc<Credentials>>>,
+}
+
+impl DevCa {
+    /// Leaves signed by `ca`, which the simulator trusts.
+    pub fn new(ca: Credentials) -> Self {
+        Self {
+            ca,
+            leaves: Mutex::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for DevCa {
+    async fn credentials(
+        &self,
+        _tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String> {
+        let mut leaves = self.leaves.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(leaf) = leaves.get(&cuit.as_u64()) {
+            return Ok(Some(Arc::clone(leaf)));
+        }
+        let leaf = Arc::new(
+            dev_credentials(&self.ca, &cuit.to_string(), "arca-sim").map_err(|e| e.to_string())?,
+        );
+        leaves.insert(cuit.as_u64(), Arc::clone(&leaf));
+        Ok(Some(leaf))
+    }
+}
+
+/// The certificates issuers installed (`PUT /v1/taxpayers/{cuit}/certificate`).
+pub struct StoredCredentials {
+    store: PgCredentialStore,
+    environment: Environment,
+}
+
+impl StoredCredentials {
+    /// Certificates of `environment` in `store`.
+    pub fn new(store: PgCredentialStore, environment: Environment) -> Self {
+        Self { store, environment }
+    }
+}
+
+#[async_trait]
+impl CredentialSource for StoredCredentials {
+    async fn credentials(
+        &self,
+        tenant: TenantId,
+        cuit: Cuit,
+    ) -> Result<Option<Arc<Credentials>>, String> {
+        self.store
+            .credentials(
+                tenant.as_uuid(),
+                &cuit.to_string(),
+                self.environment.as_str(),
+            )
+            .await
+            .map(|found| found.map(Arc::new))
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// How long an issuer's credentials are used before they are looked up again (a newly
+/// installed certificate takes over within this time).
+const CREDENTIALS_TTL: Duration = Duration::from_secs(300);
+
+/// An issuer's broker and when its credentials were looked up.
+type Brokered = (Arc<TicketBroker>, Instant);
+
+/// Tickets through the cluster-wide broker (one per certificate), with each issuer's
+/// credentials from a [`CredentialSource`].
+pub struct BrokeredTickets {
+    pool: PgPool,
+    wsaa: WsaaClient,
+    environment: Environment,
+    credentials: Arc<dyn CredentialSource>,
+    brokers: tokio::sync::Mutex<HashMap<(TenantId, u64), Brokered>>,
+}
+
+impl BrokeredTickets {
+    /// Tickets from `wsaa` for `environment`, brokered in `pool`'s database.
+    pub fn new(
+        pool: PgPool,
+        wsaa: WsaaClient,
+        environment: Environment,
+        credentials: Arc<dyn CredentialSource>,
+    ) -> Self {
+        Self {
+            pool,
+            wsaa,
+            environment,
+            credentials,
+            brokers: tokio::sync::Mutex::default(),
+        }
+    }
+
+    async fn broker(&self, tenant: TenantId, cuit: Cuit) -> Result<Arc<TicketBroker>, TicketError> {
+        let mut brokers = self.brokers.lock().await;
+        if let Some((broker, at)) = brokers.get(&(tenant, cuit.as_u64()))
+            && at.elapsed() < CREDENTIALS_TTL
+        {
+            return Ok(Arc::clone(broker));
+        }
+        let not_sent = |e: String| TicketError::Refused(format!("credentials of {cuit}: {e}"));
+        let creds = self
+            .credentials
+            .credentials(tenant, cuit)
+            .await
+            .map_err(not_sent)?
+            .ok_or_else(|| {
+                TicketError::Refused(format!(
+                    "{cuit} has no certificate for ARCA's {} environment: install one with \
+                     PUT /v1/taxpayers/{cuit}/certificate",
+                    self.environment
+                ))
+            })?;
+        let broker = TicketBroker::new(
+            self.pool.clone(),
+            self.wsaa.clone(),
+            creds,
+            SERVICE_WSFE,
+            self.environment.as_str(),
+        )
+        .map_err(|e| not_sent(e.to_string()))?;
+        let broker = Arc::new(broker);
+        brokers.insert(
+            (tenant, cuit.as_u64()),
+            (Arc::clone(&broker), Instant::now()),
+        );
+        Ok(broker)
+    }
+}
+
+#[async_trait]
+impl IssuerTickets for BrokeredTickets {
+    async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, TicketError> {
+        let ticket = self
+            .broker(tenant, cuit)
+            .await?
+            .ticket()
+            .await
+            .map_err(|e| TicketError::of(cuit, &e))?;
+        Auth::from_ticket(&ticket, cuit.as_u64())
+            .map_err(|e| TicketError::Refused(format!("WSAA ticket of {cuit}: {e}")))
+    }
+}

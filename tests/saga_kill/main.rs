@@ -1,0 +1,108 @@
+//! The saga end to end with worker processes: the simulator in-process (port 0, timeouts, HTTP
+//! 500s and "authorize then drop the answer" injected), the API in-process, and two
+//! `arca serve --role workers` children over the test's database, one SIGKILLed while invoices
+//! are in flight and started again. Afterwards every invoice has exactly one end, the
+//! simulator's ledger has no gap and no duplicate and one voucher per CAE with its amounts, and
+//! the read model agrees with the event store (see `arca::bench::saga::audit`).
+
+#![allow(clippy::unwrap_used)] // test set-up panics on failure by design
+
+use std::path::Path;
+use std::time::Duration;
+
+use arca::bench::saga::audit::audit;
+use arca::bench::saga::faults::schedule;
+use arca::bench::saga::load::{Api, sim_api_config, wait_until_final};
+use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses, kill_and_restart_midway};
+use arca::bench::scratch::with_database;
+use arca_ws::certs::{dev_ca, save_dev_ca};
+use arca_ws::sim::{FaultMode, SimConfig, Simulator};
+use eventstore::PgEventStore;
+use sqlx::PgPool;
+
+/// 20 invoices in each of the 18 series.
+const COUNT: usize = 360;
+
+/// The test database's URL, for the children (the server of `DATABASE_URL`).
+fn database_url(pool: &PgPool) -> String {
+    let server = std::env::var("DATABASE_URL").unwrap();
+    let name = pool.connect_options().get_database().unwrap().to_owned();
+    with_database(&server, &name).unwrap()
+}
+
+fn nats_url() -> String {
+    std::env::var("ARCA_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn two_worker_processes_one_killed_mid_run_give_every_invoice_exactly_one_end(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dev_ca().unwrap();
+    save_dev_ca(&ca, dir.path()).unwrap();
+    let config = SimConfig {
+        trust: vec![ca.cert.clone()],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let faults = [
+        FaultMode::Timeout,
+        FaultMode::Http500,
+        FaultMode::DropResponse,
+    ];
+    schedule(&sim.sim, &faults, 2, 1);
+    let api = Api::start(&PgEventStore::new(pool.clone()), &sim_api_config())
+        .await
+        .unwrap();
+    let env = WorkerEnv::new(&database_url(&pool), &sim, dir.path(), &nats_url());
+    let exe = Path::new(env!("CARGO_BIN_EXE_arca"));
+    let mut workers = WorkerProcesses::start(exe, env.clone(), 2).unwrap();
+
+    let posting = api.request_all(COUNT, 16);
+    let quarter = i64::try_from(COUNT / 4).unwrap();
+    let killing = kill_and_restart_midway(&mut workers, &pool, quarter, Duration::from_secs(60));
+    let (refused, kill) = tokio::join!(posting, killing);
+    assert_eq!(refused, 0, "every invoice accepted");
+    let kill = kill.unwrap();
+    assert!(
+        kill.open > 0,
+        "killed while invoices were in flight: {kill:?}"
+    );
+    assert_eq!((workers.kills, workers.restarts), (1, 1));
+
+    let settled = wait_until_final(&pool, COUNT, Duration::from_secs(90)).await;
+    let crashed = workers.exited().unwrap();
+    if settled.is_err() || !crashed.is_empty() {
+        for i in 0..2 {
+            eprintln!("worker {i}:\n{}", workers.log_tail(i));
+        }
+    }
+    settled.unwrap();
+    assert!(crashed.is_empty(), "workers {crashed:?} died on their own");
+    drop(workers);
+    env.delete_stream().await;
+
+    assert!(
+        sim.sim.faults().list().is_empty(),
+        "every scheduled fault was injected: {:?}",
+        sim.sim.faults().list()
+    );
+    let audit = audit(&pool, &sim.sim).await.unwrap();
+    assert_eq!(audit.problems, Vec::<String>::new(), "{audit:?}");
+    assert_eq!(audit.invoices, COUNT);
+    assert_eq!(audit.authorized + audit.rejected, COUNT);
+    assert_eq!(audit.authorized, audit.ledger_vouchers);
+    assert_eq!(audit.series, 18);
+    let reconciled: i64 =
+        sqlx::query_scalar("select count(*) from es.events where event_type = 'series.blocked'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        reconciled >= 2,
+        "lost answers were reconciled: {reconciled}"
+    );
+}
