@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use arca::projections::StoreLog;
 use arca::saga::{
-    CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, Step, StoredCredentials, instance,
+    CircuitPolicy, CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, Step,
+    StoredCredentials, instance,
 };
 use arca_ws::certs::{Credentials, dev_ca};
 use arca_ws::credentials::{PgCredentialStore, SealingKey};
@@ -15,21 +16,22 @@ use commands::CommandMetrics;
 use commands::ports::SystemClock;
 use commands::saga::Drive;
 use domain::series::Environment;
-use eventstore::PgEventStore;
+use domain::GlobalPosition;
+use eventstore::{EventStore, PgEventStore};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_a, factura_b, factura_c};
 
-struct Arca {
-    sim: RunningSim,
-    worker: SagaWorker<StoreLog>,
+pub(crate) struct Arca {
+    pub(crate) sim: RunningSim,
+    pub(crate) worker: SagaWorker<StoreLog>,
 }
 
 /// The simulator on port 0 trusting a development CA, and a saga worker whose issuers log in
 /// with leaves of that CA minted on first use.
-async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
+pub(crate) async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
     let ca = dev_ca().unwrap();
     let trusted = Credentials::clone(&ca);
     arca_with(app, answer_within, &trusted, Arc::new(DevCa::new(ca))).await
@@ -48,7 +50,7 @@ async fn arca_with(
 }
 
 /// The simulator on port 0, trusting `ca`.
-async fn simulator(ca: &Credentials) -> RunningSim {
+pub(crate) async fn simulator(ca: &Credentials) -> RunningSim {
     let config = SimConfig {
         trust: vec![ca.cert.clone()],
         ..SimConfig::default()
@@ -72,6 +74,7 @@ fn worker(
         wsaa_url: sim.wsaa_url(),
         wsfe_url: sim.wsfe_url(),
         answer_within,
+        circuit: CircuitPolicy::default(),
     };
     let commands = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
     let store = PgEventStore::new(app.pool.clone());
@@ -89,7 +92,11 @@ fn worker(
 /// Steps the saga until every invoice of `ids` has its final state in the read model; the sum of
 /// what the saga did. (Other tests' transactions can hold the log's watermark back for a while,
 /// so "nothing to do" is not a reason to stop.)
-async fn settle(app: &TestApp, worker: &mut SagaWorker<StoreLog>, ids: &[String]) -> Drive {
+pub(crate) async fn settle(
+    app: &TestApp,
+    worker: &mut SagaWorker<StoreLog>,
+    ids: &[String],
+) -> Drive {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut total = Drive::default();
     loop {
@@ -125,17 +132,38 @@ fn today(mut body: Value) -> Value {
     body
 }
 
-async fn request(app: &TestApp, body: Value) -> String {
+pub(crate) async fn request(app: &TestApp, body: Value) -> String {
     let answer = app.post("/v1/invoices", today(body)).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
     answer.body["id"].as_str().unwrap().to_owned()
 }
 
-async fn state(app: &TestApp, id: &str) -> Value {
+/// Waits until the global log shows the requests of `ids` to a reader, so the saga's next intake
+/// takes them together. (A transaction running anywhere on the server holds the log's
+/// visibility back, so requests made one after the other can reach the saga in separate
+/// batches.)
+async fn visible_to_the_saga(app: &TestApp, ids: &[String]) {
+    let store = PgEventStore::new(app.pool.clone());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let log = store.read_all(GlobalPosition::START, 10_000).await.unwrap();
+        let seen = |id: &String| {
+            log.iter()
+                .any(|e| e.event_type == "invoice.requested" && e.stream_id.as_str().ends_with(id.as_str()))
+        };
+        if ids.iter().all(seen) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the requests never became visible");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+pub(crate) async fn state(app: &TestApp, id: &str) -> Value {
     app.get(&format!("/v1/invoices/{id}")).await.body
 }
 
-fn ledger_is_clean(sim: &RunningSim, expected: &[(u16, usize)]) {
+pub(crate) fn ledger_is_clean(sim: &RunningSim, expected: &[(u16, usize)]) {
     let report = sim.sim.ledger_report();
     for (voucher_type, count) in expected {
         let series = report
@@ -205,6 +233,8 @@ async fn an_answer_lost_after_arca_authorized_is_recovered_not_resent(pool: PgPo
         request(&app, factura_b()).await,
         request(&app, factura_b()).await,
     ];
+    // Both in the one call whose answer is dropped.
+    visible_to_the_saga(&app, &ids).await;
     let drive = settle(&app, &mut arca.worker, &ids).await;
     assert!(drive.reconciliations >= 1, "{drive:?}");
     assert_eq!(drive.recovered, 2, "{drive:?}");
@@ -486,4 +516,77 @@ fn render(registry: &prometheus::Registry) -> String {
         .encode(&registry.gather(), &mut out)
         .unwrap();
     String::from_utf8(out).unwrap()
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_note_against_a_voucher_without_cae_is_refused_before_arca_is_asked(pool: PgPool) {
+    let app = TestApp::spawn_with(pool, Arc::new(SystemClock)).await;
+    app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
+        .await;
+    let mut arca = arca(&app, Duration::from_secs(10)).await;
+    let invoice = request(&app, factura_a()).await;
+    settle(&app, &mut arca.worker, std::slice::from_ref(&invoice)).await;
+    let authorized = state(&app, &invoice).await["number"].as_u64().unwrap();
+    // The next one is recorded but has no CAE yet.
+    let pending = request(&app, factura_a()).await;
+    let note = |number: u64| {
+        let mut body = today(factura_a());
+        body["voucher_type"] = serde_json::json!(3);
+        body["associated_vouchers"] =
+            serde_json::json!([{"voucher_type": 1, "point_of_sale": 1, "number": number}]);
+        body
+    };
+
+    for number in [authorized + 1, authorized + 40] {
+        let refused = app.post("/v1/invoices", note(number)).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.body["code"], "associated_voucher_not_authorized");
+        assert_eq!(
+            refused.body["errors"][0]["field"],
+            "associated_vouchers[0].number"
+        );
+    }
+    let credited = request(&app, note(authorized)).await;
+    settle(&app, &mut arca.worker, &[pending, credited.clone()]).await;
+    assert_eq!(state(&app, &credited).await["status"], "authorized");
+    // ARCA saw one note: the refused ones never left.
+    ledger_is_clean(&arca.sim, &[(1, 2), (3, 1)]);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_series_lease_dropped_without_release_frees_the_series(pool: PgPool) {
+    let key = domain::series::SeriesKey::from_stream_id("series-sim-20267565393-1-1").unwrap();
+    // Two processes, each with its own connections, kept while idle (as a server's pool does).
+    let process = || async {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .idle_timeout(None)
+            .connect_with((*pool.connect_options()).clone())
+            .await
+            .unwrap();
+        arca::saga::SeriesLeases::new(pool)
+    };
+    let (mine, theirs) = (process().await, process().await);
+
+    let held = mine.try_lead(&key).await.unwrap().unwrap();
+    assert!(theirs.try_lead(&key).await.unwrap().is_none());
+    // A drive cancelled mid-way drops its lease without releasing it.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(lease) = theirs.try_lead(&key).await.unwrap() {
+            lease.release().await;
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dropped lease still holds the series"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
