@@ -15,8 +15,8 @@ use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
 use commands::CommandMetrics;
 use commands::ports::SystemClock;
 use commands::saga::Drive;
-use domain::series::Environment;
 use domain::GlobalPosition;
+use domain::series::Environment;
 use eventstore::{EventStore, PgEventStore};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -148,13 +148,17 @@ async fn visible_to_the_saga(app: &TestApp, ids: &[String]) {
     loop {
         let log = store.read_all(GlobalPosition::START, 10_000).await.unwrap();
         let seen = |id: &String| {
-            log.iter()
-                .any(|e| e.event_type == "invoice.requested" && e.stream_id.as_str().ends_with(id.as_str()))
+            log.iter().any(|e| {
+                e.event_type == "invoice.requested" && e.stream_id.as_str().ends_with(id.as_str())
+            })
         };
         if ids.iter().all(seen) {
             return;
         }
-        assert!(Instant::now() < deadline, "the requests never became visible");
+        assert!(
+            Instant::now() < deadline,
+            "the requests never became visible"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

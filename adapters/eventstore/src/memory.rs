@@ -202,6 +202,7 @@ impl EventStore for InMemoryEventStore {
             .events
             .iter()
             .map(|&index| &state.log[index])
+            .skip_while(|e| options.after_version.is_some_and(|v| e.stream_version <= v))
             .take_while(|e| options.up_to_version.is_none_or(|v| e.stream_version <= v))
             .filter(|e| options.as_of.is_none_or(|t| e.recorded_at <= t))
             .cloned()

@@ -43,6 +43,8 @@ pub struct AppendOutcome {
 /// Limits for reading one stream; the default reads it all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadOptions {
+    /// Read only events after this stream version (to catch up a state already folded to it).
+    pub after_version: Option<u64>,
     /// Read events up to and including this stream version.
     pub up_to_version: Option<u64>,
     /// Read only events recorded at or before this instant (the stream as it was then).

@@ -9,7 +9,7 @@ use domain::{StreamId, TenantId};
 use eventstore::EventStore;
 use futures::future::join_all;
 
-use super::{Command, CommandError, Executed, decide_on, execute, fold};
+use super::{Command, CommandError, Decided, Executed, decide_on, execute_from, fold};
 use crate::metrics::{CommandMetrics, Outcome};
 
 /// Runs `commands` (all of `tenant`, each on its own stream) with the semantics of
@@ -44,7 +44,8 @@ where
     Ok(join_all(attempts).await)
 }
 
-/// Decides on the stream as read and appends at its version; a lost race goes to [`execute`].
+/// Decides on the stream as read and appends at its version; a lost race goes to
+/// [`execute_from`].
 async fn first_attempt<A>(
     store: &Arc<dyn EventStore>,
     metrics: &CommandMetrics,
@@ -61,10 +62,12 @@ where
         Err(error) => Err(error),
     };
     let result = match first {
-        Ok(Some(done)) => Ok(done),
-        // Counted by `execute`.
-        Ok(None) => return execute(store, metrics, ctx, cmd).await,
-        Err(error) => Err(error),
+        Ok(Decided::Done(done)) => Ok(done),
+        // Counted by `execute_from`, which reads only what the other writer appended.
+        Ok(Decided::Lost { seen, at }) => {
+            return execute_from(store, metrics, ctx, cmd, Some((seen, at))).await;
+        }
+        Ok(Decided::Refused { error, .. }) | Err(error) => Err(error),
     };
     metrics.record(&super::command_name::<A>(), Outcome::of(&result));
     result
@@ -83,7 +86,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::handler::EventIds;
+    use crate::handler::{EventIds, execute};
 
     const TENANT: TenantId = TenantId(Uuid::from_u128(7));
 

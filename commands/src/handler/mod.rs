@@ -179,7 +179,29 @@ where
     A: Aggregate,
     A::Command: Clone,
 {
-    let result = decide_and_append(store, ctx, cmd).await;
+    execute_from(store, metrics, ctx, cmd, None).await
+}
+
+/// As [`execute`], starting from `known`: the stream's state folded up to a version, kept by
+/// the caller from an earlier read or command. The first attempt decides on it without reading
+/// the stream; if the stream moved on since, the append conflicts and only the events after
+/// that version are read before deciding again. (With `If-Match`, the stream is read first.)
+///
+/// # Errors
+/// As [`execute`].
+#[tracing::instrument(skip_all, fields(stream = %cmd.stream))]
+pub async fn execute_from<A>(
+    store: &Arc<dyn EventStore>,
+    metrics: &CommandMetrics,
+    ctx: &Context,
+    cmd: Command<A>,
+    known: Option<(A, Option<u64>)>,
+) -> Result<Executed<A>, CommandError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+{
+    let result = decide_and_append(store, ctx, cmd, known).await;
     metrics.record(&command_name::<A>(), Outcome::of(&result));
     result
 }
@@ -198,39 +220,64 @@ async fn decide_and_append<A>(
     store: &Arc<dyn EventStore>,
     ctx: &Context,
     cmd: Command<A>,
+    known: Option<(A, Option<u64>)>,
 ) -> Result<Executed<A>, CommandError>
 where
     A: Aggregate,
     A::Command: Clone,
 {
     let tenant = cmd.metadata.tenant_id;
-    for attempt in 0..MAX_ATTEMPTS {
-        if attempt > 0 {
-            // A short random pause spreads the losers out so they do not collide again at once.
-            let pause = rand::random_range(0..=attempt * 2);
-            tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause))).await;
+    // Whether to read the stream before deciding: not on a first attempt the caller vouched for.
+    let mut read = !(cmd.fresh_stream || (known.is_some() && cmd.expected.is_none()));
+    let (mut state, mut version) = known.unwrap_or_default();
+    let mut lost = 0;
+    loop {
+        if read {
+            (state, version) = catch_up(store, tenant, &cmd.stream, state, version).await?;
         }
-        let (state, version) = if attempt == 0 && cmd.fresh_stream {
-            (A::default(), None)
-        } else {
-            load::<A>(store, tenant, &cmd.stream).await?
-        };
-        if let Some(done) = decide_on(store, ctx, &cmd, state, version).await? {
-            return Ok(done);
+        match decide_on(store, ctx, &cmd, state, version).await? {
+            Decided::Done(done) => return Ok(done),
+            Decided::Refused { error, .. } if read => return Err(error),
+            // A refusal is final only on the stream as it is now: a state taken on trust is
+            // brought up to date and asked again.
+            Decided::Refused { seen, at, .. } => (state, version) = (seen, at),
+            Decided::Lost { seen, at } => {
+                lost += 1;
+                if lost >= MAX_ATTEMPTS {
+                    return Err(CommandError::Contended);
+                }
+                // A short random pause spreads the losers out so they do not collide again.
+                let pause = rand::random_range(0..=lost * 2);
+                tokio::time::sleep(std::time::Duration::from_millis(u64::from(pause))).await;
+                (state, version) = (seen, at);
+            }
         }
+        read = true;
     }
-    Err(CommandError::Contended)
 }
 
-/// Decides `cmd` on the stream's state at `version` and appends at that version: `None` when
-/// another writer appended first (decide again on the fresh stream).
+/// How one attempt at a command ended.
+enum Decided<A> {
+    /// Decided and appended (or nothing to append).
+    Done(Executed<A>),
+    /// Another writer appended first: the state the attempt decided on, at its version.
+    Lost { seen: A, at: Option<u64> },
+    /// The domain refused on that state.
+    Refused {
+        seen: A,
+        at: Option<u64>,
+        error: CommandError,
+    },
+}
+
+/// Decides `cmd` on the stream's state at `version` and appends at that version.
 async fn decide_on<A>(
     store: &Arc<dyn EventStore>,
     ctx: &Context,
     cmd: &Command<A>,
     state: A,
     version: Option<u64>,
-) -> Result<Option<Executed<A>>, CommandError>
+) -> Result<Decided<A>, CommandError>
 where
     A: Aggregate,
     A::Command: Clone,
@@ -243,11 +290,18 @@ where
             actual: version,
         });
     }
-    let decided = state
-        .decide(cmd.command.clone(), ctx)
-        .map_err(|e| CommandError::rejected(&e))?;
+    let decided = match state.decide(cmd.command.clone(), ctx) {
+        Ok(decided) => decided,
+        Err(refusal) => {
+            return Ok(Decided::Refused {
+                error: CommandError::rejected(&refusal),
+                seen: state,
+                at: version,
+            });
+        }
+    };
     if decided.is_empty() {
-        return Ok(Some(Executed {
+        return Ok(Decided::Done(Executed {
             state,
             events: Vec::new(),
             outcome: None,
@@ -257,7 +311,7 @@ where
     let events = to_new_events(&decided, version, &cmd.metadata, cmd.event_ids);
     let expected = version.map_or(ExpectedVersion::NoStream, ExpectedVersion::Exact);
     match store.append(&cmd.stream, expected, &events).await {
-        Ok(outcome) => Ok(Some(Executed {
+        Ok(outcome) => Ok(Decided::Done(Executed {
             state: decided.iter().fold(state, A::evolve),
             events,
             outcome: Some(outcome),
@@ -265,7 +319,10 @@ where
         })),
         Err(StoreError::Conflict { .. }) => {
             tracing::debug!(stream = %cmd.stream, "lost a race for the stream; deciding again");
-            Ok(None)
+            Ok(Decided::Lost {
+                seen: state,
+                at: version,
+            })
         }
         Err(other) => Err(other.into()),
     }
@@ -280,10 +337,27 @@ pub async fn load<A: Aggregate>(
     tenant: TenantId,
     stream: &StreamId,
 ) -> Result<(A, Option<u64>), CommandError> {
-    let recorded = store
-        .read_stream(tenant, stream, ReadOptions::default())
-        .await?;
-    fold::<A>(&recorded)
+    catch_up(store, tenant, stream, A::default(), None).await
+}
+
+/// Brings `state`, folded up to `version` (`None`: nothing folded yet), to the stream's last
+/// event, reading only the events after `version`.
+///
+/// # Errors
+/// Store failures, or a stored event this build cannot decode.
+pub async fn catch_up<A: Aggregate>(
+    store: &Arc<dyn EventStore>,
+    tenant: TenantId,
+    stream: &StreamId,
+    state: A,
+    version: Option<u64>,
+) -> Result<(A, Option<u64>), CommandError> {
+    let options = ReadOptions {
+        after_version: version,
+        ..ReadOptions::default()
+    };
+    let recorded = store.read_stream(tenant, stream, options).await?;
+    fold_onto(state, version, &recorded)
 }
 
 /// Folds recorded events into the aggregate.
@@ -291,8 +365,15 @@ pub async fn load<A: Aggregate>(
 /// # Errors
 /// A stored event this build cannot decode.
 pub fn fold<A: Aggregate>(recorded: &[RecordedEvent]) -> Result<(A, Option<u64>), CommandError> {
-    let mut state = A::default();
-    let mut version = None;
+    fold_onto(A::default(), None, recorded)
+}
+
+/// Folds recorded events, the ones right after `version`, onto `state`.
+fn fold_onto<A: Aggregate>(
+    mut state: A,
+    mut version: Option<u64>,
+    recorded: &[RecordedEvent],
+) -> Result<(A, Option<u64>), CommandError> {
     for event in recorded {
         let decoded = A::Event::from_stored(&event.event_type, event.schema_version, &event.data)
             .map_err(|e| {
@@ -337,8 +418,8 @@ fn to_new_events<E: DomainEvent>(
 mod tests {
     use async_trait::async_trait;
     use domain::{
-        GlobalPosition,
-        tenant::{CreateTenant, Tenant},
+        ApiKeyId, GlobalPosition,
+        tenant::{CreateTenant, IssueApiKey, Tenant},
     };
     use eventstore::InMemoryEventStore;
     use prometheus::Registry;
@@ -391,6 +472,122 @@ mod tests {
         ) -> Result<Vec<RecordedEvent>, StoreError> {
             Err(StoreError::Invalid("broken".to_owned()))
         }
+    }
+
+    /// The in-memory store, noting where each stream read started.
+    #[derive(Default)]
+    struct Noting {
+        inner: InMemoryEventStore,
+        reads: std::sync::Mutex<Vec<Option<u64>>>,
+    }
+
+    #[async_trait]
+    impl EventStore for Noting {
+        async fn append(
+            &self,
+            stream: &StreamId,
+            expected: ExpectedVersion,
+            events: &[NewEvent],
+        ) -> Result<AppendOutcome, StoreError> {
+            self.inner.append(stream, expected, events).await
+        }
+
+        async fn read_stream(
+            &self,
+            tenant: TenantId,
+            stream: &StreamId,
+            options: ReadOptions,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.reads.lock().unwrap().push(options.after_version);
+            self.inner.read_stream(tenant, stream, options).await
+        }
+
+        async fn read_all(
+            &self,
+            after: GlobalPosition,
+            limit: usize,
+        ) -> Result<Vec<RecordedEvent>, StoreError> {
+            self.inner.read_all(after, limit).await
+        }
+    }
+
+    fn issue(tenant_id: TenantId, key: u128) -> Command<Tenant> {
+        Command {
+            stream: Tenant::stream_id(tenant_id),
+            command: IssueApiKey {
+                key_id: ApiKeyId(Uuid::from_u128(key)),
+                secret_hash: "ab".repeat(32),
+                label: format!("key {key}"),
+            }
+            .into(),
+            metadata: EventMetadata::for_tenant(tenant_id),
+            expected: None,
+            fresh_stream: false,
+            event_ids: EventIds::Fresh,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_state_kept_from_before_another_writer_catches_up_on_only_what_came_later() {
+        let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+        let noting = Arc::new(Noting::default());
+        let store: Arc<dyn EventStore> = noting.clone();
+        let ctx = Context::new(datetime!(2026-11-23 15:00 UTC));
+        let tenant = TenantId(Uuid::now_v7());
+        let created = execute(&store, &metrics, &ctx, create(tenant, "acme", None))
+            .await
+            .unwrap();
+        let kept = (created.state, created.version);
+        execute(&store, &metrics, &ctx, issue(tenant, 1))
+            .await
+            .unwrap();
+        noting.reads.lock().unwrap().clear();
+
+        let done = execute_from(&store, &metrics, &ctx, issue(tenant, 2), Some(kept))
+            .await
+            .unwrap();
+        assert_eq!(done.version, Some(2));
+        assert_eq!(
+            *noting.reads.lock().unwrap(),
+            [Some(0)],
+            "decided on trust, then read only after version 0"
+        );
+        let (reloaded, version) = load::<Tenant>(&store, tenant, &Tenant::stream_id(tenant))
+            .await
+            .unwrap();
+        assert_eq!(version, Some(2));
+        assert_eq!(format!("{reloaded:?}"), format!("{:?}", done.state));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_on_a_state_kept_from_before_is_asked_again_on_the_stream() {
+        let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+        let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let ctx = Context::new(datetime!(2026-11-23 15:00 UTC));
+        let tenant = TenantId(Uuid::now_v7());
+        execute(&store, &metrics, &ctx, create(tenant, "acme", None))
+            .await
+            .unwrap();
+        // Kept before the tenant was created: there, issuing a key is refused.
+        let stale = Some((Tenant::default(), None));
+        let done = execute_from(&store, &metrics, &ctx, issue(tenant, 1), stale).await;
+        assert_eq!(done.unwrap().version, Some(1));
+        // A refusal that stands on the stream as it is still comes back.
+        let kept = load::<Tenant>(&store, tenant, &Tenant::stream_id(tenant))
+            .await
+            .unwrap();
+        let again = execute_from(
+            &store,
+            &metrics,
+            &ctx,
+            create(tenant, "acme", None),
+            Some(kept),
+        )
+        .await;
+        assert!(
+            matches!(again, Err(CommandError::Rejected { .. })),
+            "{again:?}"
+        );
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@
 //! The caller runs `drive` for a series in one process at a time (a lease), and feeds `intake`
 //! from the invoice events, retrying a batch it could not take (a blocked series).
 
+mod cache;
 mod drive;
 mod follow_up;
 pub mod gateway;
@@ -24,7 +25,7 @@ use domain::aggregate::{Context, Policy};
 use domain::invoice::{InvoiceEvent, InvoiceRequested};
 use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
 use domain::{DomainEvent, EventMetadata, RecordedEvent, TenantId};
-use eventstore::{EventStore, ReadOptions};
+use eventstore::EventStore;
 
 pub use drive::Drive;
 pub use gateway::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
@@ -66,6 +67,7 @@ pub struct Saga {
     gateway: Arc<dyn ArcaGateway>,
     environment: Environment,
     applied: Arc<follow_up::Applied>,
+    series: Arc<cache::SeriesCache>,
 }
 
 impl Saga {
@@ -85,6 +87,7 @@ impl Saga {
             gateway,
             environment,
             applied: Arc::default(),
+            series: Arc::default(),
         }
     }
 
@@ -184,26 +187,29 @@ impl Saga {
         }
     }
 
+    /// The series' current state: the one this process folded last, caught up with what was
+    /// appended since.
     async fn load_series(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
     ) -> Result<(Series, Option<u64>), SagaError> {
-        let events = self
-            .store
-            .read_stream(tenant, &key.stream_id(), ReadOptions::default())
-            .await
-            .map_err(CommandError::from)?;
-        Ok(handler::fold::<Series>(&events)?)
+        let (kept, version) = self.series.get(tenant, key).unwrap_or_default();
+        let stream = key.stream_id();
+        let (series, version) =
+            handler::catch_up(&self.store, tenant, &stream, kept, version).await?;
+        self.series.put(tenant, key, &series, version);
+        Ok((series, version))
     }
 
+    /// Runs `command` on the series, deciding first on the state this process folded last.
     async fn series_command(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
         command: impl Into<domain::series::SeriesCommand>,
     ) -> Result<Series, CommandError> {
-        let executed = handler::execute(
+        let executed = handler::execute_from(
             &self.store,
             &self.metrics,
             &self.context(),
@@ -215,8 +221,11 @@ impl Saga {
                 fresh_stream: false,
                 event_ids: EventIds::Fresh,
             },
+            self.series.get(tenant, key),
         )
         .await?;
+        self.series
+            .put(tenant, key, &executed.state, executed.version);
         Ok(executed.state)
     }
 }

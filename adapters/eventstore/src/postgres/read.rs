@@ -34,6 +34,7 @@ const READ_STREAM: &str = concat!(
     "where e.stream_id = $1 and e.tenant_id = $2 \
        and ($3::bigint is null or e.stream_version <= $3) \
        and ($4::timestamptz is null or e.recorded_at <= $4) \
+       and ($5::bigint is null or e.stream_version > $5) \
      order by e.stream_version"
 );
 
@@ -93,11 +94,15 @@ pub(super) async fn read_stream(
     let up_to = options
         .up_to_version
         .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+    let after = options
+        .after_version
+        .map(|v| i64::try_from(v).unwrap_or(i64::MAX));
     let rows: Vec<EventRow> = sqlx::query_as(READ_STREAM)
         .bind(stream.as_str())
         .bind(tenant.as_uuid())
         .bind(up_to)
         .bind(options.as_of)
+        .bind(after)
         .fetch_all(pool)
         .await?;
     rows.into_iter().map(EventRow::into_event).collect()

@@ -43,6 +43,7 @@ contract! {
     appends::appending_to_another_tenants_stream_is_rejected,
     appends::malformed_batches_are_invalid,
     reads::read_stream_stops_at_up_to_version,
+    reads::read_stream_after_version_reads_only_what_came_later,
     reads::read_stream_as_of_shows_the_stream_as_it_was,
     reads::another_tenant_reads_an_empty_stream,
     reads::read_streams_reads_each_stream_as_read_stream_does,

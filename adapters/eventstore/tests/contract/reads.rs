@@ -16,7 +16,7 @@ pub async fn read_stream_stops_at_up_to_version(store: Arc<dyn EventStore>) -> a
     store.append(&s, ExpectedVersion::NoStream, &batch).await?;
     let upto = |v| ReadOptions {
         up_to_version: Some(v),
-        as_of: None,
+        ..ReadOptions::default()
     };
 
     assert_eq!(
@@ -30,6 +30,39 @@ pub async fn read_stream_stops_at_up_to_version(store: Arc<dyn EventStore>) -> a
     assert_eq!(
         store.read_stream(TENANT, &s, upto(u64::MAX)).await?.len(),
         4
+    );
+    Ok(())
+}
+
+pub async fn read_stream_after_version_reads_only_what_came_later(
+    store: Arc<dyn EventStore>,
+) -> anyhow::Result<()> {
+    let s = stream("invoice-1");
+    let batch = events(TENANT, 4);
+    store.append(&s, ExpectedVersion::NoStream, &batch).await?;
+    let after = |v| ReadOptions {
+        after_version: Some(v),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        ids(&store.read_stream(TENANT, &s, after(1)).await?),
+        new_ids(&batch[2..])
+    );
+    assert!(store.read_stream(TENANT, &s, after(3)).await?.is_empty());
+    assert!(
+        store
+            .read_stream(TENANT, &s, after(u64::MAX))
+            .await?
+            .is_empty()
+    );
+    let window = ReadOptions {
+        after_version: Some(0),
+        up_to_version: Some(2),
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        ids(&store.read_stream(TENANT, &s, window).await?),
+        new_ids(&batch[1..3])
     );
     Ok(())
 }
@@ -50,8 +83,8 @@ pub async fn read_stream_as_of_shows_the_stream_as_it_was(
         .await?;
 
     let as_of = |t| ReadOptions {
-        up_to_version: None,
         as_of: Some(t),
+        ..ReadOptions::default()
     };
     assert_eq!(
         ids(&store.read_stream(TENANT, &s, as_of(then)).await?),
@@ -69,6 +102,7 @@ pub async fn read_stream_as_of_shows_the_stream_as_it_was(
     let both = ReadOptions {
         up_to_version: Some(0),
         as_of: Some(now),
+        ..ReadOptions::default()
     };
     assert_eq!(store.read_stream(TENANT, &s, both).await?.len(), 1);
     Ok(())
