@@ -105,6 +105,8 @@ pub struct ApiConfig {
     pub environment: domain::series::Environment,
     /// The key sealing issuers' private keys.
     pub sealing_key: arca_ws::credentials::SealingKey,
+    /// Where webhooks may go: endpoints naming another literal address are refused.
+    pub webhook_addresses: webhooks::AddressPolicy,
 }
 
 impl ApiConfig {
@@ -128,6 +130,7 @@ impl ApiConfig {
             },
             environment: settings.environment(),
             sealing_key: settings.sealing_key()?,
+            webhook_addresses: settings.webhook_policy()?,
         })
     }
 }
@@ -155,6 +158,10 @@ pub fn router(
         deliveries: Arc::new(PgDeliveryLog::new(pool.clone())),
         webhook_urls: UrlRules {
             allow_http: config.environment == domain::series::Environment::Sim,
+            addresses: Some({
+                let policy = config.webhook_addresses.clone();
+                Arc::new(move |ip| policy.is_allowed(ip))
+            }),
         },
         store,
         clock,

@@ -124,6 +124,7 @@ impl TestApp {
             graphql: GraphqlConfig::default(),
             environment: domain::series::Environment::Sim,
             sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
+            webhook_addresses: webhooks::AddressPolicy::public_only(),
         };
         let app = router(
             Arc::clone(store),

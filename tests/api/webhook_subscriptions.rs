@@ -115,10 +115,54 @@ async fn bad_urls_and_unknown_event_types_are_refused_with_field_errors_and_noth
 async fn http_endpoints_are_accepted_in_the_simulator_environment(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let answer = app
-        .post(PATH, json!({"url": "http://127.0.0.1:9/hook"}))
+        .post(PATH, json!({"url": "http://hooks.example.com:8080/hook"}))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     assert_eq!(answer.body["event_types"], json!([]));
+}
+
+#[sqlx::test(migrations = "schemas/migrations")]
+async fn an_endpoint_at_a_non_public_address_is_refused_on_create_and_on_update(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "https://10.0.0.7/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:192.168.1.1]/hook",
+    ] {
+        let answer = app.post(PATH, json!({"url": url})).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.code(),
+            "webhook_url_not_allowed",
+            "{url}: {}",
+            answer.body
+        );
+    }
+    let streams = "select count(*) from es.streams where category = 'webhook-subscription'";
+    assert_eq!(count(&pool, streams).await, 0, "nothing written");
+
+    let (_, id) = create(&app).await;
+    let path = format!("{PATH}/{id}");
+    let moved = app
+        .patch(&path, json!({"url": "https://192.168.0.10/hook"}))
+        .await;
+    assert_eq!(
+        moved.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        moved.body
+    );
+    assert_eq!(moved.code(), "webhook_url_not_allowed", "{}", moved.body);
+    let updates =
+        "select count(*) from es.events where event_type = 'webhook.subscription_updated'";
+    assert_eq!(count(&pool, updates).await, 0, "nothing written");
 }
 
 #[sqlx::test(migrations = "schemas/migrations")]

@@ -131,8 +131,8 @@ impl AppState {
     }
 
     /// What webhook endpoint URLs may be.
-    pub fn webhook_url_rules(&self) -> UrlRules {
-        self.inner.services.webhook_urls
+    pub fn webhook_url_rules(&self) -> &UrlRules {
+        &self.inner.services.webhook_urls
     }
 
     /// The longest a read waits for `ARCA-Read-After`.

@@ -1,24 +1,43 @@
 //! The rules an endpoint URL must follow when a subscription is created or updated: an absolute
 //! `https://` URL (`http://` only where the rules allow it, the simulator environment), with a
-//! host and no user or password. Literal IP addresses in non-public ranges are the delivery
-//! adapter's to refuse (its address policy also guards every connection after DNS).
+//! host and no user or password, and — when written as a literal IP address — an address the
+//! delivery adapter's policy lets webhooks reach. Host names are checked by that policy after
+//! DNS, at every connection.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Whether webhooks may go to an address (the delivery adapter's address policy).
+pub type AddressCheck = Arc<dyn Fn(IpAddr) -> bool + Send + Sync>;
 
 /// What the deployment allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct UrlRules {
     /// `http://` endpoints are accepted (the `sim` environment only).
     pub allow_http: bool,
+    /// Which literal addresses an endpoint may name; `None` takes any (delivery still checks).
+    pub addresses: Option<AddressCheck>,
+}
+
+impl std::fmt::Debug for UrlRules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UrlRules")
+            .field("allow_http", &self.allow_http)
+            .field("addresses", &self.addresses.as_ref().map(|_| "policy"))
+            .finish()
+    }
 }
 
 /// Why a URL was refused: `(code, detail)` for the `url` field.
 pub type UrlRefusal = (&'static str, String);
 
 /// The normalised URL, or why it is refused (`invalid_url`: not an absolute URL with a host, or
-/// it carries credentials; `webhook_url_not_allowed`: a scheme the deployment does not allow).
+/// it carries credentials; `webhook_url_not_allowed`: a scheme the deployment does not allow, or
+/// a literal address webhooks may not go to).
 ///
 /// # Errors
 /// The refusal's code and detail.
-pub fn check_url(text: &str, rules: UrlRules) -> Result<String, UrlRefusal> {
+pub fn check_url(text: &str, rules: &UrlRules) -> Result<String, UrlRefusal> {
     let parsed = ::url::Url::parse(text.trim())
         .map_err(|e| ("invalid_url", format!("not an absolute URL: {e}")))?;
     match parsed.scheme() {
@@ -46,6 +65,19 @@ pub fn check_url(text: &str, rules: UrlRules) -> Result<String, UrlRefusal> {
             "the URL must not carry a user or password".to_owned(),
         ));
     }
+    let literal = match parsed.host() {
+        Some(::url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(::url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        _ => None,
+    };
+    if let (Some(ip), Some(allowed)) = (literal, &rules.addresses)
+        && !allowed(ip)
+    {
+        return Err((
+            "webhook_url_not_allowed",
+            format!("{ip} is not a public address; webhooks go only to public addresses"),
+        ));
+    }
     Ok(parsed.to_string())
 }
 
@@ -53,8 +85,14 @@ pub fn check_url(text: &str, rules: UrlRules) -> Result<String, UrlRefusal> {
 mod tests {
     use super::*;
 
-    const PROD: UrlRules = UrlRules { allow_http: false };
-    const SIM: UrlRules = UrlRules { allow_http: true };
+    const PROD: &UrlRules = &UrlRules {
+        allow_http: false,
+        addresses: None,
+    };
+    const SIM: &UrlRules = &UrlRules {
+        allow_http: true,
+        addresses: None,
+    };
 
     #[test]
     fn accepts_https_and_normalises_it() {
@@ -85,5 +123,32 @@ mod tests {
         ] {
             assert_eq!(check_url(url, SIM).unwrap_err().0, code, "{url}");
         }
+    }
+
+    #[test]
+    fn a_literal_address_the_policy_refuses_is_refused_and_host_names_are_left_to_delivery() {
+        let only_public = UrlRules {
+            allow_http: true,
+            addresses: Some(Arc::new(|ip: IpAddr| match ip {
+                IpAddr::V4(v4) => !(v4.is_private() || v4.is_loopback()),
+                IpAddr::V6(v6) => !v6.is_loopback(),
+            })),
+        };
+        for url in [
+            "https://10.1.2.3/hook",
+            "http://127.0.0.1:9/hook",
+            "https://[::1]/hook",
+        ] {
+            let (code, detail) = check_url(url, &only_public).unwrap_err();
+            assert_eq!(code, "webhook_url_not_allowed", "{url}");
+            assert!(detail.contains("not a public address"), "{detail}");
+        }
+        assert!(check_url("https://8.8.8.8/hook", &only_public).is_ok());
+        assert!(check_url("https://localhost/hook", &only_public).is_ok());
+        let allow_listed = UrlRules {
+            allow_http: true,
+            addresses: Some(Arc::new(|ip: IpAddr| ip.is_loopback())),
+        };
+        assert!(check_url("http://127.0.0.1:9/hook", &allow_listed).is_ok());
     }
 }

@@ -33,6 +33,7 @@ pub fn sim_api_config() -> ApiConfig {
         graphql: GraphqlConfig::default(),
         environment: Environment::Sim,
         sealing_key: arca_ws::credentials::SealingKey::derive_dev("saga run"),
+        webhook_addresses: webhooks::AddressPolicy::public_only(),
     }
 }
 

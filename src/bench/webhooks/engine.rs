@@ -24,6 +24,12 @@ use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::webhooks::{PgSigningKeys, delivery};
 
+/// The bench's receivers listen on loopback over plain HTTP (its dispatchers allow-list it).
+const BENCH_URLS: UrlRules = UrlRules {
+    allow_http: true,
+    addresses: None,
+};
+
 /// Creates a tenant and `count` subscriptions to every event type, subscription `n` posting to
 /// the receiver's `/hook/{n}`; answers the tenant and the secrets, in order.
 pub(super) async fn subscribe(
@@ -49,7 +55,7 @@ pub(super) async fn subscribe(
     };
     let mut secrets = Vec::with_capacity(count);
     for n in 0..count {
-        let url = check_url(&receiver.url(n), UrlRules { allow_http: true })
+        let url = check_url(&receiver.url(n), &BENCH_URLS)
             .map_err(|(code, detail)| anyhow::anyhow!("{code}: {detail}"))?;
         let request = CreateSubscription {
             subscription_id: SubscriptionId(Uuid::nil()),
