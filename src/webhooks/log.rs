@@ -190,13 +190,16 @@ impl DeliveryLog for PgDeliveryLog {
         since: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<Redelivery<u64>, ReadFailure> {
+        // The subscription's row is held (shared) until the deliveries are queued, so a pause or
+        // a deletion recorded meanwhile waits for this and then applies to them.
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
         let found: Option<(String,)> = sqlx::query_as(
             "select status from webhooks.subscriptions \
-             where tenant_id = $1 and subscription_id = $2",
+             where tenant_id = $1 and subscription_id = $2 for share",
         )
         .bind(tenant.as_uuid())
         .bind(subscription)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(unavailable)?;
         let Some((status,)) = found else {
@@ -213,9 +216,10 @@ impl DeliveryLog for PgDeliveryLog {
         .bind(subscription)
         .bind(since)
         .bind(until)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
         Ok(Redelivery::Queued(done.rows_affected()))
     }
 }
