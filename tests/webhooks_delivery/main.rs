@@ -309,6 +309,68 @@ async fn killing_the_dispatcher_mid_run_loses_no_delivery_and_keeps_each_webhook
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn attempts_finishing_together_are_recorded_together_and_each_invoice_gets_every_outcome(
+    pool: PgPool,
+) {
+    let (addr, receiver) = Receiver::start(&[], Duration::ZERO).await.unwrap();
+    let tenant = tenant();
+    let keys = arca::webhooks::delivery::MemoryKeys::default();
+    let mut subscriptions = Vec::new();
+    for _ in 0..6 {
+        let sub = subscribe(&pool, tenant, &format!("http://{addr}/hook"), &[])
+            .await
+            .unwrap();
+        keys.set(sub, vec![Secret::generate()]);
+        subscriptions.push(sub);
+    }
+    let mut invoices = Vec::new();
+    for _ in 0..3 {
+        invoices.push(invoice(&pool, tenant).await.unwrap());
+    }
+    fan_out(&pool).await.unwrap();
+    // One pass: every attempt runs at once, and each waits for its record and its outcome.
+    let ran = dispatcher(&pool, true, "0s", &keys)
+        .unwrap()
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(ran, 18);
+    assert_eq!(receiver.received().len(), 18);
+
+    let (delivered, due, attempts, transactions): (i64, i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from webhooks.deliveries where status = 'delivered'), \
+                (select count(*) from webhooks.deliveries where followup_due), \
+                (select count(*) from webhooks.attempts), \
+                (select count(distinct xmin::text) from webhooks.attempts)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((delivered, due, attempts), (18, 0, 18));
+    eprintln!("18 attempts recorded in {transactions} transactions");
+    for id in &invoices {
+        let events = stream_types(&pool, Invoice::stream_id(*id).as_str())
+            .await
+            .unwrap();
+        let told: BTreeSet<String> = events
+            .iter()
+            .filter(|(t, _)| t == "invoice.webhook_delivered")
+            .map(|(_, data)| data["subscription_id"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: BTreeSet<String> = subscriptions.iter().map(Uuid::to_string).collect();
+        assert_eq!(
+            told, expected,
+            "one outcome per subscription on every invoice"
+        );
+        let outcomes = events
+            .iter()
+            .filter(|(t, _)| t.starts_with("invoice.webhook_"))
+            .count();
+        assert_eq!(outcomes, 6, "{events:?}");
+    }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn a_delivery_that_exhausts_the_schedule_is_dead_lettered_with_an_event(pool: PgPool) {
     let (addr, receiver) = Receiver::start(&[503, 503, 503], Duration::ZERO)
         .await

@@ -1,13 +1,17 @@
 //! One attempt of one delivery: the body (built once), the signatures of this attempt, the POST,
-//! and — in one transaction — the attempt's record, the delivery's next state and the
-//! subscription's health; then what follows a final outcome.
+//! and — in one transaction, shared with the attempts that finished meanwhile — the attempt's
+//! record, the delivery's next state and the subscription's health; then what follows a final
+//! outcome.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use bytes::Bytes;
 use domain::GlobalPosition;
+use sqlx::PgPool;
 use time::OffsetDateTime;
+use uuid::Uuid;
 use webhooks::{Outcome, classify, sign};
 
 use super::dispatcher::{Claimed, Shared};
@@ -155,11 +159,25 @@ fn next_state(shared: &Shared, row: &Claimed, outcome: Outcome, answer: &Answer)
     }
 }
 
-/// The stored body, or the invoice's built now and stored (the first builder's bytes win).
+/// The stored body, or the event's built now (once per event in this process) and stored, in a
+/// batch with the other bodies stored meanwhile (the first builder's bytes win).
 async fn body(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
     if let Some(body) = &row.payload {
         return Ok(body.clone());
     }
+    let built = shared
+        .bodies
+        .get_or_build(row.event_id, || build(shared, row))
+        .await?;
+    shared
+        .body_store
+        .submit((row.delivery_id, built.to_vec()))
+        .await
+        .unwrap_or_else(|| Err(anyhow::anyhow!("the body store stopped")))
+}
+
+/// The envelope of the row's event, with the invoice as the read model shows it.
+async fn build(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
     let about = About {
         event_id: row.event_id,
         event_type: &row.event_type,
@@ -176,17 +194,43 @@ async fn body(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
         }
         None => serde_json::json!({}),
     };
-    let built = payload::envelope(&about, &data);
-    let stored: (Vec<u8>,) = sqlx::query_as(
-        "update webhooks.deliveries set payload = coalesce(payload, $2) where delivery_id = $1 \
-         returning payload",
+    Ok(payload::envelope(&about, &data))
+}
+
+/// Stores each body unless its delivery has one already; answers the stored bytes, in order.
+pub(super) async fn store_bodies(
+    pool: &PgPool,
+    bodies: Vec<(Uuid, Vec<u8>)>,
+) -> Vec<anyhow::Result<Vec<u8>>> {
+    let (ids, bytes): (Vec<Uuid>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
+    let stored: Result<Vec<(Uuid, Vec<u8>)>, _> = sqlx::query_as(
+        "update webhooks.deliveries d set payload = coalesce(d.payload, u.body) \
+         from unnest($1::uuid[], $2::bytea[]) as u(id, body) \
+         where d.delivery_id = u.id \
+         returning d.delivery_id, d.payload",
     )
-    .bind(row.delivery_id)
-    .bind(&built)
-    .fetch_one(&shared.pool)
-    .await
-    .context("storing the webhook body")?;
-    Ok(stored.0)
+    .bind(&ids)
+    .bind(&bytes)
+    .fetch_all(pool)
+    .await;
+    match stored {
+        Ok(rows) => {
+            let mut by_id: HashMap<Uuid, Vec<u8>> = rows.into_iter().collect();
+            ids.iter()
+                .map(|id| {
+                    by_id
+                        .remove(id)
+                        .with_context(|| format!("delivery {id} is gone"))
+                })
+                .collect()
+        }
+        Err(error) => {
+            let text = error.to_string();
+            ids.iter()
+                .map(|_| Err(anyhow::anyhow!("storing the webhook body: {text}")))
+                .collect()
+        }
+    }
 }
 
 /// A delivery whose subscription is not active is kept as `skipped`, to recover later.
@@ -204,9 +248,33 @@ async fn skip(shared: &Shared, row: &Claimed) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Records the attempt, moves the delivery on and updates the subscription's health, in one
-/// transaction. Returns `None` when another instance recorded this attempt first (its lease had
-/// run out), else since when the subscription has been failing (`None` inside: healthy).
+/// One attempt's record, queued for the recorder.
+#[derive(Debug)]
+pub(super) struct Entry {
+    delivery_id: Uuid,
+    subscription_id: Uuid,
+    tenant_id: Uuid,
+    attempt: i32,
+    trigger: &'static str,
+    started_at: OffsetDateTime,
+    duration_ms: i32,
+    status_code: Option<i32>,
+    error_class: Option<&'static str>,
+    response_body: Vec<u8>,
+    /// Seconds until the next attempt, when there is one.
+    delay: Option<f64>,
+    status: &'static str,
+    exhausted: bool,
+    ok: bool,
+}
+
+/// What the recorder answers for one entry: `None` when another instance recorded this attempt
+/// first (its lease had run out), else since when the subscription has been failing (`None`
+/// inside: healthy).
+pub(super) type Recorded = anyhow::Result<Option<Option<OffsetDateTime>>>;
+
+/// Records the attempt, moves the delivery on and updates the subscription's health — in one
+/// transaction with the other attempts that finished meanwhile.
 async fn record(
     shared: &Shared,
     row: &Claimed,
@@ -214,63 +282,140 @@ async fn record(
     answer: &Answer,
     next: Next,
 ) -> anyhow::Result<Option<Option<OffsetDateTime>>> {
-    let mut tx = shared.pool.begin().await?;
-    let attempt = row.attempts + 1;
-    let delay = next.delay.map(|d| d.as_secs_f64());
-    let inserted = sqlx::query(
+    let entry = Entry {
+        delivery_id: row.delivery_id,
+        subscription_id: row.subscription_id,
+        tenant_id: row.tenant_id,
+        attempt: row.attempts + 1,
+        trigger: if row.manual { "manual" } else { "scheduled" },
+        started_at: started,
+        duration_ms: i32::try_from(answer.duration.as_millis()).unwrap_or(i32::MAX),
+        status_code: answer.status.map(i32::from),
+        error_class: answer.error,
+        response_body: answer.body.clone(),
+        delay: next.delay.map(|d| d.as_secs_f64()),
+        status: next.status,
+        exhausted: next.exhausted,
+        ok: answer.status.is_some_and(|s| (200..300).contains(&s)),
+    };
+    shared
+        .recorder
+        .submit(entry)
+        .await
+        .unwrap_or_else(|| Err(anyhow::anyhow!("the attempt recorder stopped")))
+}
+
+/// Writes a batch of attempts in one transaction; one answer per entry, in order. Subscriptions'
+/// health rows are taken in id order, so concurrent dispatchers never deadlock on them.
+pub(super) async fn record_batch(pool: &PgPool, entries: Vec<Entry>) -> Vec<Recorded> {
+    match write_batch(pool, &entries).await {
+        Ok(answers) => answers.into_iter().map(Ok).collect(),
+        Err(error) => {
+            let text = format!("{error:#}");
+            entries
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("recording the attempt: {text}")))
+                .collect()
+        }
+    }
+}
+
+async fn write_batch(
+    pool: &PgPool,
+    entries: &[Entry],
+) -> anyhow::Result<Vec<Option<Option<OffsetDateTime>>>> {
+    let column = |f: &dyn Fn(&Entry) -> Uuid| entries.iter().map(f).collect::<Vec<Uuid>>();
+    let mut tx = pool.begin().await?;
+    let inserted: Vec<Uuid> = sqlx::query_scalar(
         "insert into webhooks.attempts (delivery_id, attempt, tenant_id, trigger, started_at, \
              duration_ms, status_code, error_class, response_body, next_attempt_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             now() + make_interval(secs => $10::float8)) \
-         on conflict do nothing",
+         select d, a, t, tr, st, du, sc, ec, rb, now() + make_interval(secs => nx) \
+         from unnest($1::uuid[], $2::int4[], $3::uuid[], $4::text[], $5::timestamptz[], \
+             $6::int4[], $7::int4[], $8::text[], $9::bytea[], $10::float8[]) \
+             as u(d, a, t, tr, st, du, sc, ec, rb, nx) \
+         on conflict do nothing \
+         returning delivery_id",
     )
-    .bind(row.delivery_id)
-    .bind(attempt)
-    .bind(row.tenant_id)
-    .bind(if row.manual { "manual" } else { "scheduled" })
-    .bind(started)
-    .bind(i32::try_from(answer.duration.as_millis()).unwrap_or(i32::MAX))
-    .bind(answer.status.map(i32::from))
-    .bind(answer.error)
-    .bind(&answer.body)
-    .bind(delay)
-    .execute(&mut *tx)
+    .bind(column(&|e| e.delivery_id))
+    .bind(entries.iter().map(|e| e.attempt).collect::<Vec<_>>())
+    .bind(column(&|e| e.tenant_id))
+    .bind(entries.iter().map(|e| e.trigger).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.started_at).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.duration_ms).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.status_code).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.error_class).collect::<Vec<_>>())
+    .bind(
+        entries
+            .iter()
+            .map(|e| e.response_body.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(entries.iter().map(|e| e.delay).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
     .await?;
-    if inserted.rows_affected() == 0 {
+    let inserted: HashSet<Uuid> = inserted.into_iter().collect();
+    let kept: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| inserted.contains(&e.delivery_id))
+        .collect();
+    if kept.is_empty() {
         tx.rollback().await?;
-        return Ok(None);
+        return Ok(entries.iter().map(|_| None).collect());
     }
     sqlx::query(
-        "update webhooks.deliveries set attempts = $2, manual = false, status = $3, \
-             next_attempt_at = now() + make_interval(secs => $4::float8), last_status = $5, \
-             last_error = $6, exhausted = $7, updated_at = now(), \
-             finished_at = case when $3 = 'pending' then null else now() end, \
-             followup_due = $3 <> 'pending' \
-         where delivery_id = $1",
+        "update webhooks.deliveries d set attempts = u.a, manual = false, status = u.st, \
+             next_attempt_at = now() + make_interval(secs => u.nx), last_status = u.sc, \
+             last_error = u.ec, exhausted = u.ex, updated_at = now(), \
+             finished_at = case when u.st = 'pending' then null else now() end, \
+             followup_due = u.st <> 'pending' \
+         from unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::int4[], $6::text[], \
+             $7::bool[]) as u(id, a, st, nx, sc, ec, ex) \
+         where d.delivery_id = u.id",
     )
-    .bind(row.delivery_id)
-    .bind(attempt)
-    .bind(next.status)
-    .bind(delay)
-    .bind(answer.status.map(i32::from))
-    .bind(answer.error)
-    .bind(next.exhausted)
+    .bind(kept.iter().map(|e| e.delivery_id).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.attempt).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.status).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.delay).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.status_code).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.error_class).collect::<Vec<_>>())
+    .bind(kept.iter().map(|e| e.exhausted).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    let ok = answer.status.is_some_and(|s| (200..300).contains(&s));
-    let failing_since: (Option<OffsetDateTime>,) = sqlx::query_as(
+    // Per subscription, the batch's attempts in order: healthy after a last success; failing
+    // since now after a success then a failure; else failing since whenever it started.
+    let mut health: BTreeMap<Uuid, (bool, bool)> = BTreeMap::new();
+    for e in &kept {
+        let (last_ok, any_ok) = health.entry(e.subscription_id).or_default();
+        *last_ok = e.ok;
+        *any_ok |= e.ok;
+    }
+    let subscriptions: Vec<Uuid> = health.keys().copied().collect();
+    let failing: Vec<(Uuid, Option<OffsetDateTime>)> = sqlx::query_as(
         "insert into webhooks.endpoint_health as h (subscription_id, failing_since, \
              last_success_at) \
-         values ($1, case when $2 then null else now() end, case when $2 then now() end) \
+         select s, case when lo then null else now() end, case when ao then now() end \
+         from unnest($1::uuid[], $2::bool[], $3::bool[]) as u(s, lo, ao) order by s \
          on conflict (subscription_id) do update set \
-             failing_since = case when $2 then null else coalesce(h.failing_since, now()) end, \
-             last_success_at = case when $2 then now() else h.last_success_at end \
-         returning failing_since",
+             failing_since = case \
+                 when excluded.failing_since is null then null \
+                 when excluded.last_success_at is not null then now() \
+                 else coalesce(h.failing_since, now()) end, \
+             last_success_at = coalesce(excluded.last_success_at, h.last_success_at) \
+         returning subscription_id, failing_since",
     )
-    .bind(row.subscription_id)
-    .bind(ok)
-    .fetch_one(&mut *tx)
+    .bind(&subscriptions)
+    .bind(health.values().map(|(last, _)| *last).collect::<Vec<_>>())
+    .bind(health.values().map(|(_, any)| *any).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Some(failing_since.0))
+    let failing: HashMap<Uuid, Option<OffsetDateTime>> = failing.into_iter().collect();
+    Ok(entries
+        .iter()
+        .map(|e| {
+            inserted
+                .contains(&e.delivery_id)
+                .then(|| failing.get(&e.subscription_id).copied().flatten())
+        })
+        .collect())
 }

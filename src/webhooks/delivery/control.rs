@@ -1,11 +1,12 @@
 //! [`SubscriptionControl`] over the event store: the invoice and subscription aggregates decide,
 //! through the command layer's handler.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use commands::CommandMetrics;
-use commands::handler::{Command, EventIds, execute};
+use commands::handler::{Command, EventIds, execute, execute_from, execute_many};
 use domain::invoice::{Invoice, InvoiceCommand, RecordWebhookOutcome};
 use domain::webhook::{
     DeliveryExhausted, DisableReason, DisableSubscription, Subscription, SubscriptionCommand,
@@ -15,6 +16,7 @@ use domain::{
     Context, DomainEvent as _, EventMetadata, InvoiceId, NewEvent, SubscriptionId, TenantId,
 };
 use eventstore::{EventStore, ExpectedVersion, StoreError};
+use futures::future::join_all;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -40,6 +42,25 @@ impl StoreControl {
         Self { store, metrics }
     }
 
+    fn outcome_command(
+        tenant: TenantId,
+        invoice: InvoiceId,
+        outcome: RecordWebhookOutcome,
+    ) -> Command<Invoice> {
+        let delivery = match &outcome {
+            RecordWebhookOutcome::Delivered(e) => e.delivery_id,
+            RecordWebhookOutcome::Failed(e) => e.delivery_id,
+        };
+        Command::<Invoice> {
+            stream: Invoice::stream_id(invoice),
+            command: InvoiceCommand::RecordWebhookOutcome(outcome),
+            metadata: Self::metadata(tenant, delivery),
+            expected: None,
+            fresh_stream: false,
+            event_ids: EventIds::Fresh,
+        }
+    }
+
     fn metadata(tenant: TenantId, cause: Uuid) -> EventMetadata {
         let mut metadata = EventMetadata::for_tenant(tenant);
         metadata.actor = Some(ACTOR.to_owned());
@@ -56,21 +77,84 @@ impl SubscriptionControl for StoreControl {
         invoice: InvoiceId,
         outcome: RecordWebhookOutcome,
     ) -> anyhow::Result<()> {
-        let delivery = match &outcome {
-            RecordWebhookOutcome::Delivered(e) => e.delivery_id,
-            RecordWebhookOutcome::Failed(e) => e.delivery_id,
-        };
-        let command = Command::<Invoice> {
-            stream: Invoice::stream_id(invoice),
-            command: InvoiceCommand::RecordWebhookOutcome(outcome),
-            metadata: Self::metadata(tenant, delivery),
-            expected: None,
-            fresh_stream: false,
-            event_ids: EventIds::Fresh,
-        };
+        let command = Self::outcome_command(tenant, invoice, outcome);
         let ctx = Context::new(OffsetDateTime::now_utc());
         execute(&self.store, &self.metrics, &ctx, command).await?;
         Ok(())
+    }
+
+    /// The first outcome of every invoice in one batch (one read for all their streams, the
+    /// appends together); each invoice's further outcomes chained on the state the previous one
+    /// left, so outcomes of one invoice never race each other.
+    async fn record_outcomes(
+        &self,
+        tenant: TenantId,
+        outcomes: Vec<(InvoiceId, RecordWebhookOutcome)>,
+    ) -> Vec<anyhow::Result<()>> {
+        let ctx = Context::new(OffsetDateTime::now_utc());
+        let mut groups: Vec<(InvoiceId, Vec<usize>)> = Vec::new();
+        let mut group_of: HashMap<InvoiceId, usize> = HashMap::new();
+        for (i, (invoice, _)) in outcomes.iter().enumerate() {
+            let g = *group_of.entry(*invoice).or_insert_with(|| {
+                groups.push((*invoice, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(i);
+        }
+        let mut pending: Vec<Option<Command<Invoice>>> = outcomes
+            .into_iter()
+            .map(|(invoice, outcome)| Some(Self::outcome_command(tenant, invoice, outcome)))
+            .collect();
+        let firsts: Vec<Command<Invoice>> = groups
+            .iter()
+            .filter_map(|(_, members)| pending[members[0]].take())
+            .collect();
+        let mut answers: Vec<anyhow::Result<()>> = (0..pending.len()).map(|_| Ok(())).collect();
+        let executed = match execute_many(&self.store, &self.metrics, &ctx, tenant, firsts).await {
+            Ok(executed) => executed,
+            Err(error) => {
+                let text = error.to_string();
+                return answers
+                    .into_iter()
+                    .map(|_| Err(anyhow::anyhow!("recording webhook outcomes: {text}")))
+                    .collect();
+            }
+        };
+        let chains = groups.iter().zip(executed).map(|((_, members), first)| {
+            let rest: Vec<(usize, Command<Invoice>)> = members[1..]
+                .iter()
+                .filter_map(|&i| Some((i, pending[i].take()?)))
+                .collect();
+            let ctx = &ctx;
+            async move {
+                let mut done = Vec::with_capacity(members.len());
+                let mut known = match first {
+                    Ok(executed) => {
+                        done.push((members[0], Ok(())));
+                        Some((executed.state, executed.version))
+                    }
+                    Err(error) => {
+                        done.push((members[0], Err(error.into())));
+                        None
+                    }
+                };
+                for (i, command) in rest {
+                    match execute_from(&self.store, &self.metrics, ctx, command, known.take()).await
+                    {
+                        Ok(executed) => {
+                            known = Some((executed.state, executed.version));
+                            done.push((i, Ok(())));
+                        }
+                        Err(error) => done.push((i, Err(error.into()))),
+                    }
+                }
+                done
+            }
+        });
+        for (i, answer) in join_all(chains).await.into_iter().flatten() {
+            answers[i] = answer;
+        }
+        answers
     }
 
     async fn exhausted(&self, tenant: TenantId, exhausted: Exhausted) -> anyhow::Result<()> {

@@ -15,10 +15,15 @@ use tokio::task::JoinSet;
 use uuid::Uuid;
 use webhooks::{RetrySchedule, WebhookClient};
 
-use super::attempt;
+use super::attempt::{self, Entry, Recorded};
+use super::batch::Batcher;
+use super::bodies::BodyCache;
 use super::followup::{Followups, SubscriptionControl};
 use super::keys::SigningKeys;
 use super::metrics::DeliveryMetrics;
+
+/// Attempts recorded in one transaction at most.
+const RECORD_BATCH: usize = 256;
 
 /// How the dispatcher paces itself.
 #[derive(Debug, Clone)]
@@ -86,6 +91,12 @@ pub(super) struct Shared {
     pub schedule: RetrySchedule,
     pub keys: Arc<dyn SigningKeys>,
     pub followups: Followups,
+    /// Writes finished attempts in batches.
+    pub recorder: Batcher<Entry, Recorded>,
+    /// Bodies built here, per event.
+    pub bodies: BodyCache,
+    /// Stores first-built bodies in batches.
+    pub body_store: Batcher<(Uuid, Vec<u8>), anyhow::Result<Vec<u8>>>,
     pub config: DispatchConfig,
     pub metrics: Option<DeliveryMetrics>,
     in_flight: Mutex<HashMap<Uuid, usize>>,
@@ -138,10 +149,21 @@ pub struct DispatcherParts {
 }
 
 impl Dispatcher {
-    /// A dispatcher over `parts.pool`'s deliveries.
+    /// A dispatcher over `parts.pool`'s deliveries. Starts its writer tasks: call within a Tokio
+    /// runtime.
     #[must_use]
     pub fn new(parts: DispatcherParts) -> Self {
         let followups = Followups::new(parts.pool.clone(), parts.control);
+        let pool = parts.pool.clone();
+        let recorder = Batcher::spawn(RECORD_BATCH, move |entries| {
+            let pool = pool.clone();
+            async move { attempt::record_batch(&pool, entries).await }
+        });
+        let pool = parts.pool.clone();
+        let body_store = Batcher::spawn(RECORD_BATCH, move |bodies| {
+            let pool = pool.clone();
+            async move { attempt::store_bodies(&pool, bodies).await }
+        });
         Self {
             shared: Arc::new(Shared {
                 pool: parts.pool,
@@ -149,6 +171,9 @@ impl Dispatcher {
                 schedule: parts.schedule,
                 keys: parts.keys,
                 followups,
+                recorder,
+                bodies: BodyCache::default(),
+                body_store,
                 config: parts.config,
                 metrics: parts.metrics,
                 in_flight: Mutex::default(),

@@ -7,6 +7,7 @@
 //! idempotent (the invoice records each delivery's outcome once; the exhausted event's id is
 //! derived from the delivery), so the sweep may repeat an append safely.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::batch::Batcher;
 use super::payload::invoice_of;
 
 /// A delivery that ran out of attempts.
@@ -42,6 +44,20 @@ pub trait SubscriptionControl: Send + Sync {
         invoice: InvoiceId,
         outcome: RecordWebhookOutcome,
     ) -> anyhow::Result<()>;
+
+    /// Records several outcomes of `tenant`'s invoices (several may concern one invoice); one
+    /// answer per outcome, in order. By default one after the other.
+    async fn record_outcomes(
+        &self,
+        tenant: TenantId,
+        outcomes: Vec<(InvoiceId, RecordWebhookOutcome)>,
+    ) -> Vec<anyhow::Result<()>> {
+        let mut answers = Vec::with_capacity(outcomes.len());
+        for (invoice, outcome) in outcomes {
+            answers.push(self.record_outcome(tenant, invoice, outcome).await);
+        }
+        answers
+    }
 
     /// Appends `webhook.delivery_exhausted` to the subscription's stream (once per delivery).
     async fn exhausted(&self, tenant: TenantId, exhausted: Exhausted) -> anyhow::Result<()>;
@@ -78,33 +94,51 @@ const DUE: &str = "select delivery_id, tenant_id, subscription_id, event_id, str
              as duration_ms \
      from webhooks.deliveries where followup_due";
 
+/// Outcomes settled in one go at most.
+const SETTLE_BATCH: usize = 256;
+
 /// Appends the events of finished deliveries.
 #[derive(Clone)]
 pub(super) struct Followups {
+    appender: Appender,
+    settler: Arc<Batcher<Uuid, ()>>,
+}
+
+/// What appends a batch of outcomes.
+#[derive(Clone)]
+struct Appender {
     pool: PgPool,
     control: Arc<dyn SubscriptionControl>,
 }
 
 impl Followups {
+    /// Starts the task that settles finished deliveries in batches: call within a Tokio runtime.
     pub fn new(pool: PgPool, control: Arc<dyn SubscriptionControl>) -> Self {
-        Self { pool, control }
+        let appender = Appender { pool, control };
+        let writer = appender.clone();
+        let settler = Batcher::spawn(SETTLE_BATCH, move |ids: Vec<Uuid>| {
+            let writer = writer.clone();
+            async move {
+                writer.settle(&ids).await;
+                vec![(); ids.len()]
+            }
+        });
+        Self {
+            appender,
+            settler: Arc::new(settler),
+        }
     }
 
-    /// Appends the events of `delivery_id` now; failures are left to the sweep.
+    /// Appends the events of `delivery_id` (with those of the deliveries finished meanwhile);
+    /// failures are left to the sweep.
     pub async fn settle(&self, delivery_id: Uuid) {
-        let due: Result<Option<Due>, _> = sqlx::query_as(&format!("{DUE} and delivery_id = $1"))
-            .bind(delivery_id)
-            .fetch_optional(&self.pool)
-            .await;
-        match due {
-            Ok(Some(due)) => self.settle_one(due).await,
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, %delivery_id, "reading a finished delivery"),
+        if self.settler.submit(delivery_id).await.is_none() {
+            tracing::warn!(%delivery_id, "the outcome settler stopped; the sweep appends it");
         }
     }
 
     /// Appends the events still due for deliveries finished a while ago (a crash, a failed
-    /// append). Returns how many deliveries it settled.
+    /// append). Returns how many deliveries it found due.
     ///
     /// # Errors
     /// Database failures.
@@ -112,74 +146,111 @@ impl Followups {
         let due: Vec<Due> = sqlx::query_as(&format!(
             "{DUE} and updated_at < now() - interval '2 seconds' order by updated_at limit 100"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.appender.pool)
         .await?;
         let count = due.len();
-        for row in due {
-            self.settle_one(row).await;
-        }
+        self.appender.append(due).await;
         Ok(count)
-    }
-
-    async fn settle_one(&self, due: Due) {
-        let delivery = due.delivery_id;
-        if let Err(error) = self.append(due).await {
-            tracing::warn!(
-                %delivery,
-                error = format!("{error:#}"),
-                "appending a webhook outcome failed; the sweep retries it"
-            );
-        }
-    }
-
-    async fn append(&self, due: Due) -> anyhow::Result<()> {
-        let tenant = TenantId(due.tenant_id);
-        let attempts = u32::try_from(due.attempts).unwrap_or(0);
-        let duration_ms = u64::try_from(due.duration_ms).unwrap_or(0);
-        let last_status = due.last_status.and_then(|s| u16::try_from(s).ok());
-        if let Some(invoice) = invoice_of(&due.stream_id) {
-            let outcome = if due.status == "delivered" {
-                RecordWebhookOutcome::Delivered(WebhookDelivered {
-                    subscription_id: due.subscription_id,
-                    delivery_id: due.delivery_id,
-                    event_id: due.event_id,
-                    attempts,
-                    last_status: last_status.unwrap_or(200),
-                    duration_ms,
-                })
-            } else {
-                RecordWebhookOutcome::Failed(WebhookDeliveryFailed {
-                    subscription_id: due.subscription_id,
-                    delivery_id: due.delivery_id,
-                    event_id: due.event_id,
-                    attempts,
-                    last_status,
-                    last_error: due.last_error.clone(),
-                    duration_ms,
-                })
-            };
-            self.control
-                .record_outcome(tenant, InvoiceId(invoice), outcome)
-                .await?;
-        }
-        if due.exhausted {
-            let exhausted = Exhausted {
-                subscription_id: due.subscription_id,
-                delivery_id: due.delivery_id,
-                event_id: due.event_id,
-                attempts,
-            };
-            self.control.exhausted(tenant, exhausted).await?;
-        }
-        sqlx::query("update webhooks.deliveries set followup_due = false where delivery_id = $1")
-            .bind(due.delivery_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Disables a subscription; a failure is logged (the next failing attempt tries again).
     pub async fn disable(
+        &self,
+        tenant: TenantId,
+        subscription: Uuid,
+        reason: DisableReason,
+        since: OffsetDateTime,
+    ) {
+        self.appender
+            .disable(tenant, subscription, reason, since)
+            .await;
+    }
+}
+
+impl Appender {
+    /// Appends the events due for `ids`; failures are logged and left to the sweep.
+    async fn settle(&self, ids: &[Uuid]) {
+        let due: Result<Vec<Due>, _> = sqlx::query_as(&format!("{DUE} and delivery_id = any($1)"))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await;
+        match due {
+            Ok(due) => self.append(due).await,
+            Err(error) => tracing::warn!(%error, "reading finished deliveries"),
+        }
+    }
+
+    /// Records the outcomes on the invoices (per tenant, in one batch), the exhaustions on the
+    /// subscriptions, then clears the flag of every delivery whose events are all stored.
+    async fn append(&self, due: Vec<Due>) {
+        let mut by_tenant: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+        for (i, row) in due.iter().enumerate() {
+            by_tenant.entry(row.tenant_id).or_default().push(i);
+        }
+        let mut stored = vec![true; due.len()];
+        for (tenant, rows) in by_tenant {
+            let tenant = TenantId(tenant);
+            let on_invoices: Vec<(usize, InvoiceId)> = rows
+                .iter()
+                .filter_map(|&i| Some((i, InvoiceId(invoice_of(&due[i].stream_id)?))))
+                .collect();
+            let outcomes = on_invoices
+                .iter()
+                .map(|&(i, invoice)| (invoice, outcome(&due[i])))
+                .collect();
+            let answers = self.control.record_outcomes(tenant, outcomes).await;
+            for (&(i, _), answer) in on_invoices.iter().zip(answers) {
+                if let Err(error) = answer {
+                    stored[i] = false;
+                    tracing::warn!(
+                        delivery = %due[i].delivery_id,
+                        error = format!("{error:#}"),
+                        "recording a webhook outcome on its invoice failed; the sweep retries it"
+                    );
+                }
+            }
+            for &i in &rows {
+                let row = &due[i];
+                if !row.exhausted {
+                    continue;
+                }
+                let exhausted = Exhausted {
+                    subscription_id: row.subscription_id,
+                    delivery_id: row.delivery_id,
+                    event_id: row.event_id,
+                    attempts: u32::try_from(row.attempts).unwrap_or(0),
+                };
+                if let Err(error) = self.control.exhausted(tenant, exhausted).await {
+                    stored[i] = false;
+                    tracing::warn!(
+                        delivery = %row.delivery_id,
+                        error = format!("{error:#}"),
+                        "recording an exhausted delivery failed; the sweep retries it"
+                    );
+                }
+            }
+        }
+        let done: Vec<Uuid> = due
+            .iter()
+            .zip(&stored)
+            .filter(|(_, stored)| **stored)
+            .map(|(row, _)| row.delivery_id)
+            .collect();
+        if done.is_empty() {
+            return;
+        }
+        let cleared = sqlx::query(
+            "update webhooks.deliveries set followup_due = false where delivery_id = any($1)",
+        )
+        .bind(&done)
+        .execute(&self.pool)
+        .await;
+        if let Err(error) = cleared {
+            tracing::warn!(%error, "clearing settled deliveries failed; the sweep repeats them");
+        }
+    }
+
+    async fn disable(
         &self,
         tenant: TenantId,
         subscription: Uuid,
@@ -211,5 +282,32 @@ impl Followups {
                 tracing::warn!(%error, %subscription, "keeping a disabled subscription's deliveries");
             }
         }
+    }
+}
+
+/// The invoice's record of a finished delivery.
+fn outcome(due: &Due) -> RecordWebhookOutcome {
+    let attempts = u32::try_from(due.attempts).unwrap_or(0);
+    let duration_ms = u64::try_from(due.duration_ms).unwrap_or(0);
+    let last_status = due.last_status.and_then(|s| u16::try_from(s).ok());
+    if due.status == "delivered" {
+        RecordWebhookOutcome::Delivered(WebhookDelivered {
+            subscription_id: due.subscription_id,
+            delivery_id: due.delivery_id,
+            event_id: due.event_id,
+            attempts,
+            last_status: last_status.unwrap_or(200),
+            duration_ms,
+        })
+    } else {
+        RecordWebhookOutcome::Failed(WebhookDeliveryFailed {
+            subscription_id: due.subscription_id,
+            delivery_id: due.delivery_id,
+            event_id: due.event_id,
+            attempts,
+            last_status,
+            last_error: due.last_error.clone(),
+            duration_ms,
+        })
     }
 }

@@ -11,6 +11,8 @@
 //!   on the subscription's, and a 410 or a long failure disables the subscription.
 
 mod attempt;
+mod batch;
+mod bodies;
 mod control;
 mod dispatcher;
 mod fanout;

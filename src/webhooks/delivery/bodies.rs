@@ -1,0 +1,84 @@
+//! Bodies built in this process, per event: the deliveries of one event to many subscriptions
+//! carry the same envelope, so it is built (and the read model asked) once, however many of
+//! them are attempted at the same moment.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+/// Events kept at most; past it the cache starts afresh.
+const CAPACITY: usize = 4096;
+
+type Cell = Arc<OnceCell<Arc<[u8]>>>;
+
+/// Built bodies by event id.
+#[derive(Default)]
+pub(super) struct BodyCache(Mutex<HashMap<Uuid, Cell>>);
+
+impl BodyCache {
+    /// The event's body, built by `build` unless another attempt built it or is building it
+    /// (then its result is awaited). A failed build is not kept: the next caller builds again.
+    pub async fn get_or_build<F, Fut>(&self, event: Uuid, build: F) -> anyhow::Result<Arc<[u8]>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = anyhow::Result<Vec<u8>>>,
+    {
+        let cell = {
+            let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            if map.len() >= CAPACITY && !map.contains_key(&event) {
+                map.clear();
+            }
+            Arc::clone(map.entry(event).or_default())
+        };
+        let body = cell
+            .get_or_try_init(|| async { build().await.map(Arc::from) })
+            .await?;
+        Ok(Arc::clone(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_attempts_of_one_event_build_its_body_once() {
+        let cache = Arc::new(BodyCache::default());
+        let builds = Arc::new(AtomicUsize::new(0));
+        let event = Uuid::from_u128(1);
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, builds) = (Arc::clone(&cache), Arc::clone(&builds));
+                tokio::spawn(async move {
+                    cache
+                        .get_or_build(event, || async {
+                            builds.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                            Ok(b"body".to_vec())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(&*task.await.unwrap().unwrap(), b"body");
+        }
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+
+        let failed = cache
+            .get_or_build(Uuid::from_u128(2), || async {
+                anyhow::bail!("read model down")
+            })
+            .await;
+        assert!(failed.is_err());
+        let retried = cache
+            .get_or_build(Uuid::from_u128(2), || async { Ok(b"later".to_vec()) })
+            .await;
+        assert_eq!(&*retried.unwrap(), b"later", "a failure is not kept");
+    }
+}
