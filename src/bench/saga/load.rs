@@ -22,7 +22,9 @@ pub const ISSUERS: [&str; 3] = ["20267565393", "20111111112", "30500010912"];
 /// Points of sale of each issuer.
 pub const POINTS_OF_SALE: u32 = 3;
 
-/// An API config for a `sim` run on a scratch database (default limits and policy).
+/// An API config for a `sim` run on a scratch database (default limits and policy), sealing
+/// secrets with the key a `sim` worker without `ARCA_CREDENTIALS_KEY` uses, so what the API
+/// stores (webhook secrets, issuers' keys) the run's workers can open.
 pub fn sim_api_config() -> ApiConfig {
     ApiConfig {
         body_limit_bytes: 256 * 1024,
@@ -32,7 +34,9 @@ pub fn sim_api_config() -> ApiConfig {
         read_wait: Duration::from_secs(2),
         graphql: GraphqlConfig::default(),
         environment: Environment::Sim,
-        sealing_key: arca_ws::credentials::SealingKey::derive_dev("saga run"),
+        sealing_key: arca_ws::credentials::SealingKey::derive_dev(
+            crate::settings::SIM_CREDENTIALS_SEED,
+        ),
         webhook_addresses: webhooks::AddressPolicy::public_only(),
     }
 }

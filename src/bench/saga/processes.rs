@@ -32,6 +32,8 @@ pub struct WorkerEnv {
     pub nats_prefix: String,
     /// How long a call to the simulator may take before its answer counts as lost.
     pub answer_within: Duration,
+    /// `ARCA_WEBHOOK_ALLOW_CIDRS` (a test's receiver on loopback); empty: public addresses only.
+    pub webhook_allow_cidrs: String,
 }
 
 impl WorkerEnv {
@@ -48,6 +50,7 @@ impl WorkerEnv {
             nats_stream: format!("SAGA_RUN_{id}"),
             nats_prefix: format!("sagarun{id}.events"),
             answer_within: Duration::from_secs(2),
+            webhook_allow_cidrs: String::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl WorkerEnv {
             ("ARCA_NATS_SUBJECT_PREFIX", self.nats_prefix.clone()),
             ("ARCA_PROJECTION_FEED", "store".into()),
             ("ARCA_LOG_FORMAT", "json".into()),
+            ("ARCA_WEBHOOK_ALLOW_CIDRS", self.webhook_allow_cidrs.clone()),
         ]
     }
 

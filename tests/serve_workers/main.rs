@@ -1,0 +1,153 @@
+//! `arca serve --role workers` as a child process, end to end for webhooks: a subscription made
+//! through the API, an invoice requested through the API, and the worker process (relay,
+//! projections, saga against the in-process simulator, fan-out, dispatcher) delivers
+//! `invoice.authorized` to a receiver on loopback, signed with the secret the API showed once,
+//! and records the delivery on the invoice's stream.
+
+#![allow(clippy::unwrap_used)] // test set-up panics on failure by design
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arca::bench::saga::load::{Api, sim_api_config};
+use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses};
+use arca::bench::scratch::with_database;
+use arca_ws::certs::{dev_ca, save_dev_ca};
+use arca_ws::sim::{SimConfig, Simulator};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use eventstore::PgEventStore;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use webhooks::{AddressPolicy, Secret, verify};
+
+/// What the receiver got: headers and body of each request.
+type Inbox = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// A receiver on 127.0.0.1:0 answering 204 to every POST on `/hook`.
+async fn receiver() -> (String, Inbox) {
+    let inbox: Inbox = Arc::default();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes| async move {
+                    inbox.lock().unwrap().push((headers, body));
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(Arc::clone(&inbox));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, inbox)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_worker_process_delivers_the_authorized_invoice_signed_to_its_subscriber(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dev_ca().unwrap();
+    save_dev_ca(&ca, dir.path()).unwrap();
+    let config = SimConfig {
+        trust: vec![ca.cert.clone()],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config)
+        .unwrap()
+        .start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut api_config = sim_api_config();
+    api_config.webhook_addresses = AddressPolicy::with_allow_list(&["127.0.0.0/8"]).unwrap();
+    let api = Api::start(&PgEventStore::new(pool.clone()), &api_config)
+        .await
+        .unwrap();
+    let (url, inbox) = receiver().await;
+    let created: Value = api
+        .client
+        .post(format!("{}/v1/webhooks/subscriptions", api.base))
+        .bearer_auth(&api.key)
+        .json(&json!({"url": url, "event_types": ["invoice.authorized"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = Secret::parse(created["secret"].as_str().unwrap()).unwrap();
+
+    let server = std::env::var("DATABASE_URL").unwrap();
+    let name = pool.connect_options().get_database().unwrap().to_owned();
+    let nats = std::env::var("ARCA_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let mut env = WorkerEnv::new(
+        &with_database(&server, &name).unwrap(),
+        &sim,
+        dir.path(),
+        &nats,
+    );
+    env.webhook_allow_cidrs = "127.0.0.0/8".into();
+    let exe = Path::new(env!("CARGO_BIN_EXE_arca"));
+    let mut workers = WorkerProcesses::start(exe, env.clone(), 1).unwrap();
+    assert_eq!(api.request_all(1, 1).await, 0, "the invoice is accepted");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while inbox.lock().unwrap().is_empty() {
+        if Instant::now() > deadline || !workers.exited().unwrap().is_empty() {
+            panic!(
+                "no webhook arrived; the worker's log:\n{}",
+                workers.log_tail(0)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (headers, body) = inbox.lock().unwrap()[0].clone();
+    let timestamp = header(&headers, "webhook-timestamp").parse().unwrap();
+    assert!(
+        verify(
+            &secret,
+            header(&headers, "webhook-signature"),
+            header(&headers, "webhook-id"),
+            timestamp,
+            &body,
+        ),
+        "signed with the secret shown at creation"
+    );
+    assert_eq!(header(&headers, "x-arca-event"), "invoice.authorized");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let invoice = &body["data"]["invoice"];
+    assert_eq!(invoice["status"], "authorized", "{body}");
+    assert_eq!(invoice["cae"].as_str().unwrap().len(), 14, "{body}");
+
+    // The invoice's own history tells who was told.
+    let stream = format!("invoice-{}", invoice["invoice_id"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let told: i64 = sqlx::query_scalar(
+            "select count(*) from es.events where stream_id = $1 \
+             and event_type = 'invoice.webhook_delivered'",
+        )
+        .bind(&stream)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if told == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the delivery was not recorded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(workers);
+    env.delete_stream().await;
+}
