@@ -13,10 +13,11 @@ use std::time::Duration;
 use arca::bench::saga::audit::audit;
 use arca::bench::saga::faults::schedule;
 use arca::bench::saga::load::{Api, sim_api_config, wait_until_final};
-use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses, kill_and_restart_midway};
+use arca::bench::saga::processes::{
+    WorkerEnv, WorkerProcesses, kill_and_restart_midway, simulator_for_workers,
+};
 use arca::bench::scratch::with_database;
-use arca_ws::certs::{dev_ca, save_dev_ca};
-use arca_ws::sim::{FaultMode, SimConfig, Simulator};
+use arca_ws::sim::FaultMode;
 use eventstore::PgEventStore;
 use sqlx::PgPool;
 
@@ -37,17 +38,7 @@ fn nats_url() -> String {
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn two_worker_processes_one_killed_mid_run_give_every_invoice_exactly_one_end(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let ca = dev_ca().unwrap();
-    save_dev_ca(&ca, dir.path()).unwrap();
-    let config = SimConfig {
-        trust: vec![ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let (_, sim) = simulator_for_workers(dir.path()).await.unwrap();
     let faults = [
         FaultMode::Timeout,
         FaultMode::Http500,

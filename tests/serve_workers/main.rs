@@ -11,10 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arca::bench::saga::load::{Api, sim_api_config};
-use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses};
+use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses, simulator_for_workers};
 use arca::bench::scratch::with_database;
-use arca_ws::certs::{dev_ca, save_dev_ca};
-use arca_ws::sim::{SimConfig, Simulator};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -58,17 +56,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn a_worker_process_delivers_the_authorized_invoice_signed_to_its_subscriber(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
-    let ca = dev_ca().unwrap();
-    save_dev_ca(&ca, dir.path()).unwrap();
-    let config = SimConfig {
-        trust: vec![ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config)
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
+    let (_, sim) = simulator_for_workers(dir.path()).await.unwrap();
     let mut api_config = sim_api_config();
     api_config.webhook_addresses = AddressPolicy::with_allow_list(&["127.0.0.0/8"]).unwrap();
     let api = Api::start(&PgEventStore::new(pool.clone()), &api_config)

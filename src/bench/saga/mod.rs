@@ -14,8 +14,7 @@ mod workers;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use arca_ws::certs::{dev_ca, save_dev_ca};
-use arca_ws::sim::{RunningSim, SimConfig, Simulator};
+use arca_ws::sim::RunningSim;
 use eventstore::{GroupCommit, PgEventStore};
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
@@ -105,15 +104,7 @@ async fn measure(
     .await
     .context("connecting to the scratch database")?;
     let pool = store.pool().clone();
-    let ca = dev_ca()?;
-    save_dev_ca(&ca, dir)?;
-    let config = SimConfig {
-        trust: vec![ca.cert.clone()],
-        ..SimConfig::default()
-    };
-    let sim = Simulator::new(config)?
-        .start("127.0.0.1:0".parse()?)
-        .await?;
+    let (ca, sim) = processes::simulator_for_workers(dir).await?;
     let modes = faults::chosen(&args.faults);
     let rounds = u32::try_from(args.count / 2_000).unwrap_or(u32::MAX).max(1);
     faults::schedule(&sim.sim, &modes, rounds, 8);

@@ -8,9 +8,28 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use arca_ws::sim::RunningSim;
+use arca_ws::certs::{Credentials, dev_ca, save_dev_ca};
+use arca_ws::sim::{RunningSim, SimConfig, Simulator};
 use nats_bus::{Bus, BusConfig};
 use uuid::Uuid;
+
+/// A simulator on 127.0.0.1:0 trusting a fresh development CA, saved in `dir` for worker
+/// processes to mint their issuers' certificates from; the CA and the running simulator.
+///
+/// # Errors
+/// The CA could not be made or saved, or the simulator could not start.
+pub async fn simulator_for_workers(dir: &Path) -> anyhow::Result<(Credentials, RunningSim)> {
+    let ca = dev_ca()?;
+    save_dev_ca(&ca, dir)?;
+    let config = SimConfig {
+        trust: vec![ca.cert.clone()],
+        ..SimConfig::default()
+    };
+    let sim = Simulator::new(config)?
+        .start("127.0.0.1:0".parse()?)
+        .await?;
+    Ok((ca, sim))
+}
 
 /// Where the children reach what they share.
 #[derive(Debug, Clone)]
