@@ -13,8 +13,10 @@ use uuid::Uuid;
 use crate::metrics::{CommandMetrics, Outcome};
 
 mod many;
+mod turn;
 
 pub use many::execute_many;
+pub use turn::execute_in_turn;
 
 /// How many times a command is decided in all. Every lost race means another writer won, so with
 /// up to this many writers racing on one stream every one of them lands.

@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use webhooks::{Outcome, classify, sign};
 
+use super::batch::relaxed;
 use super::dispatcher::{Claimed, Shared};
 use super::fanout::webhook_id;
 use super::payload::{self, About};
@@ -325,7 +326,7 @@ async fn write_batch(
     entries: &[Entry],
 ) -> anyhow::Result<Vec<Option<Option<OffsetDateTime>>>> {
     let column = |f: &dyn Fn(&Entry) -> Uuid| entries.iter().map(f).collect::<Vec<Uuid>>();
-    let mut tx = pool.begin().await?;
+    let mut tx = relaxed(pool).await?;
     let inserted: Vec<Uuid> = sqlx::query_scalar(
         "insert into webhooks.attempts (delivery_id, attempt, tenant_id, trigger, started_at, \
              duration_ms, status_code, error_class, response_body, next_attempt_at) \

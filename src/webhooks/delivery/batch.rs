@@ -4,7 +4,23 @@
 
 use std::future::Future;
 
+use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::{mpsc, oneshot};
+
+/// A transaction whose commit does not wait for its WAL to reach disk, for the dispatcher's own
+/// bookkeeping (leases, attempt records, settled flags). Postgres keeps such commits atomic and
+/// in order; a crash of the database server may forget the last fraction of a second of them,
+/// which here only makes a delivery due again, to be sent again under the same `webhook-id`
+/// (at least once), or an outcome swept again (its append is idempotent) — never a delivery
+/// lost. A later ordinary commit (an outcome event on an invoice) makes every earlier one durable
+/// with it. Bodies are not stored this way: the bytes a receiver got must be the bytes resent.
+pub(super) async fn relaxed(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("set local synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
 
 /// Items waiting at most; past it, submitters wait for room.
 const QUEUE: usize = 4096;

@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use commands::CommandMetrics;
-use commands::handler::{Command, EventIds, execute, execute_from, execute_many};
+use commands::handler::{Command, EventIds, execute, execute_in_turn, fold};
 use domain::invoice::{Invoice, InvoiceCommand, RecordWebhookOutcome};
 use domain::webhook::{
     DeliveryExhausted, DisableReason, DisableSubscription, Subscription, SubscriptionCommand,
     SubscriptionEvent,
 };
 use domain::{
-    Context, DomainEvent as _, EventMetadata, InvoiceId, NewEvent, SubscriptionId, TenantId,
+    Context, DomainEvent as _, EventMetadata, InvoiceId, NewEvent, StreamId, SubscriptionId,
+    TenantId,
 };
 use eventstore::{EventStore, ExpectedVersion, StoreError};
 use futures::future::join_all;
@@ -83,9 +84,9 @@ impl SubscriptionControl for StoreControl {
         Ok(())
     }
 
-    /// The first outcome of every invoice in one batch (one read for all their streams, the
-    /// appends together); each invoice's further outcomes chained on the state the previous one
-    /// left, so outcomes of one invoice never race each other.
+    /// One read for every invoice's stream, then per invoice its outcomes decided in turn and
+    /// appended together (the invoices at once): one append per invoice, however many
+    /// subscriptions were told about it.
     async fn record_outcomes(
         &self,
         tenant: TenantId,
@@ -101,57 +102,55 @@ impl SubscriptionControl for StoreControl {
             });
             groups[g].1.push(i);
         }
-        let mut pending: Vec<Option<Command<Invoice>>> = outcomes
-            .into_iter()
-            .map(|(invoice, outcome)| Some(Self::outcome_command(tenant, invoice, outcome)))
-            .collect();
-        let firsts: Vec<Command<Invoice>> = groups
+        let streams: Vec<StreamId> = groups
             .iter()
-            .filter_map(|(_, members)| pending[members[0]].take())
+            .map(|(invoice, _)| Invoice::stream_id(*invoice))
             .collect();
-        let mut answers: Vec<anyhow::Result<()>> = (0..pending.len()).map(|_| Ok(())).collect();
-        let executed = match execute_many(&self.store, &self.metrics, &ctx, tenant, firsts).await {
-            Ok(executed) => executed,
+        let read = match self.store.read_streams(tenant, &streams).await {
+            Ok(read) => read,
             Err(error) => {
                 let text = error.to_string();
-                return answers
-                    .into_iter()
-                    .map(|_| Err(anyhow::anyhow!("recording webhook outcomes: {text}")))
+                return outcomes
+                    .iter()
+                    .map(|_| Err(anyhow::anyhow!("reading the invoices: {text}")))
                     .collect();
             }
         };
-        let chains = groups.iter().zip(executed).map(|((_, members), first)| {
-            let rest: Vec<(usize, Command<Invoice>)> = members[1..]
-                .iter()
-                .filter_map(|&i| Some((i, pending[i].take()?)))
-                .collect();
+        let count = outcomes.len();
+        let mut commands: Vec<Option<Command<Invoice>>> = outcomes
+            .into_iter()
+            .map(|(invoice, outcome)| Some(Self::outcome_command(tenant, invoice, outcome)))
+            .collect();
+        let turns = groups.iter().zip(read).map(|((_, members), recorded)| {
+            let batch: Vec<Command<Invoice>> =
+                members.iter().filter_map(|&i| commands[i].take()).collect();
             let ctx = &ctx;
             async move {
-                let mut done = Vec::with_capacity(members.len());
-                let mut known = match first {
-                    Ok(executed) => {
-                        done.push((members[0], Ok(())));
-                        Some((executed.state, executed.version))
+                let known = fold::<Invoice>(&recorded);
+                let answers = match known {
+                    Ok(known) => {
+                        execute_in_turn(&self.store, &self.metrics, ctx, batch, Some(known)).await
                     }
-                    Err(error) => {
-                        done.push((members[0], Err(error.into())));
-                        None
-                    }
+                    Err(error) => Err(error),
                 };
-                for (i, command) in rest {
-                    match execute_from(&self.store, &self.metrics, ctx, command, known.take()).await
-                    {
-                        Ok(executed) => {
-                            known = Some((executed.state, executed.version));
-                            done.push((i, Ok(())));
-                        }
-                        Err(error) => done.push((i, Err(error.into()))),
+                match answers {
+                    Ok(answers) => members
+                        .iter()
+                        .zip(answers)
+                        .map(|(&i, answer)| (i, answer.map_err(anyhow::Error::from)))
+                        .collect::<Vec<_>>(),
+                    Err(error) => {
+                        let text = error.to_string();
+                        members
+                            .iter()
+                            .map(|&i| (i, Err(anyhow::anyhow!("{text}"))))
+                            .collect()
                     }
                 }
-                done
             }
         });
-        for (i, answer) in join_all(chains).await.into_iter().flatten() {
+        let mut answers: Vec<anyhow::Result<()>> = (0..count).map(|_| Ok(())).collect();
+        for (i, answer) in join_all(turns).await.into_iter().flatten() {
             answers[i] = answer;
         }
         answers

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use webhooks::{RetrySchedule, WebhookClient};
 
 use super::attempt::{self, Entry, Recorded};
-use super::batch::Batcher;
+use super::batch::{Batcher, relaxed};
 use super::bodies::BodyCache;
 use super::followup::{Followups, SubscriptionControl};
 use super::keys::SigningKeys;
@@ -261,7 +261,7 @@ impl Dispatcher {
         if free == 0 {
             return Ok(Vec::new());
         }
-        let mut tx = shared.pool.begin().await?;
+        let mut tx = relaxed(&shared.pool).await?;
         let due: Vec<Claimed> = sqlx::query_as(DUE)
             .bind(i64::try_from(free).unwrap_or(i64::MAX))
             .fetch_all(&mut *tx)

@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::batch::Batcher;
+use super::batch::{Batcher, relaxed};
 use super::payload::invoice_of;
 
 /// A delivery that ran out of attempts.
@@ -239,11 +239,16 @@ impl Appender {
         if done.is_empty() {
             return;
         }
-        let cleared = sqlx::query(
-            "update webhooks.deliveries set followup_due = false where delivery_id = any($1)",
-        )
-        .bind(&done)
-        .execute(&self.pool)
+        let cleared = async {
+            let mut tx = relaxed(&self.pool).await?;
+            sqlx::query(
+                "update webhooks.deliveries set followup_due = false where delivery_id = any($1)",
+            )
+            .bind(&done)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }
         .await;
         if let Err(error) = cleared {
             tracing::warn!(%error, "clearing settled deliveries failed; the sweep repeats them");
