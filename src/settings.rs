@@ -381,7 +381,7 @@ mod tests {
         assert_eq!(settings.http_addr.port(), 8080);
         assert_eq!(settings.projection_feed, ProjectionFeed::Jetstream);
         assert!(settings.webhook_allow_cidrs.is_empty());
-        assert_eq!(settings.webhook_concurrency_per_endpoint, 4);
+        assert_eq!(settings.webhook_concurrency_per_endpoint, 8);
     }
 
     #[test]

@@ -371,6 +371,53 @@ async fn attempts_finishing_together_are_recorded_together_and_each_invoice_gets
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_slow_endpoint_gets_at_most_its_limit_at_once_and_does_not_hold_up_another(pool: PgPool) {
+    let (slow_addr, slow) = Receiver::start(&[], Duration::from_secs(1)).await.unwrap();
+    let (fast_addr, fast) = Receiver::start(&[], Duration::ZERO).await.unwrap();
+    let tenant = tenant();
+    let keys = arca::webhooks::delivery::MemoryKeys::default();
+    for addr in [slow_addr, fast_addr] {
+        let sub = subscribe(&pool, tenant, &format!("http://{addr}/hook"), &[])
+            .await
+            .unwrap();
+        keys.set(sub, vec![Secret::generate()]);
+    }
+    for _ in 0..6 {
+        invoice(&pool, tenant).await.unwrap();
+    }
+    fan_out(&pool).await.unwrap();
+    let mut config = arca::webhooks::delivery::DispatchConfig::new(Duration::from_secs(5));
+    config.per_endpoint = 2;
+    let dispatcher = configured_dispatcher(&pool, true, "0s", &keys, config).unwrap();
+    let running = tokio::spawn(dispatcher.run(std::future::pending()));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while fast.received().len() < 6 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the fast endpoint waited"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let slow_by_then = slow.received().len();
+    while slow.received().len() < 6 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slow endpoint was not served"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    running.abort();
+    // Six requests of a second each, two at a time: at least three seconds for the slow one.
+    assert!(
+        slow_by_then < 6,
+        "the fast endpoint finished only after the slow one ({slow_by_then} of 6)"
+    );
+    assert!(slow.peak() <= 2, "{} at once", slow.peak());
+    assert!(fast.peak() <= 2, "{} at once", fast.peak());
+    assert_eq!(slow.peak(), 2, "the limit is used");
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn a_delivery_that_exhausts_the_schedule_is_dead_lettered_with_an_event(pool: PgPool) {
     let (addr, receiver) = Receiver::start(&[503, 503, 503], Duration::ZERO)
         .await

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +43,8 @@ pub struct Receiver {
     script: Arc<Mutex<VecDeque<u16>>>,
     pub got: Arc<Mutex<Vec<Received>>>,
     delay: Duration,
+    in_flight: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
 }
 
 impl Receiver {
@@ -50,6 +53,8 @@ impl Receiver {
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
             got: Arc::default(),
             delay,
+            in_flight: Arc::default(),
+            peak: Arc::default(),
         };
         let app = Router::new()
             .route("/hook", post(answer))
@@ -63,10 +68,18 @@ impl Receiver {
     pub fn received(&self) -> Vec<Received> {
         self.got.lock().expect("lock").clone()
     }
+
+    /// The most requests it was answering at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
 }
 
 async fn answer(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let now = receiver.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    receiver.peak.fetch_max(now, Ordering::SeqCst);
     tokio::time::sleep(receiver.delay).await;
+    receiver.in_flight.fetch_sub(1, Ordering::SeqCst);
     receiver
         .got
         .lock()
@@ -232,6 +245,19 @@ pub fn leased_dispatcher(
     keys: &MemoryKeys,
     lease: Duration,
 ) -> anyhow::Result<Dispatcher> {
+    let mut config = DispatchConfig::new(Duration::from_secs(5));
+    config.lease = lease;
+    configured_dispatcher(pool, allow_loopback, schedule, keys, config)
+}
+
+/// [`dispatcher`] paced by `config` (its idle pause made short).
+pub fn configured_dispatcher(
+    pool: &PgPool,
+    allow_loopback: bool,
+    schedule: &str,
+    keys: &MemoryKeys,
+    mut config: DispatchConfig,
+) -> anyhow::Result<Dispatcher> {
     let policy = if allow_loopback {
         AddressPolicy::with_allow_list(&["127.0.0.0/8"])?
     } else {
@@ -243,9 +269,7 @@ pub fn leased_dispatcher(
         timeout: Duration::from_secs(5),
     })?;
     let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
-    let mut config = DispatchConfig::new(Duration::from_secs(5));
     config.idle = Duration::from_millis(5);
-    config.lease = lease;
     Ok(Dispatcher::new(DispatcherParts {
         pool: pool.clone(),
         client,

@@ -38,8 +38,10 @@ struct Next {
 }
 
 /// Runs one attempt; failures to record it are logged (the lease makes it due again).
-pub(super) async fn run(shared: &Shared, row: Claimed) {
-    if let Err(error) = attempt(shared, &row).await {
+/// `slot` is the endpoint's: let go as soon as the endpoint answered, so recording the attempt
+/// does not count against the endpoint's limit.
+pub(super) async fn run<S>(shared: &Shared, row: Claimed, slot: S) {
+    if let Err(error) = attempt(shared, &row, slot).await {
         tracing::warn!(
             delivery = %row.delivery_id,
             error = format!("{error:#}"),
@@ -48,7 +50,7 @@ pub(super) async fn run(shared: &Shared, row: Claimed) {
     }
 }
 
-async fn attempt(shared: &Shared, row: &Claimed) -> anyhow::Result<()> {
+async fn attempt<S>(shared: &Shared, row: &Claimed, slot: S) -> anyhow::Result<()> {
     if row.subscription_status.as_deref() != Some("active") {
         return skip(shared, row).await;
     }
@@ -91,6 +93,7 @@ async fn attempt(shared: &Shared, row: &Claimed) -> anyhow::Result<()> {
             duration: Duration::ZERO,
         },
     };
+    drop(slot);
     let outcome = classify(answer.status, answer.error == Some("blocked_ip"));
     let next = next_state(shared, row, outcome, &answer);
     let Some(failing_since) = record(shared, row, started, &answer, next).await? else {
