@@ -1,13 +1,15 @@
 //! `arca bench webhooks` end to end with tiny numbers: the real binary, its scratch database,
-//! its receiver; the last stdout line must report every delivery and no bad signature.
+//! its receiver; the last stdout line must report every delivery and no bad signature — with
+//! the store's log as the feed, and through the relay and JetStream.
 
 use std::process::Command;
 
 use serde_json::Value;
 
-#[test]
-fn bench_webhooks_delivers_every_event_to_every_subscription_with_valid_signatures() {
+/// Runs the bench with 50 events to 2 subscriptions and `extra` arguments; its report.
+fn bench(extra: &[&str]) -> Value {
     let database = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let nats = std::env::var("ARCA_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
     let output = Command::new(env!("CARGO_BIN_EXE_arca"))
         .args([
             "bench",
@@ -17,7 +19,9 @@ fn bench_webhooks_delivers_every_event_to_every_subscription_with_valid_signatur
             "--subscriptions",
             "2",
         ])
+        .args(extra)
         .env("ARCA_DATABASE_URL", database)
+        .env("ARCA_NATS_URL", nats)
         .env("ARCA_ENV", "sim")
         .env_remove("ARCA_CONFIG")
         .output()
@@ -29,7 +33,10 @@ fn bench_webhooks_delivers_every_event_to_every_subscription_with_valid_signatur
         String::from_utf8_lossy(&output.stderr)
     );
     let last = stdout.lines().last().expect("a last line");
-    let report: Value = serde_json::from_str(last).expect("the last line is JSON");
+    serde_json::from_str(last).expect("the last line is JSON")
+}
+
+fn every_delivery_arrived_signed(report: &Value) {
     assert_eq!(report["bench"], "webhooks");
     assert_eq!(report["events"], 50, "{report}");
     assert_eq!(report["expected"], 100, "{report}");
@@ -45,4 +52,18 @@ fn bench_webhooks_delivers_every_event_to_every_subscription_with_valid_signatur
         report["event_to_delivery_p99_ms"].as_f64().is_some(),
         "{report}"
     );
+}
+
+#[test]
+fn bench_webhooks_delivers_every_event_to_every_subscription_with_valid_signatures() {
+    let report = bench(&[]);
+    assert_eq!(report["feed"], "store", "{report}");
+    every_delivery_arrived_signed(&report);
+}
+
+#[test]
+fn bench_webhooks_through_jetstream_delivers_every_event_too() {
+    let report = bench(&["--feed", "jetstream"]);
+    assert_eq!(report["feed"], "jetstream", "{report}");
+    every_delivery_arrived_signed(&report);
 }

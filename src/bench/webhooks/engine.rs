@@ -73,14 +73,16 @@ pub(super) async fn subscribe(
     Ok((tenant, secrets))
 }
 
-/// Starts the projections, the fan-out and `dispatchers` dispatchers (each with its own pool and
-/// metrics registry, as separate instances would have); abort the handles to stop them.
+/// Starts the relay (when `relay`), the projections, the fan-out and `dispatchers` dispatchers
+/// (each with its own pool and metrics registry, as separate instances would have); abort the
+/// handles to stop them.
 pub(super) fn start(
     settings: &Arc<Settings>,
     dispatchers: usize,
+    relay: bool,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let metrics = Metrics::new()?;
-    let mut tasks = Vec::with_capacity(dispatchers + 3);
+    let mut tasks = Vec::with_capacity(dispatchers + 4);
     let spawn = |tasks: &mut Vec<JoinHandle<()>>, part: &'static str, run: Part| {
         let (settings, metrics) = (Arc::clone(settings), metrics.clone());
         tasks.push(tokio::spawn(async move {
@@ -89,6 +91,11 @@ pub(super) fn start(
             }
         }));
     };
+    if relay {
+        spawn(&mut tasks, "relay", |s, m| {
+            Box::pin(async move { crate::relay::run(&s, &m, std::future::pending()).await })
+        });
+    }
     spawn(&mut tasks, "invoices projection", |s, m| {
         Box::pin(async move { crate::projections::run(&s, &m, std::future::pending()).await })
     });
@@ -109,6 +116,18 @@ pub(super) fn start(
         });
     }
     Ok(tasks)
+}
+
+/// Deletes the run's JetStream stream; best effort.
+pub(super) async fn delete_stream(settings: &Settings) {
+    match nats_bus::Bus::connect(crate::relay::bus_config(settings)).await {
+        Ok(bus) => {
+            if let Err(error) = bus.delete_stream().await {
+                tracing::warn!(%error, stream = %settings.nats_stream, "deleting the run's stream");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "connecting to NATS to delete the run's stream"),
+    }
 }
 
 type Part = fn(

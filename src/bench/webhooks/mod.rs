@@ -5,7 +5,9 @@
 //! tests do); invoices appended through the real store at a steady pace, each the saga's happy
 //! path (`invoice.requested`, numbered, submitted, `invoice.cae_granted`: two webhook events);
 //! the invoices and subscriptions projections and the fan-out on the store's log (serve's
-//! `projection_feed = "store"`), and `--instances` dispatchers signing with the sealed keys.
+//! `projection_feed = "store"`) or, with `--feed jetstream`, through the relay and durable
+//! JetStream consumers on a stream of the run's own (deleted at the end), and `--instances`
+//! dispatchers signing with the sealed keys.
 //!
 //! The receiver verifies every signature and records each `webhook-id`'s first arrival; an
 //! event's latency runs from its append's acknowledgement to the arrival of each of its
@@ -49,6 +51,19 @@ pub struct Args {
     /// Deliveries per second the appends aim at (events/s = rate ÷ subscriptions).
     #[arg(long, default_value_t = 2_000)]
     rate: u64,
+    /// Where the projections and the fan-out read events: the store's log, or JetStream (the
+    /// relay runs too).
+    #[arg(long, value_enum, default_value_t = Feed::Store)]
+    feed: Feed,
+}
+
+/// `--feed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Feed {
+    /// Polling the store's global log.
+    Store,
+    /// The relay to a JetStream stream of the run's own, and durable consumers on it.
+    Jetstream,
 }
 
 /// Runs the benchmark on a scratch database next to ARCA_DATABASE_URL's, dropped at the end
@@ -82,26 +97,36 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The run's settings: the scratch database, the store's log as the feed, loopback allowed.
-fn run_settings(settings: &Settings, url: &str) -> Settings {
+/// The run's settings: the scratch database, the chosen feed (JetStream: a stream and subjects
+/// of the run's own), loopback allowed.
+fn run_settings(settings: &Settings, url: &str, feed: Feed) -> Settings {
     let mut run = settings.clone();
     run.database_url = SecretString::from(url.to_owned());
-    run.projection_feed = ProjectionFeed::Store;
+    run.projection_feed = match feed {
+        Feed::Store => ProjectionFeed::Store,
+        Feed::Jetstream => ProjectionFeed::Jetstream,
+    };
+    let id = Uuid::new_v4().simple();
+    run.nats_stream = format!("WEBHOOK_BENCH_{id}");
+    run.nats_subject_prefix = format!("webhookbench{id}.events");
     run.webhook_allow_cidrs = vec!["127.0.0.0/8".to_owned()];
     run
 }
 
 async fn measure(settings: &Settings, url: &str, args: &Args) -> anyhow::Result<Value> {
-    let settings = Arc::new(run_settings(settings, url));
+    let settings = Arc::new(run_settings(settings, url, args.feed));
     let store = scratch::appending_store(&settings, url).await?;
     let receiver = Receiver::start(Duration::from_millis(args.receiver_latency_ms)).await?;
     let (tenant, secrets) =
         engine::subscribe(&store, &settings, &receiver, args.subscriptions).await?;
     receiver.expect(secrets)?;
-    let tasks = engine::start(&settings, args.instances)?;
+    let tasks = engine::start(&settings, args.instances, args.feed == Feed::Jetstream)?;
     let outcome = drive(&store, tenant, &receiver, args).await;
     for task in tasks {
         task.abort();
+    }
+    if args.feed == Feed::Jetstream {
+        engine::delete_stream(&settings).await;
     }
     store.pool().close().await;
     let load = outcome?;
@@ -229,6 +254,10 @@ fn figures(args: &Args, load: &Load, receiver: &Receiver) -> Value {
             "events": load.appended.len(),
             "subscriptions": args.subscriptions,
             "instances": args.instances,
+            "feed": match args.feed {
+                Feed::Store => "store",
+                Feed::Jetstream => "jetstream",
+            },
             "receiver_latency_ms": args.receiver_latency_ms,
             "rate_target": args.rate,
             "expected": load.expected,
