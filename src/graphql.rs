@@ -54,6 +54,18 @@ impl InvoiceHistory for StoreHistory {
             .await
             .map_err(|e| ProjectionError::Stream(e.to_string()))
     }
+
+    async fn events_of_many(
+        &self,
+        tenant: TenantId,
+        invoices: &[InvoiceId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, ProjectionError> {
+        let streams: Vec<_> = invoices.iter().map(|id| Invoice::stream_id(*id)).collect();
+        self.0
+            .read_streams(tenant, &streams)
+            .await
+            .map_err(|e| ProjectionError::Stream(e.to_string()))
+    }
 }
 
 #[derive(Clone)]

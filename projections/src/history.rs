@@ -20,6 +20,21 @@ pub trait InvoiceHistory: Send + Sync {
         invoice: InvoiceId,
         as_of: Option<OffsetDateTime>,
     ) -> Result<Vec<RecordedEvent>, ProjectionError>;
+
+    /// The events of each of `invoices` (as [`InvoiceHistory::events`] without `as_of`), one
+    /// list per invoice in the order given. By default one read per invoice; implementations
+    /// over a store read them all at once.
+    async fn events_of_many(
+        &self,
+        tenant: TenantId,
+        invoices: &[InvoiceId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, ProjectionError> {
+        let mut all = Vec::with_capacity(invoices.len());
+        for invoice in invoices {
+            all.push(self.events(tenant, *invoice, None).await?);
+        }
+        Ok(all)
+    }
 }
 
 /// The invoice folded from `events` (as [`InvoiceHistory::events`] returns them) and the version

@@ -2,7 +2,7 @@
 //! invoice's items, IVA lines, QR URL, event stream, evidence and state at an instant.
 
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
-use domain::InvoiceId;
+use domain::{InvoiceId, RecordedEvent};
 use rust_decimal::Decimal;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -13,8 +13,9 @@ use crate::analytics::RateAmount;
 use crate::history;
 use crate::query::{InvoiceRow, ItemRow};
 
-/// An invoice as the read model holds it.
-pub struct Invoice(pub InvoiceRow);
+/// An invoice as the read model holds it, with its stream when the page read it ahead (a list
+/// asking for `events` or `asOf` reads every invoice's stream in one go, not one by one).
+pub struct Invoice(pub InvoiceRow, pub Option<Vec<RecordedEvent>>);
 
 /// The receiver of an invoice.
 #[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
@@ -233,12 +234,10 @@ impl Invoice {
     /// Its event stream, oldest first, with metadata: the audit trail.
     #[graphql(complexity = 10)]
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceEvent>> {
-        let (tenant, read) = scope(ctx)?;
-        let events = read
-            .history
-            .events(tenant, InvoiceId(self.0.invoice_id), None)
-            .await
-            .map_err(|e| errors::internal(&e))?;
+        let events = match &self.1 {
+            Some(read) => read.clone(),
+            None => self.history(ctx, None).await?,
+        };
         Ok(events.into_iter().map(InvoiceEvent).collect())
     }
 
@@ -256,16 +255,33 @@ impl Invoice {
         ctx: &Context<'_>,
         instant: OffsetDateTime,
     ) -> Result<Option<InvoiceState>> {
-        let (tenant, read) = scope(ctx)?;
-        let events = read
-            .history
-            .events(tenant, InvoiceId(self.0.invoice_id), Some(instant))
-            .await
-            .map_err(|e| errors::internal(&e))?;
+        let events = match &self.1 {
+            Some(read) => read
+                .iter()
+                .filter(|e| e.recorded_at <= instant)
+                .cloned()
+                .collect(),
+            None => self.history(ctx, Some(instant)).await?,
+        };
         let Some(last) = events.last().map(|e| e.recorded_at) else {
             return Ok(None);
         };
         let folded = history::fold(&events).map_err(|e| errors::internal(&e))?;
         Ok(folded.map(|(invoice, version)| InvoiceState::new(&invoice, version, last)))
+    }
+}
+
+impl Invoice {
+    /// Its stream read now (up to `as_of` when given).
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        as_of: Option<OffsetDateTime>,
+    ) -> Result<Vec<RecordedEvent>> {
+        let (tenant, read) = scope(ctx)?;
+        read.history
+            .events(tenant, InvoiceId(self.0.invoice_id), as_of)
+            .await
+            .map_err(|e| errors::internal(&e))
     }
 }

@@ -2,6 +2,7 @@
 //! `invoice(id)`.
 
 use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
+use domain::InvoiceId;
 use domain::values::Cuit;
 use rust_decimal::Decimal;
 use time::Date;
@@ -150,12 +151,30 @@ pub(super) async fn invoices(
     let page = query::invoices(&read.pool, tenant, &filter, first, after.as_ref())
         .await
         .map_err(|e| errors::internal(&e))?;
+    let nodes = ctx.look_ahead().field("nodes");
+    let mut streams = if nodes.field("events").exists() || nodes.field("asOf").exists() {
+        let ids: Vec<InvoiceId> = page.items.iter().map(|r| InvoiceId(r.invoice_id)).collect();
+        let read = read
+            .history
+            .events_of_many(tenant, &ids)
+            .await
+            .map_err(|e| errors::internal(&e))?;
+        read.into_iter().map(Some).collect()
+    } else {
+        Vec::new()
+    };
+    streams.resize_with(page.items.len(), || None);
     Ok(InvoicePage {
         page_info: PageInfo {
             has_next_page: page.next.is_some(),
             end_cursor: page.next.map(|c| c.encode()),
         },
-        nodes: page.items.into_iter().map(Invoice).collect(),
+        nodes: page
+            .items
+            .into_iter()
+            .zip(streams)
+            .map(|(row, stream)| Invoice(row, stream))
+            .collect(),
     })
 }
 
@@ -165,5 +184,5 @@ pub(super) async fn invoice(ctx: &Context<'_>, id: Uuid) -> Result<Option<Invoic
     let row = query::invoice(&read.pool, tenant, id)
         .await
         .map_err(|e| errors::internal(&e))?;
-    Ok(row.map(Invoice))
+    Ok(row.map(|row| Invoice(row, None)))
 }

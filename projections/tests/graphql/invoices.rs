@@ -130,6 +130,54 @@ async fn a_tenant_never_reads_another_tenants_invoice(pool: PgPool) -> anyhow::R
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_page_asking_for_event_streams_reads_them_in_one_go_and_each_invoice_gets_its_own(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let env = Env::new(&pool);
+    let (ids, _) = invoices(&env).await?;
+    let schema = env.schema(Limits::default());
+    let later = "2999-01-01T00:00:00Z";
+    let query = format!(
+        "{{ invoices(first: 10) {{ nodes {{ id events {{ eventType }} \
+         asOf(instant: \"{later}\") {{ version status }} }} }} }}"
+    );
+    let before = env.stream_reads();
+    let answer = run(&schema, env.tenant_a, &query).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    assert_eq!(
+        env.stream_reads() - before,
+        1,
+        "one read for the whole page"
+    );
+    let nodes = answer["data"]["invoices"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), ids.len());
+    for node in nodes {
+        let id: Uuid = node["id"].as_str().unwrap().parse()?;
+        let stream = env.stream(env.tenant_a, id).await?;
+        let types: Vec<&str> = node["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["eventType"].as_str())
+            .collect();
+        let expected: Vec<&str> = stream.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, expected, "{id}");
+        assert_eq!(node["asOf"]["version"], stream.len() - 1, "{node}");
+    }
+    // Without `events` or `asOf`, no stream is read.
+    let before = env.stream_reads();
+    let plain = run(
+        &schema,
+        env.tenant_a,
+        "{ invoices(first: 10) { nodes { id } } }",
+    )
+    .await;
+    assert!(plain["errors"].is_null(), "{plain}");
+    assert_eq!(env.stream_reads(), before);
+    Ok(())
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn an_invoice_comes_with_its_items_iva_qr_and_event_stream(
     pool: PgPool,
 ) -> anyhow::Result<()> {

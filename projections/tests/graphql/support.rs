@@ -22,9 +22,10 @@ use time::OffsetDateTime;
 use time::macros::date;
 use uuid::Uuid;
 
-/// The global log and the invoice streams over the real Postgres store.
+/// The global log and the invoice streams over the real Postgres store, counting the reads of
+/// invoice streams (one per `events` call, one per `events_of_many` call).
 #[derive(Clone)]
-pub struct Store(pub PgEventStore);
+pub struct Store(pub PgEventStore, pub Arc<AtomicU64>);
 
 #[async_trait]
 impl GlobalLog for Store {
@@ -48,12 +49,26 @@ impl InvoiceHistory for Store {
         invoice: InvoiceId,
         as_of: Option<OffsetDateTime>,
     ) -> Result<Vec<RecordedEvent>, ProjectionError> {
+        self.1.fetch_add(1, Ordering::SeqCst);
         let options = ReadOptions {
             as_of,
             ..ReadOptions::default()
         };
         self.0
             .read_stream(tenant, &Invoice::stream_id(invoice), options)
+            .await
+            .map_err(|e| ProjectionError::Stream(e.to_string()))
+    }
+
+    async fn events_of_many(
+        &self,
+        tenant: TenantId,
+        invoices: &[InvoiceId],
+    ) -> Result<Vec<Vec<RecordedEvent>>, ProjectionError> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        let streams: Vec<_> = invoices.iter().map(|id| Invoice::stream_id(*id)).collect();
+        self.0
+            .read_streams(tenant, &streams)
             .await
             .map_err(|e| ProjectionError::Stream(e.to_string()))
     }
@@ -80,12 +95,17 @@ impl Env {
     pub fn new(pool: &PgPool) -> Self {
         Self {
             pool: pool.clone(),
-            store: Store(PgEventStore::new(pool.clone())),
+            store: Store(PgEventStore::new(pool.clone()), Arc::default()),
             tenant_a: TenantId(Uuid::new_v4()),
             tenant_b: TenantId(Uuid::new_v4()),
             numbers: AtomicU64::new(1),
             last: std::sync::Mutex::new(GlobalPosition::START),
         }
+    }
+
+    /// Invoice stream reads the schema made so far.
+    pub fn stream_reads(&self) -> u64 {
+        self.store.1.load(Ordering::SeqCst)
     }
 
     /// The schema over this database, with `limits`.
