@@ -84,6 +84,11 @@ impl Cuit {
     pub fn as_u64(self) -> u64 {
         self.0
     }
+
+    /// The 11-digit number as a database `bigint` (it always fits: below 10^11).
+    pub fn as_i64(self) -> i64 {
+        i64::try_from(self.0).unwrap_or(i64::MAX)
+    }
 }
 
 impl fmt::Display for Cuit {
@@ -145,6 +150,13 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn reads_as_the_same_number_in_a_bigint_column() {
+        let cuit = Cuit::parse("33693450239").unwrap();
+        assert_eq!(cuit.as_i64(), 33_693_450_239);
+        assert_eq!(u64::try_from(cuit.as_i64()).unwrap(), cuit.as_u64());
+    }
 
     #[test]
     fn accepts_the_valid_cuits_of_the_reference() {

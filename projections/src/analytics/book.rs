@@ -160,7 +160,7 @@ pub async fn sales_book(
     issuer: Option<Cuit>,
     month: Month,
 ) -> Result<SalesBook, ProjectionError> {
-    let issuer = issuer.map(|c| i64::try_from(c.as_u64()).unwrap_or(i64::MAX));
+    let issuer = issuer.map(Cuit::as_i64);
     let rows = sqlx::query(LINES)
         .bind(tenant.as_uuid())
         .bind(issuer)

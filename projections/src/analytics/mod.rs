@@ -36,8 +36,7 @@ pub struct Scope {
 
 impl Scope {
     fn issuer_param(&self) -> Option<i64> {
-        self.issuer
-            .map(|c| i64::try_from(c.as_u64()).unwrap_or(i64::MAX))
+        self.issuer.map(Cuit::as_i64)
     }
 }
 

@@ -74,7 +74,7 @@ impl InvoiceFilterInput {
             .issuer_cuit
             .map(|text| {
                 Cuit::parse(&text)
-                    .map(|c| i64::try_from(c.as_u64()).unwrap_or(i64::MAX))
+                    .map(Cuit::as_i64)
                     .map_err(|e| errors::invalid_argument("filter.issuerCuit", e))
             })
             .transpose()?;

@@ -126,7 +126,7 @@ impl Batch {
         let rows = &mut self.invoices;
         rows.invoice_id.push(id);
         rows.tenant_id.push(tenant);
-        rows.issuer_cuit.push(int(r.issuer_cuit.as_u64()));
+        rows.issuer_cuit.push(r.issuer_cuit.as_i64());
         rows.point_of_sale
             .push(i32::try_from(r.point_of_sale).unwrap_or(i32::MAX));
         rows.voucher_type.push(i32::from(r.voucher_type.code()));
