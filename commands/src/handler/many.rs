@@ -1,6 +1,7 @@
-//! Many commands on many streams of one tenant at once: one read for all the streams, then every
-//! append at once, so the store's group commit stores them in a few transactions. A command whose
-//! stream changed in between is run again on its own by [`execute`](super::execute).
+//! Many commands on many streams of one tenant at once: one read for the streams whose state
+//! the caller does not hold, then every append at once, so the store's group commit stores them
+//! in a few transactions. A command whose stream changed in between is run again on its own by
+//! [`execute_from`](super::execute_from).
 
 use std::sync::Arc;
 
@@ -12,9 +13,14 @@ use futures::future::join_all;
 use super::{Command, CommandError, Decided, Executed, decide_on, execute_from, fold};
 use crate::metrics::{CommandMetrics, Outcome};
 
+/// A stream's state folded up to a version (`None`: the stream is empty), as a caller kept it.
+pub type Known<A> = Option<(A, Option<u64>)>;
+
 /// Runs `commands` (all of `tenant`, each on its own stream) with the semantics of
-/// [`execute`](super::execute), answering each in the order given. `If-Match` expectations are
-/// honoured as there; `fresh_stream` hints are not needed, every stream is read.
+/// [`execute`](super::execute), answering each in the order given. A command given its
+/// stream's state (kept from an earlier command) is decided on it as
+/// [`execute_from`](super::execute_from) does; the others' streams are read in one go.
+/// `If-Match` expectations are honoured as there; `fresh_stream` hints are not needed.
 ///
 /// # Errors
 /// The read of the streams failing fails every command with it; otherwise each command answers
@@ -24,23 +30,40 @@ pub async fn execute_many<A>(
     metrics: &CommandMetrics,
     ctx: &Context,
     tenant: TenantId,
-    commands: Vec<Command<A>>,
+    commands: Vec<(Command<A>, Known<A>)>,
 ) -> Result<Vec<Result<Executed<A>, CommandError>>, CommandError>
 where
     A: Aggregate,
     A::Command: Clone,
 {
-    if commands.iter().any(|c| c.metadata.tenant_id != tenant) {
+    if commands.iter().any(|(c, _)| c.metadata.tenant_id != tenant) {
         return Err(CommandError::Unexpected(anyhow::anyhow!(
             "execute_many: every command must belong to the tenant read"
         )));
     }
-    let streams: Vec<StreamId> = commands.iter().map(|c| c.stream.clone()).collect();
-    let read = store.read_streams(tenant, &streams).await?;
-    let attempts = commands
-        .into_iter()
-        .zip(read)
-        .map(|(cmd, recorded)| first_attempt(store, metrics, ctx, cmd, recorded));
+    let unknown: Vec<StreamId> = commands
+        .iter()
+        .filter(|(_, known)| known.is_none())
+        .map(|(c, _)| c.stream.clone())
+        .collect();
+    let mut read = if unknown.is_empty() {
+        Vec::new()
+    } else {
+        store.read_streams(tenant, &unknown).await?
+    }
+    .into_iter();
+    let attempts = commands.into_iter().map(|(cmd, known)| {
+        let recorded = if known.is_none() { read.next() } else { None };
+        async move {
+            match known {
+                Some(known) => execute_from(store, metrics, ctx, cmd, Some(known)).await,
+                None => {
+                    let recorded = recorded.unwrap_or_default();
+                    first_attempt(store, metrics, ctx, cmd, recorded).await
+                }
+            }
+        }
+    });
     Ok(join_all(attempts).await)
 }
 
@@ -115,6 +138,8 @@ mod tests {
         inner: Arc<dyn EventStore>,
         race: Mutex<Option<Command<Tenant>>>,
         metrics: CommandMetrics,
+        /// The streams each `read_streams` asked for.
+        asked: std::sync::Mutex<Vec<Vec<StreamId>>>,
     }
 
     #[async_trait]
@@ -142,6 +167,7 @@ mod tests {
             tenant: TenantId,
             streams: &[StreamId],
         ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+            self.asked.lock().unwrap().push(streams.to_vec());
             let read = self.inner.read_streams(tenant, streams).await?;
             if let Some(race) = self.race.lock().await.take() {
                 let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
@@ -184,6 +210,7 @@ mod tests {
             inner: Arc::clone(&inner),
             race: Mutex::new(Some(command("tenant-b", issue(1)))),
             metrics: metrics.clone(),
+            asked: std::sync::Mutex::default(),
         });
 
         let answers = execute_many(
@@ -192,9 +219,9 @@ mod tests {
             &ctx,
             TENANT,
             vec![
-                command("tenant-a", issue(2)),
-                command("tenant-b", issue(2)),
-                create("tenant-a"),
+                (command("tenant-a", issue(2)), None),
+                (command("tenant-b", issue(2)), None),
+                (create("tenant-a"), None),
             ],
         )
         .await
@@ -217,13 +244,74 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn only_the_streams_whose_state_is_not_given_are_read() {
+        let metrics = CommandMetrics::register(&Registry::new()).unwrap();
+        let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
+        let inner: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let mut created = Vec::new();
+        for stream in ["tenant-a", "tenant-b", "tenant-c"] {
+            let create = CreateTenant {
+                tenant_id: TENANT,
+                name: "acme".to_owned(),
+            };
+            let done = execute(&inner, &metrics, &ctx, command(stream, create));
+            created.push(done.await.unwrap());
+        }
+        let stale = created.pop().unwrap();
+        let a = created.swap_remove(0);
+        let store = Racing {
+            inner: Arc::clone(&inner),
+            race: Mutex::new(None),
+            metrics: metrics.clone(),
+            asked: std::sync::Mutex::default(),
+        };
+        let store = Arc::new(store);
+        let dyn_store: Arc<dyn EventStore> = store.clone();
+        // Another writer moves tenant-c on after its state was kept.
+        execute(&inner, &metrics, &ctx, command("tenant-c", issue(9)))
+            .await
+            .unwrap();
+
+        let answers = execute_many(
+            &dyn_store,
+            &metrics,
+            &ctx,
+            TENANT,
+            vec![
+                (command("tenant-a", issue(1)), Some((a.state, a.version))),
+                (command("tenant-b", issue(1)), None),
+                (
+                    command("tenant-c", issue(1)),
+                    Some((stale.state, stale.version)),
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+
+        let versions: Vec<_> = answers
+            .iter()
+            .map(|a| a.as_ref().unwrap().version)
+            .collect();
+        assert_eq!(versions, [Some(1), Some(1), Some(2)]);
+        assert_eq!(
+            *store.asked.lock().unwrap(),
+            [vec![StreamId::new("tenant-b")]],
+            "the given states were decided on without reading"
+        );
+        // The stale one caught up with the key issued meanwhile.
+        let c = answers[2].as_ref().unwrap();
+        assert_eq!(c.state.api_keys().count(), 2);
+    }
+
+    #[tokio::test]
     async fn commands_of_another_tenant_are_refused_before_anything_is_read() {
         let metrics = CommandMetrics::register(&Registry::new()).unwrap();
         let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
         let store: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
         let mut theirs = command("tenant-a", issue(1));
         theirs.metadata = EventMetadata::for_tenant(TenantId(Uuid::from_u128(8)));
-        let refused = execute_many(&store, &metrics, &ctx, TENANT, vec![theirs]).await;
+        let refused = execute_many(&store, &metrics, &ctx, TENANT, vec![(theirs, None)]).await;
         assert!(matches!(refused, Err(CommandError::Unexpected(_))));
     }
 }

@@ -15,7 +15,7 @@ use crate::metrics::{CommandMetrics, Outcome};
 mod many;
 mod turn;
 
-pub use many::execute_many;
+pub use many::{Known, execute_many};
 pub use turn::execute_in_turn;
 
 /// How many times a command is decided in all. Every lost race means another writer won, so with

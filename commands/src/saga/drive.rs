@@ -101,7 +101,7 @@ impl Saga {
             return Ok(false);
         };
         let ids: Vec<InvoiceId> = pending.iter().map(|(_, id)| *id).collect();
-        let loaded = self.invoices(tenant, &ids).await?;
+        let loaded = self.kept_invoices(tenant, &ids).await?;
         // A worker may have stopped between reserving and assigning: assign before sending.
         let unassigned = pending
             .iter()

@@ -96,7 +96,10 @@ impl Saga {
         }
         let commands = steps
             .iter()
-            .map(|(id, step)| Self::step_command(tenant, *id, step))
+            .map(|(id, step)| {
+                let known = self.invoices.get(&(tenant, *id));
+                (Self::step_command(tenant, *id, step), known)
+            })
             .collect();
         let answers = handler::execute_many(
             &self.store,
@@ -109,7 +112,7 @@ impl Saga {
         let mut refused = Vec::new();
         for ((id, step), answer) in steps.into_iter().zip(answers) {
             match answer {
-                Ok(_) => {}
+                Ok(done) => self.keep_invoice(tenant, id, &done.state, done.version),
                 Err(CommandError::Rejected { code, detail, .. }) => {
                     refused.push((id, step, code, detail));
                 }
@@ -130,8 +133,9 @@ impl Saga {
             return Ok(());
         }
         let ids: Vec<InvoiceId> = refused.iter().map(|(id, ..)| *id).collect();
-        let invoices = self.invoices(tenant, &ids).await?;
-        for ((id, step, code, detail), (invoice, _)) in refused.into_iter().zip(invoices) {
+        let invoices = self.read_invoices(tenant, &ids).await?;
+        for ((id, step, code, detail), (invoice, at)) in refused.into_iter().zip(invoices) {
+            self.keep_invoice(tenant, id, &invoice, at);
             if step.done_in(&invoice) {
                 continue;
             }
@@ -155,27 +159,82 @@ impl Saga {
             .await
     }
 
-    /// The invoices and their requests, as recorded, read in one go.
-    pub(super) async fn invoices(
+    /// Keeps an invoice's state for its next step, or forgets it once it reached its end.
+    fn keep_invoice(&self, tenant: TenantId, id: InvoiceId, invoice: &Invoice, at: Option<u64>) {
+        match invoice.status() {
+            Some(InvoiceStatus::Authorized | InvoiceStatus::Rejected) => {
+                self.invoices.remove(&(tenant, id));
+            }
+            _ => self.invoices.put((tenant, id), invoice, at),
+        }
+    }
+
+    /// The invoices and their requests as this process kept them, the ones it does not hold read
+    /// in one go. A kept state may lag its stream: a step decided on it catches up.
+    pub(super) async fn kept_invoices(
         &self,
         tenant: TenantId,
         ids: &[InvoiceId],
     ) -> Result<Vec<(Invoice, InvoiceRequested)>, SagaError> {
+        let kept: Vec<Option<Invoice>> = ids
+            .iter()
+            .map(|id| {
+                self.invoices
+                    .get(&(tenant, *id))
+                    .map(|(invoice, _)| invoice)
+            })
+            .collect();
+        let missing: Vec<InvoiceId> = ids
+            .iter()
+            .zip(&kept)
+            .filter(|(_, kept)| kept.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        let mut read = self.read_invoices(tenant, &missing).await?.into_iter();
+        ids.iter()
+            .zip(kept)
+            .map(|(id, kept)| {
+                let invoice = match kept {
+                    Some(invoice) => invoice,
+                    None => {
+                        let (invoice, at) = read.next().ok_or_else(|| {
+                            CommandError::Unexpected(anyhow::anyhow!("invoice {id} was not read"))
+                        })?;
+                        self.keep_invoice(tenant, *id, &invoice, at);
+                        invoice
+                    }
+                };
+                with_request(*id, invoice)
+            })
+            .collect()
+    }
+
+    /// The invoices folded from their streams, read in one go, with their versions.
+    pub(super) async fn read_invoices(
+        &self,
+        tenant: TenantId,
+        ids: &[InvoiceId],
+    ) -> Result<Vec<(Invoice, Option<u64>)>, SagaError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let streams: Vec<_> = ids.iter().map(|id| Invoice::stream_id(*id)).collect();
         let read = self
             .store
             .read_streams(tenant, &streams)
             .await
             .map_err(CommandError::from)?;
-        ids.iter()
-            .zip(read)
-            .map(|(id, events)| {
-                let (invoice, _) = handler::fold::<Invoice>(&events)?;
-                let request = invoice.request().cloned().ok_or_else(|| {
-                    CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request"))
-                })?;
-                Ok((invoice, request))
-            })
+        read.iter()
+            .map(|events| Ok(handler::fold::<Invoice>(events)?))
             .collect()
     }
+}
+
+/// An invoice with the request it was made from.
+fn with_request(id: InvoiceId, invoice: Invoice) -> Result<(Invoice, InvoiceRequested), SagaError> {
+    let request = invoice
+        .request()
+        .cloned()
+        .ok_or_else(|| CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request")))?;
+    Ok((invoice, request))
 }

@@ -21,8 +21,8 @@ mod tests;
 
 use std::sync::Arc;
 
-use domain::aggregate::{Context, Policy};
-use domain::invoice::{InvoiceEvent, InvoiceRequested};
+use domain::aggregate::{Aggregate as _, Context, Policy};
+use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
 use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
 use domain::{DomainEvent, EventMetadata, RecordedEvent, TenantId};
 use eventstore::EventStore;
@@ -68,6 +68,7 @@ pub struct Saga {
     environment: Environment,
     applied: Arc<follow_up::Applied>,
     series: Arc<cache::SeriesCache>,
+    invoices: Arc<cache::InvoiceCache>,
 }
 
 impl Saga {
@@ -88,6 +89,7 @@ impl Saga {
             environment,
             applied: Arc::default(),
             series: Arc::default(),
+            invoices: Arc::default(),
         }
     }
 
@@ -127,15 +129,27 @@ impl Saga {
     ) -> Result<Vec<(TenantId, SeriesKey)>, SagaError> {
         let mut groups: Vec<((TenantId, SeriesKey), Vec<InvoiceRequested>)> = Vec::new();
         for event in events {
-            let Ok(InvoiceEvent::Requested(request)) =
+            let Ok(decoded) =
                 InvoiceEvent::from_stored(&event.event_type, event.schema_version, &event.data)
             else {
                 continue;
             };
-            let key = (event.metadata.tenant_id, self.series_of(&request));
+            let InvoiceEvent::Requested(request) = &decoded else {
+                continue;
+            };
+            let tenant = event.metadata.tenant_id;
+            let key = (tenant, self.series_of(request));
+            let request = (**request).clone();
+            // The request opens its stream: the invoice as it stands until the saga moves it.
+            let invoice = Invoice::default().evolve(&decoded);
+            self.invoices.put(
+                (tenant, request.invoice_id),
+                &invoice,
+                Some(event.stream_version),
+            );
             match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(*request),
-                None => groups.push((key, vec![*request])),
+                Some((_, list)) => list.push(request),
+                None => groups.push((key, vec![request])),
             }
         }
         for ((tenant, key), requests) in &groups {
@@ -194,11 +208,11 @@ impl Saga {
         tenant: TenantId,
         key: &SeriesKey,
     ) -> Result<(Series, Option<u64>), SagaError> {
-        let (kept, version) = self.series.get(tenant, key).unwrap_or_default();
+        let (kept, version) = self.series.get(&(tenant, *key)).unwrap_or_default();
         let stream = key.stream_id();
         let (series, version) =
             handler::catch_up(&self.store, tenant, &stream, kept, version).await?;
-        self.series.put(tenant, key, &series, version);
+        self.series.put((tenant, *key), &series, version);
         Ok((series, version))
     }
 
@@ -221,11 +235,11 @@ impl Saga {
                 fresh_stream: false,
                 event_ids: EventIds::Fresh,
             },
-            self.series.get(tenant, key),
+            self.series.get(&(tenant, *key)),
         )
         .await?;
         self.series
-            .put(tenant, key, &executed.state, executed.version);
+            .put((tenant, *key), &executed.state, executed.version);
         Ok(executed.state)
     }
 }

@@ -188,7 +188,7 @@ async fn the_next_driver_records_on_the_invoices_an_answer_the_series_already_ha
     let next = saga(&store, &gateway);
     next.drive(*tenant, key).await.unwrap();
     let ids: Vec<InvoiceId> = (1..=3).map(|n| InvoiceId(Uuid::from_u128(n))).collect();
-    let invoices = next.invoices(*tenant, &ids).await.unwrap();
+    let invoices = next.read_invoices(*tenant, &ids).await.unwrap();
     let seen: Vec<_> = invoices
         .iter()
         .map(|(invoice, _)| (invoice.status(), invoice.number()))

@@ -361,3 +361,181 @@ async fn versions(store: &PgEventStore, name: &str) -> anyhow::Result<Vec<u64>> 
         .map(|e| e.stream_version)
         .collect())
 }
+
+/// One append of a direct `es.append_many` call: stream, expected version code, events.
+type Call = Vec<(&'static str, i64, Vec<NewEvent>)>;
+
+/// Status rows of `function` (es.append_many or es.append_each) for `call`, and whether the
+/// per-append function ran, in one transaction left open on `conn`.
+async fn call_in(
+    tx: &mut Transaction<'_, Postgres>,
+    function: &str,
+    call: &Call,
+) -> anyhow::Result<(Vec<AppendRow>, i64)> {
+    sqlx::query("set local track_functions = 'pl'")
+        .execute(&mut **tx)
+        .await?;
+    let before = each_calls(tx).await?;
+    let flat = || call.iter().flat_map(|(_, _, events)| events);
+    let sql = format!(
+        "select o_index, o_status, o_first, o_last, o_position, o_actual \
+         from es.{function}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) order by o_index"
+    );
+    let rows: Vec<AppendRow> = sqlx::query_as(&sql)
+        .bind(call.iter().map(|(s, ..)| *s).collect::<Vec<_>>())
+        .bind(
+            call.iter()
+                .map(|(s, ..)| stream(s).category().to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .bind(call.iter().map(|_| TENANT.as_uuid()).collect::<Vec<_>>())
+        .bind(call.iter().map(|(_, e, _)| *e).collect::<Vec<_>>())
+        .bind(
+            call.iter()
+                .map(|(.., events)| i32::try_from(events.len()))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+        .bind(flat().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind(flat().map(|e| e.event_type.clone()).collect::<Vec<_>>())
+        .bind(
+            flat()
+                .map(|e| i32::from(e.schema_version))
+                .collect::<Vec<_>>(),
+        )
+        .bind(flat().map(|e| e.data.clone()).collect::<Vec<_>>())
+        .bind(
+            flat()
+                .map(|e| serde_json::to_value(&e.metadata))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+    let after = each_calls(tx).await?;
+    Ok((rows, after - before))
+}
+
+/// Calls of es.append_each this backend has not reported yet (none is reported mid-transaction).
+async fn each_calls(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<i64> {
+    let calls: Option<i64> = sqlx::query_scalar(
+        "select calls from pg_stat_xact_user_functions \
+         where schemaname = 'es' and funcname = 'append_each'",
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(calls.unwrap_or(0))
+}
+
+type AppendRow = (
+    i32,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Every event of the database in log order: stream, version, id, type, data.
+async fn log_in(
+    tx: &mut Transaction<'_, Postgres>,
+) -> anyhow::Result<Vec<(String, i64, Uuid, String, serde_json::Value)>> {
+    Ok(sqlx::query_as(
+        "select stream_id, stream_version, event_id, event_type, data from es.events \
+         order by global_position",
+    )
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Runs `call` through both functions (each in a transaction rolled back) and checks they store
+/// and answer alike: the same rows but for the positions, which must rank alike. Returns whether
+/// `es.append_many` handed the call to the per-append function.
+async fn same_as_each(pool: &PgPool, call: &Call) -> anyhow::Result<bool> {
+    let mut runs = Vec::new();
+    for function in ["append_each", "append_many"] {
+        let mut tx = pool.begin().await?;
+        let (rows, each) = call_in(&mut tx, function, call).await?;
+        let log = log_in(&mut tx).await?;
+        let versions: Vec<(String, i64)> =
+            sqlx::query_as("select stream_id, version from es.streams order by stream_id")
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.rollback().await?;
+        let mut ranked: Vec<i64> = rows.iter().filter_map(|r| r.4).collect();
+        ranked.sort_unstable();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .map(|(i, status, first, last, position, actual)| {
+                let rank = position.and_then(|p| ranked.iter().position(|r| *r == p));
+                (i, status, first, last, rank, actual)
+            })
+            .collect();
+        runs.push((rows, log, versions, each));
+    }
+    let (each, many) = (&runs[0], &runs[1]);
+    assert_eq!(many.0, each.0, "status rows");
+    assert_eq!(many.1, each.1, "the log");
+    assert_eq!(many.2, each.2, "stream versions");
+    Ok(many.3 > 0)
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_plain_call_is_stored_set_based_exactly_as_append_by_append(
+    pool: PgPool,
+) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    for (name, count) in [("invoice-held", 2), ("series-held", 1)] {
+        PgEventStore::append_in(
+            &mut conn,
+            &stream(name),
+            ExpectedVersion::NoStream,
+            &events(TENANT, count),
+        )
+        .await?;
+    }
+    drop(conn);
+    // New and existing streams, every kind of expectation, one to three events each, submitted
+    // out of stream-id order.
+    let plain: Call = vec![
+        ("invoice-new-b", -1, events(TENANT, 2)),
+        ("invoice-held", 1, events(TENANT, 1)),
+        ("invoice-new-a", -2, events(TENANT, 1)),
+        ("series-held", -2, events(TENANT, 3)),
+    ];
+    assert!(
+        !same_as_each(&pool, &plain).await?,
+        "a plain call is stored without the per-append function"
+    );
+    // Anything not plain goes append by append, answered the same.
+    let not_plain: [Call; 4] = [
+        vec![
+            ("invoice-new", -1, events(TENANT, 1)),
+            ("invoice-held", 0, events(TENANT, 1)),
+        ],
+        vec![
+            ("invoice-held", 1, events(TENANT, 1)),
+            ("invoice-held", -2, events(TENANT, 1)),
+        ],
+        vec![
+            ("invoice-new", -1, events(TENANT, 1)),
+            ("invoice-held", -1, events(TENANT, 1)),
+        ],
+        vec![
+            ("invoice-new", -1, vec![]),
+            ("series-new", -1, events(TENANT, 1)),
+        ],
+    ];
+    for call in &not_plain {
+        assert!(same_as_each(&pool, call).await?, "{call:?}");
+    }
+    // A retried call (its events stored already) is answered from the log.
+    let mut tx = pool.begin().await?;
+    let (first, _) = call_in(&mut tx, "append_many", &plain).await?;
+    let (again, each) = call_in(&mut tx, "append_many", &plain).await?;
+    tx.rollback().await?;
+    assert!(first.iter().all(|r| r.1 == "ok"), "{first:?}");
+    assert!(again.iter().all(|r| r.1 == "already_stored"), "{again:?}");
+    assert_eq!(each, 1, "the retry went append by append");
+    let positions = |rows: &[AppendRow]| rows.iter().map(|r| (r.2, r.3, r.4)).collect::<Vec<_>>();
+    assert_eq!(positions(&again), positions(&first));
+    Ok(())
+}
