@@ -59,7 +59,12 @@ impl SeriesLeases {
             .bind(lock)
             .fetch_one(&mut *conn)
             .await?;
-        Ok(held.then_some(Lease {
+        if !held {
+            // Back to the pool: this session holds nothing. (A `Lease` built here and dropped
+            // would close the connection, a new backend for every lease found taken.)
+            return Ok(None);
+        }
+        Ok(Some(Lease {
             conn: Some(conn),
             key: lock,
         }))

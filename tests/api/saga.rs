@@ -594,3 +594,38 @@ async fn a_series_lease_dropped_without_release_frees_the_series(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_lease_found_taken_leaves_its_connection_open_in_the_pool(pool: PgPool) {
+    let key = domain::series::SeriesKey::from_stream_id("series-sim-20267565393-1-1").unwrap();
+    let one_connection = || {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .idle_timeout(None)
+            .connect_lazy_with((*pool.connect_options()).clone())
+    };
+    let mine = arca::saga::SeriesLeases::new(one_connection());
+    let theirs_pool = one_connection();
+    let theirs = arca::saga::SeriesLeases::new(theirs_pool.clone());
+    let backend = || async {
+        sqlx::query_scalar::<_, i32>("select pg_backend_pid()")
+            .fetch_one(&theirs_pool)
+            .await
+            .unwrap()
+    };
+    let before = backend().await;
+
+    let held = mine.try_lead(&key).await.unwrap().unwrap();
+    for _ in 0..3 {
+        assert!(theirs.try_lead(&key).await.unwrap().is_none());
+    }
+    assert_eq!(
+        backend().await,
+        before,
+        "a lease found taken must not cost a new connection"
+    );
+    held.release().await;
+    let lease = theirs.try_lead(&key).await.unwrap().unwrap();
+    lease.release().await;
+    assert_eq!(backend().await, before, "a released lease keeps it too");
+}
