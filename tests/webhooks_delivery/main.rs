@@ -644,3 +644,83 @@ async fn a_redelivery_by_hand_reaches_the_receiver_as_a_new_round_whose_outcome_
         "each round's outcome on the invoice"
     );
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_events_body_is_stored_once_and_sent_alike_to_every_subscription_and_attempt(
+    pool: PgPool,
+) {
+    let (failing_addr, failing) = Receiver::start(&[500], Duration::ZERO).await.unwrap();
+    let (ok_addr, ok) = Receiver::start(&[], Duration::ZERO).await.unwrap();
+    let tenant = tenant();
+    let types = ["invoice.requested"];
+    let url = |addr| format!("http://{addr}/hook");
+    let first = subscribe(&pool, tenant, &url(failing_addr), &types)
+        .await
+        .unwrap();
+    let second = subscribe(&pool, tenant, &url(ok_addr), &types)
+        .await
+        .unwrap();
+    invoice(&pool, tenant).await.unwrap();
+    fan_out(&pool).await.unwrap();
+    let (keys, _) = keys_for(first);
+    keys.set(second, vec![Secret::generate()]);
+
+    // One dispatcher: the second receiver takes it, the first fails and is due in an hour.
+    let one = dispatcher(&pool, true, "0s,1h", &keys).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        one.run_once().await.unwrap();
+        let (attempts,): (i64,) = sqlx::query_as("select count(*) from webhooks.attempts")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if attempts == 2 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "two attempts");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The invoice's row changes; the retry, by another dispatcher (nothing built in memory),
+    // still sends the body first built.
+    sqlx::query("update rm.invoices set total = 999")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update webhooks.deliveries set next_attempt_at = now() where status = 'pending'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    drain(&pool, &dispatcher(&pool, true, "0s,1h", &keys).unwrap())
+        .await
+        .unwrap();
+
+    let bodies: Vec<_> = failing
+        .received()
+        .into_iter()
+        .chain(ok.received())
+        .map(|got| got.body)
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        3,
+        "a failure and its retry, and the other subscription's"
+    );
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "one body for all");
+    let body: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(
+        body["data"]["invoice"]["total"], "1210.00",
+        "as first built"
+    );
+    let (stored, on_deliveries): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from webhooks.bodies), \
+                (select count(*) from webhooks.deliveries where payload is not null)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (stored, on_deliveries),
+        (1, 0),
+        "stored once, for the event"
+    );
+}

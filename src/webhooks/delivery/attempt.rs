@@ -175,7 +175,7 @@ async fn body(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
         .await?;
     shared
         .body_store
-        .submit((row.delivery_id, built.to_vec()))
+        .submit((row.event_id, row.tenant_id, built.to_vec()))
         .await
         .unwrap_or_else(|| Err(anyhow::anyhow!("the body store stopped")))
 }
@@ -201,33 +201,22 @@ async fn build(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
     Ok(payload::envelope(&about, &data))
 }
 
-/// Stores each body unless its delivery has one already; answers the stored bytes, in order.
+/// Stores each event's body unless it has one already; answers the stored bytes, in order.
 pub(super) async fn store_bodies(
     pool: &PgPool,
-    bodies: Vec<(Uuid, Vec<u8>)>,
+    bodies: Vec<(Uuid, Uuid, Vec<u8>)>,
 ) -> Vec<anyhow::Result<Vec<u8>>> {
-    let (ids, bytes): (Vec<Uuid>, Vec<Vec<u8>>) = bodies.into_iter().unzip();
-    let stored: Result<Vec<(Uuid, Vec<u8>)>, _> = sqlx::query_as(
-        "update webhooks.deliveries d set payload = coalesce(d.payload, u.body) \
-         from unnest($1::uuid[], $2::bytea[]) as u(id, body) \
-         where d.delivery_id = u.id \
-         returning d.delivery_id, d.payload",
-    )
-    .bind(&ids)
-    .bind(&bytes)
-    .fetch_all(pool)
-    .await;
-    match stored {
-        Ok(rows) => {
-            let mut by_id: HashMap<Uuid, Vec<u8>> = rows.into_iter().collect();
-            ids.iter()
-                .map(|id| {
-                    by_id
-                        .remove(id)
-                        .with_context(|| format!("delivery {id} is gone"))
-                })
-                .collect()
-        }
+    let ids: Vec<Uuid> = bodies.iter().map(|(event, ..)| *event).collect();
+    match insert_bodies(pool, bodies).await {
+        Ok(stored) => ids
+            .iter()
+            .map(|id| {
+                stored
+                    .get(id)
+                    .cloned()
+                    .with_context(|| format!("the body of event {id} is gone"))
+            })
+            .collect(),
         Err(error) => {
             let text = error.to_string();
             ids.iter()
@@ -235,6 +224,42 @@ pub(super) async fn store_bodies(
                 .collect()
         }
     }
+}
+
+/// Inserts the bodies of events that have none (the first of a batch per event), then reads
+/// every event's stored body: a statement of its own, so bodies another process committed
+/// meanwhile are seen.
+async fn insert_bodies(
+    pool: &PgPool,
+    bodies: Vec<(Uuid, Uuid, Vec<u8>)>,
+) -> Result<HashMap<Uuid, Vec<u8>>, sqlx::Error> {
+    let mut seen = HashSet::new();
+    let mut events = Vec::new();
+    let mut tenants = Vec::new();
+    let mut bytes = Vec::new();
+    for (event, tenant, body) in bodies {
+        if seen.insert(event) {
+            events.push(event);
+            tenants.push(tenant);
+            bytes.push(body);
+        }
+    }
+    sqlx::query(
+        "insert into webhooks.bodies (event_id, tenant_id, payload) \
+         select * from unnest($1::uuid[], $2::uuid[], $3::bytea[]) \
+         on conflict (event_id) do nothing",
+    )
+    .bind(&events)
+    .bind(&tenants)
+    .bind(&bytes)
+    .execute(pool)
+    .await?;
+    let stored: Vec<(Uuid, Vec<u8>)> =
+        sqlx::query_as("select event_id, payload from webhooks.bodies where event_id = any($1)")
+            .bind(&events)
+            .fetch_all(pool)
+            .await?;
+    Ok(stored.into_iter().collect())
 }
 
 /// A delivery whose subscription is not active is kept as `skipped`, to recover later.

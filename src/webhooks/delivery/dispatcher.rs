@@ -80,9 +80,11 @@ pub(super) struct Claimed {
 }
 
 const DUE: &str = "select d.delivery_id, d.tenant_id, d.subscription_id, d.event_id, \
-         d.event_type, d.stream_id, d.event_tx_id, d.event_position, d.occurred_at, d.payload, \
+         d.event_type, d.stream_id, d.event_tx_id, d.event_position, d.occurred_at, \
+         coalesce(d.payload, b.payload) as payload, \
          d.attempts, d.round_start, d.manual, s.url, s.status as subscription_status, s.key_id \
      from webhooks.deliveries d left join webhooks.subscriptions s using (subscription_id) \
+         left join webhooks.bodies b on b.event_id = d.event_id \
      where d.status = 'pending' and d.next_attempt_at <= now() \
      order by d.next_attempt_at limit $1 for update of d skip locked";
 
@@ -97,8 +99,8 @@ pub(super) struct Shared {
     pub recorder: Batcher<Entry, Recorded>,
     /// Bodies built here, per event.
     pub bodies: BodyCache,
-    /// Stores first-built bodies in batches.
-    pub body_store: Batcher<(Uuid, Vec<u8>), anyhow::Result<Vec<u8>>>,
+    /// Stores first-built bodies (event, tenant, bytes) in batches.
+    pub body_store: Batcher<(Uuid, Uuid, Vec<u8>), anyhow::Result<Vec<u8>>>,
     pub config: DispatchConfig,
     pub metrics: Option<DeliveryMetrics>,
     in_flight: Mutex<HashMap<Uuid, usize>>,
