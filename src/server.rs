@@ -34,16 +34,25 @@ use crate::{
 /// # Errors
 /// When Postgres cannot be reached.
 pub async fn connect_store(settings: &Settings) -> anyhow::Result<PgEventStore> {
-    PgEventStore::connect_with(
-        settings.database_url.expose_secret(),
+    connect_store_at(settings, settings.database_url.expose_secret())
+        .await
+        .context("connecting to Postgres (ARCA_DATABASE_URL)")
+}
+
+/// A store at `url` that appends as the API does: the configured pool size and group commit.
+///
+/// # Errors
+/// When Postgres cannot be reached.
+pub async fn connect_store_at(settings: &Settings, url: &str) -> anyhow::Result<PgEventStore> {
+    Ok(PgEventStore::connect_with(
+        url,
         settings.db_max_connections,
         GroupCommit {
             writers: settings.db_group_commit_writers,
             max_batch: settings.db_group_commit_max_batch,
         },
     )
-    .await
-    .context("connecting to Postgres (ARCA_DATABASE_URL)")
+    .await?)
 }
 
 /// Creates the database when it does not exist, then applies every pending migration.

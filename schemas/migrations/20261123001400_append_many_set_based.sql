@@ -7,7 +7,8 @@
 --
 -- The per-append function of 20261123000400_append_many.sql stays, renamed es.append_each, for
 -- any call that is not plain: an append to a stream named twice in the call, a stale expected
--- version, a stream of another tenant, an event id stored already, a malformed append. It answers
+-- version, a stream of another tenant, an event id stored already or repeated in the call, a
+-- malformed append. It answers
 -- every status as before; a plain call answers `ok` rows exactly as it would have, with the
 -- events of a call in the same order (by stream id, then submission order) and the same locks
 -- taken first (advisory locks are re-entrant, so the fallback taking them again is harmless).
@@ -43,6 +44,7 @@ as $$
 declare
     v_n       integer := coalesce(cardinality(p_stream_ids), 0);
     v_total   integer := coalesce(cardinality(p_event_ids), 0);
+    v_key     integer;
     v_plain   boolean;
     v_base    bigint[];
     v_ev_sid  text[];
@@ -67,19 +69,21 @@ begin
     end if;
 
     -- Every stream's lock, in key order, before this transaction writes anything.
-    perform pg_advisory_xact_lock(hashtext('es.streams'), k.key)
-    from (select distinct hashtext(s) as key from unnest(p_stream_ids) s where s is not null
-          order by 1) k;
+    for v_key in
+        select distinct hashtext(s) from unnest(p_stream_ids) s where s is not null order by 1
+    loop
+        perform pg_advisory_xact_lock(hashtext('es.streams'), v_key);
+    end loop;
 
     -- Plain: every append well formed, on a stream named once in the call, of its tenant, at the
-    -- version it expects, and the counts covering the events exactly. v_base: each append's
-    -- stream version (null: a new stream), in submission order.
-    select coalesce(bool_and(coalesce(
+    -- version it expects, and the counts covering the events exactly (v_n > 0: bool_and has
+    -- rows). v_base: each append's stream version (null: a new stream), in submission order.
+    select bool_and(coalesce(
                a.cnt > 0 and a.sid is not null and a.tid is not null and a.cat is not null
                and (s.tenant_id is null or s.tenant_id = a.tid)
                and (a.exp = -2 or (a.exp = -1 and s.version is null) or s.version = a.exp)
                and a.named = 1,
-               false)), false)
+               false))
            and coalesce(sum(a.cnt), 0) = v_total,
            array_agg(s.version order by a.i)
     into v_plain, v_base
@@ -87,7 +91,10 @@ begin
           from unnest(p_stream_ids, p_tenant_ids, p_categories, p_expected, p_event_counts)
                with ordinality as u (sid, tid, cat, exp, cnt, i)) a
     left join es.streams s on s.stream_id = a.sid;
-    if not v_plain or exists (select 1 from es.events e where e.event_id = any (p_event_ids)) then
+    -- ... and every event id new: none stored, none twice in the call, none null.
+    if not v_plain
+       or (select count(distinct e) from unnest(p_event_ids) e) <> v_total
+       or exists (select 1 from es.events e where e.event_id = any (p_event_ids)) then
         return query select * from es.append_each(p_stream_ids, p_categories, p_tenant_ids,
             p_expected, p_event_counts, p_event_ids, p_event_types, p_schema_versions, p_data,
             p_metadata);

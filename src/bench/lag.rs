@@ -61,7 +61,9 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
 }
 
 async fn measure(settings: &Settings, url: &str, args: &Args) -> anyhow::Result<serde_json::Value> {
-    let store = scratch::appending_store(settings, url).await?;
+    let store = crate::server::connect_store_at(settings, url)
+        .await
+        .context("connecting the appenders to Postgres")?;
     let log = PgEventStore::connect(url, PROJECTION_POOL)
         .await
         .context("connecting the projection to Postgres")?;

@@ -54,23 +54,6 @@ pub async fn create_and_migrate(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A store at `url` that appends as the API does: the configured pool size and group commit.
-pub async fn appending_store(
-    settings: &crate::settings::Settings,
-    url: &str,
-) -> anyhow::Result<eventstore::PgEventStore> {
-    eventstore::PgEventStore::connect_with(
-        url,
-        settings.db_max_connections,
-        eventstore::GroupCommit {
-            writers: settings.db_group_commit_writers,
-            max_batch: settings.db_group_commit_max_batch,
-        },
-    )
-    .await
-    .context("connecting the appenders to Postgres")
-}
-
 /// Drops the database at `url`, ending its sessions.
 pub async fn drop_database(url: &str) -> anyhow::Result<()> {
     let options: PgConnectOptions = url.parse().context("parsing the scratch URL")?;

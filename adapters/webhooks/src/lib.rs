@@ -9,7 +9,7 @@ mod retry;
 mod secret;
 mod signing;
 
-pub use client::{ClientError, ClientSettings, ErrorClass, Response, WebhookClient};
+pub use client::{BODY_KEPT, ClientError, ClientSettings, ErrorClass, Response, WebhookClient};
 pub use policy::{AddressPolicy, PolicyError};
 pub use retry::{DEFAULT_SCHEDULE, Outcome, RetrySchedule, ScheduleError, classify};
 pub use secret::{Secret, SecretError};

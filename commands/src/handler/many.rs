@@ -10,7 +10,7 @@ use domain::{StreamId, TenantId};
 use eventstore::EventStore;
 use futures::future::join_all;
 
-use super::{Command, CommandError, Decided, Executed, decide_on, execute_from, fold};
+use super::{Command, CommandError, Decided, Executed, catch_up, decide_on, execute_from, fold};
 use crate::metrics::{CommandMetrics, Outcome};
 
 /// A stream's state folded up to a version (`None`: the stream is empty), as a caller kept it.
@@ -86,9 +86,14 @@ where
     };
     let result = match first {
         Ok(Decided::Done(done)) => Ok(done),
-        // Counted by `execute_from`, which reads only what the other writer appended.
+        // Brought up to date with only what the other writer appended, then decided again by
+        // `execute_from` (which counts it) on that fresh state.
         Ok(Decided::Lost { seen, at }) => {
-            return execute_from(store, metrics, ctx, cmd, Some((seen, at))).await;
+            let tenant = cmd.metadata.tenant_id;
+            match catch_up(store, tenant, &cmd.stream, seen, at).await {
+                Ok(fresh) => return execute_from(store, metrics, ctx, cmd, Some(fresh)).await,
+                Err(error) => Err(error),
+            }
         }
         Ok(Decided::Refused { error, .. }) | Err(error) => Err(error),
     };
@@ -140,6 +145,8 @@ mod tests {
         metrics: CommandMetrics,
         /// The streams each `read_streams` asked for.
         asked: std::sync::Mutex<Vec<Vec<StreamId>>>,
+        /// The stream of each append.
+        appended: std::sync::Mutex<Vec<StreamId>>,
     }
 
     #[async_trait]
@@ -150,6 +157,7 @@ mod tests {
             expected: ExpectedVersion,
             events: &[NewEvent],
         ) -> Result<AppendOutcome, StoreError> {
+            self.appended.lock().unwrap().push(stream.clone());
             self.inner.append(stream, expected, events).await
         }
 
@@ -206,12 +214,14 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let store: Arc<dyn EventStore> = Arc::new(Racing {
+        let racing = Arc::new(Racing {
             inner: Arc::clone(&inner),
             race: Mutex::new(Some(command("tenant-b", issue(1)))),
             metrics: metrics.clone(),
             asked: std::sync::Mutex::default(),
+            appended: std::sync::Mutex::default(),
         });
+        let store: Arc<dyn EventStore> = racing.clone();
 
         let answers = execute_many(
             &store,
@@ -232,6 +242,17 @@ mod tests {
         let raced = answers[1].as_ref().unwrap();
         assert_eq!(raced.version, Some(2));
         assert_eq!(raced.state.api_keys().count(), 2);
+        let tries = racing
+            .appended
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.as_str() == "tenant-b")
+            .count();
+        assert_eq!(
+            tries, 2,
+            "the lost append, then one on the caught-up stream"
+        );
         assert!(
             matches!(answers[2], Err(CommandError::Rejected { .. })),
             "a refusal answers for its command only"
@@ -264,6 +285,7 @@ mod tests {
             race: Mutex::new(None),
             metrics: metrics.clone(),
             asked: std::sync::Mutex::default(),
+            appended: std::sync::Mutex::default(),
         };
         let store = Arc::new(store);
         let dyn_store: Arc<dyn EventStore> = store.clone();

@@ -80,28 +80,19 @@ impl<K: Hash + Eq, A: Clone> Kept<K, A> {
 
 #[cfg(test)]
 mod tests {
-    use uuid::Uuid;
-
     use super::*;
-
-    fn key(point_of_sale: u32) -> SeriesKey {
-        let stream = format!("series-sim-20267565393-{point_of_sale}-6");
-        SeriesKey::from_stream_id(&stream).unwrap()
-    }
 
     #[test]
     fn a_later_state_is_never_replaced_by_an_earlier_one() {
-        let cache = SeriesCache::default();
-        let tenant = TenantId(Uuid::from_u128(1));
-        cache.put((tenant, key(1)), &Series::default(), Some(4));
-        cache.put((tenant, key(1)), &Series::default(), Some(2));
-        assert_eq!(cache.get(&(tenant, key(1))).unwrap().1, Some(4));
-        cache.put((tenant, key(1)), &Series::default(), Some(5));
-        assert_eq!(cache.get(&(tenant, key(1))).unwrap().1, Some(5));
-        assert!(cache.get(&(tenant, key(2))).is_none());
-        assert!(cache.get(&(TenantId(Uuid::from_u128(2)), key(1))).is_none());
-        cache.remove(&(tenant, key(1)));
-        assert!(cache.get(&(tenant, key(1))).is_none());
+        let cache: Kept<u32, &str> = Kept::with_capacity(8);
+        cache.put(1, &"at 4", Some(4));
+        cache.put(1, &"at 2", Some(2));
+        assert_eq!(cache.get(&1), Some(("at 4", Some(4))));
+        cache.put(1, &"at 5", Some(5));
+        assert_eq!(cache.get(&1), Some(("at 5", Some(5))));
+        assert_eq!(cache.get(&2), None);
+        cache.remove(&1);
+        assert_eq!(cache.get(&1), None);
     }
 
     #[test]

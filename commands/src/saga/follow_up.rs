@@ -115,6 +115,9 @@ impl Saga {
         series: &Series,
         invoices: &[(InvoiceId, ContentDigest)],
     ) -> Result<(), SagaError> {
+        if invoices.is_empty() {
+            return Ok(());
+        }
         let mut series = series.clone();
         for chunk in invoices.chunks(MAX_BATCH) {
             let unnumbered: Vec<(InvoiceId, ContentDigest)> = chunk

@@ -184,6 +184,11 @@ impl Saga {
 
     /// Opens the series at ARCA's last authorized number, unless it is open already.
     async fn open(&self, tenant: TenantId, key: &SeriesKey) -> Result<(), SagaError> {
+        // A series once opened stays open (or blocked, or halted): a kept state settles it.
+        let kept = self.series.get(&(tenant, *key));
+        if kept.is_some_and(|(series, _)| series.status().is_some()) {
+            return Ok(());
+        }
         let (series, _) = self.load_series(tenant, key).await?;
         if series.status().is_some() {
             return Ok(());

@@ -115,7 +115,9 @@ fn run_settings(settings: &Settings, url: &str, feed: Feed) -> Settings {
 
 async fn measure(settings: &Settings, url: &str, args: &Args) -> anyhow::Result<Value> {
     let settings = Arc::new(run_settings(settings, url, args.feed));
-    let store = scratch::appending_store(&settings, url).await?;
+    let store = crate::server::connect_store_at(&settings, url)
+        .await
+        .context("connecting the appenders to Postgres")?;
     let receiver = Receiver::start(Duration::from_millis(args.receiver_latency_ms)).await?;
     let (tenant, secrets) =
         engine::subscribe(&store, &settings, &receiver, args.subscriptions).await?;

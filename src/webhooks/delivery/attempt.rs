@@ -12,7 +12,7 @@ use domain::GlobalPosition;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
-use webhooks::{Outcome, classify, sign};
+use webhooks::{BODY_KEPT, Outcome, classify, sign};
 
 use super::batch::relaxed;
 use super::dispatcher::{Claimed, Shared};
@@ -80,7 +80,7 @@ async fn attempt<S>(shared: &Shared, row: &Claimed, slot: S) -> anyhow::Result<(
             Err(e) => Answer {
                 status: None,
                 error: Some(e.class.as_str()),
-                body: e.message.into_bytes().into_iter().take(1024).collect(),
+                body: e.message.into_bytes().into_iter().take(BODY_KEPT).collect(),
                 retry_after: None,
                 duration: e.duration,
             },
@@ -163,21 +163,24 @@ fn next_state(shared: &Shared, row: &Claimed, outcome: Outcome, answer: &Answer)
     }
 }
 
-/// The stored body, or the event's built now (once per event in this process) and stored, in a
-/// batch with the other bodies stored meanwhile (the first builder's bytes win).
+/// The stored body; or, once per event in this process, the event's built now and stored in a
+/// batch with the other bodies stored meanwhile (the first builder's bytes win, and are kept).
 async fn body(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
     if let Some(body) = &row.payload {
         return Ok(body.clone());
     }
-    let built = shared
+    let stored = shared
         .bodies
-        .get_or_build(row.event_id, || build(shared, row))
+        .get_or_build(row.event_id, || async {
+            let built = build(shared, row).await?;
+            shared
+                .body_store
+                .submit((row.event_id, row.tenant_id, built))
+                .await
+                .unwrap_or_else(|| Err(anyhow::anyhow!("the body store stopped")))
+        })
         .await?;
-    shared
-        .body_store
-        .submit((row.event_id, row.tenant_id, built.to_vec()))
-        .await
-        .unwrap_or_else(|| Err(anyhow::anyhow!("the body store stopped")))
+    Ok(stored.to_vec())
 }
 
 /// The envelope of the row's event, with the invoice as the read model shows it.
@@ -233,16 +236,13 @@ async fn insert_bodies(
     pool: &PgPool,
     bodies: Vec<(Uuid, Uuid, Vec<u8>)>,
 ) -> Result<HashMap<Uuid, Vec<u8>>, sqlx::Error> {
-    let mut seen = HashSet::new();
-    let mut events = Vec::new();
-    let mut tenants = Vec::new();
-    let mut bytes = Vec::new();
+    let mut events = Vec::with_capacity(bodies.len());
+    let mut tenants = Vec::with_capacity(bodies.len());
+    let mut bytes = Vec::with_capacity(bodies.len());
     for (event, tenant, body) in bodies {
-        if seen.insert(event) {
-            events.push(event);
-            tenants.push(tenant);
-            bytes.push(body);
-        }
+        events.push(event);
+        tenants.push(tenant);
+        bytes.push(body);
     }
     sqlx::query(
         "insert into webhooks.bodies (event_id, tenant_id, payload) \

@@ -41,16 +41,11 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
         Fut: Future<Output = Vec<O>> + Send,
     {
         let (jobs, mut queue) = mpsc::channel::<Job<I, O>>(QUEUE);
+        let max = max.max(1);
         tokio::spawn(async move {
-            while let Some(first) = queue.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < max {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                let (items, replies): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
+            let mut batch = Vec::with_capacity(max);
+            while queue.recv_many(&mut batch, max).await > 0 {
+                let (items, replies): (Vec<I>, Vec<_>) = batch.drain(..).unzip();
                 let outputs = write(items).await;
                 for (reply, output) in replies.into_iter().zip(outputs) {
                     // The submitter may have gone (shutdown): nothing to tell.

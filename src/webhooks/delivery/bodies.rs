@@ -1,6 +1,6 @@
 //! Bodies built in this process, per event: the deliveries of one event to many subscriptions
-//! carry the same envelope, so it is built (and the read model asked) once, however many of
-//! them are attempted at the same moment.
+//! carry the same envelope, so it is built (the read model asked) and stored once, however many
+//! of them are attempted at the same moment.
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -223,7 +223,6 @@ impl Rows {
         if self.delivery_id.is_empty() {
             return Ok(());
         }
-        let status: Vec<String> = self.status.iter().map(|s| (*s).to_owned()).collect();
         sqlx::query(
             "insert into webhooks.deliveries (delivery_id, tenant_id, subscription_id, event_id, \
                  event_type, stream_id, event_tx_id, event_position, occurred_at, status, \
@@ -245,7 +244,7 @@ impl Rows {
         .bind(&self.tx_id)
         .bind(&self.position)
         .bind(&self.occurred_at)
-        .bind(&status)
+        .bind(&self.status)
         .bind(&self.payload)
         .bind(first_delay.as_secs_f64())
         .execute(conn)

@@ -128,9 +128,24 @@ pub(super) async fn read_streams(
             .or_default()
             .push(event);
     }
-    Ok(streams
+    // A stream asked for twice gets a copy; its last (usually only) mention takes the list.
+    let mut mentions: HashMap<&str, usize> = HashMap::new();
+    for name in &names {
+        *mentions.entry(name).or_default() += 1;
+    }
+    Ok(names
         .iter()
-        .map(|s| by_stream.get(s.as_str()).cloned().unwrap_or_default())
+        .map(|name| {
+            let left = mentions.get_mut(name).map_or(0, |n| {
+                *n -= 1;
+                *n
+            });
+            if left == 0 {
+                by_stream.remove(*name).unwrap_or_default()
+            } else {
+                by_stream.get(*name).cloned().unwrap_or_default()
+            }
+        })
         .collect())
 }
 

@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::support::{TENANT, event, events, read_all_events, stream, wait_for_lock_waiter};
+use crate::support::{
+    OTHER_TENANT, TENANT, event, events, read_all_events, stream, wait_for_lock_waiter,
+};
 use crate::writers::dense_versions;
 
 type Answer = JoinHandle<Result<AppendOutcome, StoreError>>;
@@ -362,11 +364,12 @@ async fn versions(store: &PgEventStore, name: &str) -> anyhow::Result<Vec<u64>> 
         .collect())
 }
 
-/// One append of a direct `es.append_many` call: stream, expected version code, events.
+/// One append of a direct `es.append_many` call: stream, expected version code, events (the
+/// append's tenant is its first event's).
 type Call = Vec<(&'static str, i64, Vec<NewEvent>)>;
 
-/// Status rows of `function` (es.append_many or es.append_each) for `call`, and whether the
-/// per-append function ran, in one transaction left open on `conn`.
+/// Status rows of `function` (es.append_many or es.append_each) for `call`, and how often the
+/// per-append function ran, in the transaction `tx` (left open).
 async fn call_in(
     tx: &mut Transaction<'_, Postgres>,
     function: &str,
@@ -378,7 +381,8 @@ async fn call_in(
     let before = each_calls(tx).await?;
     let flat = || call.iter().flat_map(|(_, _, events)| events);
     let sql = format!(
-        "select o_index, o_status, o_first, o_last, o_position, o_actual \
+        "select o_index, o_status, o_first, o_last, o_position, o_actual, o_event_id, \
+                o_tx_id = (pg_current_xact_id()::text)::bigint \
          from es.{function}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) order by o_index"
     );
     let rows: Vec<AppendRow> = sqlx::query_as(&sql)
@@ -388,7 +392,12 @@ async fn call_in(
                 .map(|(s, ..)| stream(s).category().to_owned())
                 .collect::<Vec<_>>(),
         )
-        .bind(call.iter().map(|_| TENANT.as_uuid()).collect::<Vec<_>>())
+        .bind(
+            call.iter()
+                .map(|(.., events)| events.first().map_or(TENANT, |e| e.metadata.tenant_id))
+                .map(|tenant| tenant.as_uuid())
+                .collect::<Vec<_>>(),
+        )
         .bind(call.iter().map(|(_, e, _)| *e).collect::<Vec<_>>())
         .bind(
             call.iter()
@@ -425,6 +434,8 @@ async fn each_calls(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<i64> {
     Ok(calls.unwrap_or(0))
 }
 
+/// index, status, first, last, position, actual version, event id, whether the tx id is the
+/// caller's transaction.
 type AppendRow = (
     i32,
     String,
@@ -432,14 +443,14 @@ type AppendRow = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<Uuid>,
+    Option<bool>,
 );
 
-/// Every event of the database in log order: stream, version, id, type, data.
-async fn log_in(
-    tx: &mut Transaction<'_, Postgres>,
-) -> anyhow::Result<Vec<(String, i64, Uuid, String, serde_json::Value)>> {
-    Ok(sqlx::query_as(
-        "select stream_id, stream_version, event_id, event_type, data from es.events \
+/// Every stored column of every event but its position and transaction, in log order.
+async fn log_in(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<Vec<serde_json::Value>> {
+    Ok(sqlx::query_scalar(
+        "select to_jsonb(e) - 'global_position' - 'tx_id' - 'recorded_at' from es.events e \
          order by global_position",
     )
     .fetch_all(&mut **tx)
@@ -464,10 +475,12 @@ async fn same_as_each(pool: &PgPool, call: &Call) -> anyhow::Result<bool> {
         ranked.sort_unstable();
         let rows: Vec<_> = rows
             .into_iter()
-            .map(|(i, status, first, last, position, actual)| {
-                let rank = position.and_then(|p| ranked.iter().position(|r| *r == p));
-                (i, status, first, last, rank, actual)
-            })
+            .map(
+                |(i, status, first, last, position, actual, event, own_tx)| {
+                    let rank = position.and_then(|p| ranked.iter().position(|r| *r == p));
+                    (i, status, first, last, rank, actual, event, own_tx)
+                },
+            )
             .collect();
         runs.push((rows, log, versions, each));
     }
@@ -506,7 +519,8 @@ async fn a_plain_call_is_stored_set_based_exactly_as_append_by_append(
         "a plain call is stored without the per-append function"
     );
     // Anything not plain goes append by append, answered the same.
-    let not_plain: [Call; 4] = [
+    let twice = events(TENANT, 1);
+    let not_plain: [Call; 6] = [
         vec![
             ("invoice-new", -1, events(TENANT, 1)),
             ("invoice-held", 0, events(TENANT, 1)),
@@ -522,6 +536,14 @@ async fn a_plain_call_is_stored_set_based_exactly_as_append_by_append(
         vec![
             ("invoice-new", -1, vec![]),
             ("series-new", -1, events(TENANT, 1)),
+        ],
+        vec![
+            ("invoice-new", -1, events(TENANT, 1)),
+            ("invoice-held", -2, events(OTHER_TENANT, 1)),
+        ],
+        vec![
+            ("invoice-new", -1, twice.clone()),
+            ("series-new", -1, twice),
         ],
     ];
     for call in &not_plain {

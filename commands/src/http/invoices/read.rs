@@ -98,6 +98,25 @@ pub(crate) fn stale_headers(stale: bool) -> HeaderMap {
     headers
 }
 
+/// A read of one row: 200 with it (flagged stale when the awaited position was not reached), or
+/// 404 — `not_yet_visible` with `not_yet` while stale, `not_found` with `none` otherwise.
+pub(crate) fn one_row<T: serde::Serialize>(
+    stale: bool,
+    found: Option<T>,
+    not_yet: &'static str,
+    none: &'static str,
+) -> Result<Response, ApiError> {
+    match found {
+        Some(row) => Ok((stale_headers(stale), Json(row)).into_response()),
+        None if stale => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_yet_visible",
+            not_yet,
+        )),
+        None => Err(ApiError::not_found(none)),
+    }
+}
+
 /// An invoice's current state, from the invoices read model.
 #[utoipa::path(get, path = "/v1/invoices/{id}", tag = "invoices", operation_id = "get_invoice",
     params(("id" = Uuid, Path, description = "The invoice id"),
@@ -112,15 +131,13 @@ pub async fn get(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     let stale = await_position(&state, &headers).await?;
-    match state.reads().invoice(principal.tenant_id, id).await? {
-        Some(view) => Ok((stale_headers(stale), Json(view)).into_response()),
-        None if stale => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_yet_visible",
-            "the invoice is not in the read model yet; retry shortly",
-        )),
-        None => Err(ApiError::not_found("no such invoice")),
-    }
+    let found = state.reads().invoice(principal.tenant_id, id).await?;
+    one_row(
+        stale,
+        found,
+        "the invoice is not in the read model yet; retry shortly",
+        "no such invoice",
+    )
 }
 
 /// Query parameters of `GET /v1/invoices`, as text so every bad one is reported.

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::body::{
     CreateBody, CreatedSubscription, RotateBody, RotatedSecret, TestAccepted, UpdateBody,
 };
-use super::{check_event_types, checked_url, command_headers, context, metadata, run, view};
+use super::{check_event_types, checked_url, command_headers, metadata, run, view};
 use crate::http::{
     error::ApiError,
     extract::{ApiJson, ApiPath, CommandHeaders},
@@ -58,7 +58,7 @@ pub async fn create(
     };
     let (executed, secret) = flows::create_subscription(
         state.secret_deps(),
-        &context(&state),
+        &state.context(),
         metadata(&principal, &headers),
         request,
     )
@@ -236,7 +236,7 @@ pub async fn rotate_secret(
         })?
     };
     let grace = body.grace_period_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
-    let ctx = context(&state);
+    let ctx = state.context();
     let (executed, secret) = flows::rotate_secret(
         state.secret_deps(),
         &ctx,

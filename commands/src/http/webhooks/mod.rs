@@ -12,7 +12,6 @@ pub mod read;
 use axum::http::{HeaderMap, HeaderValue, header};
 use domain::{
     EventMetadata, GlobalPosition, SubscriptionId,
-    aggregate::Context,
     webhook::{EVENT_TYPES, Subscription, SubscriptionCommand},
 };
 
@@ -119,9 +118,4 @@ fn check_event_types(fields: &mut Fields, types: &[String]) {
             );
         }
     }
-}
-
-/// A context for the secret flows.
-fn context(state: &AppState) -> Context {
-    state.context()
 }

@@ -17,7 +17,7 @@ use super::body::{SubscriptionPage, SubscriptionView};
 use crate::http::{
     error::ApiError,
     extract::ApiPath,
-    invoices::read::{read_after, stale_headers},
+    invoices::read::{one_row, read_after, stale_headers},
     state::AppState,
 };
 use crate::tenants::Principal;
@@ -70,15 +70,13 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let stale = await_position(&state, &headers).await?;
     let reads = state.subscription_reads();
-    match reads.subscription(principal.tenant_id, id).await? {
-        Some(row) => Ok((stale_headers(stale), Json(row_view(&row))).into_response()),
-        None if stale => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_yet_visible",
-            "the subscription is not in the read table yet; retry shortly",
-        )),
-        None => Err(ApiError::not_found("no such subscription")),
-    }
+    let found = reads.subscription(principal.tenant_id, id).await?;
+    one_row(
+        stale,
+        found.as_ref().map(row_view),
+        "the subscription is not in the read table yet; retry shortly",
+        "no such subscription",
+    )
 }
 
 /// Query parameters of `GET /v1/webhooks/subscriptions`.
