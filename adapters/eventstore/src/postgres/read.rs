@@ -10,12 +10,18 @@ use uuid::Uuid;
 
 use crate::port::ReadOptions;
 
+/// The columns of an [`EventRow`], from `e`.
+macro_rules! event_columns {
+    () => {
+        "select e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, \
+         e.data, e.metadata, e.recorded_at, (e.tx_id::text)::bigint as tx_id, e.global_position "
+    };
+}
+
 /// The columns of an [`EventRow`], from `es.events e`.
 macro_rules! select_events {
     () => {
-        "select e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, \
-         e.data, e.metadata, e.recorded_at, (e.tx_id::text)::bigint as tx_id, e.global_position \
-         from es.events e "
+        concat!(event_columns!(), "from es.events e ")
     };
 }
 
@@ -38,9 +44,16 @@ const READ_STREAM: &str = concat!(
      order by e.stream_version"
 );
 
+/// One index lookup per stream named, whatever the planner thinks of the table's size: written as
+/// `stream_id = any($1)`, a custom plan for a long list on a young table (statistics from when it
+/// was small) scanned the whole log, 28 ms for 112 streams of a 50,000-event store.
 const READ_STREAMS: &str = concat!(
-    select_events!(),
-    "where e.stream_id = any($1) and e.tenant_id = $2 \
+    event_columns!(),
+    "from unnest($1::text[]) as s(stream_id) \
+     cross join lateral ( \
+       select * from es.events e \
+       where e.stream_id = s.stream_id and e.tenant_id = $2 \
+       order by e.stream_version) e \
      order by e.stream_id, e.stream_version"
 );
 
@@ -115,8 +128,11 @@ pub(super) async fn read_streams(
     streams: &[StreamId],
 ) -> Result<Vec<Vec<RecordedEvent>>, sqlx::Error> {
     let names: Vec<&str> = streams.iter().map(StreamId::as_str).collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
     let rows: Vec<EventRow> = sqlx::query_as(READ_STREAMS)
-        .bind(&names)
+        .bind(&distinct)
         .bind(tenant.as_uuid())
         .fetch_all(pool)
         .await?;
