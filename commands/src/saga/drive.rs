@@ -101,14 +101,8 @@ impl Saga {
             return Ok(false);
         };
         let ids: Vec<InvoiceId> = pending.iter().map(|(_, id)| *id).collect();
+        // The invoices learn their numbers as they are marked submitted, below.
         let loaded = self.kept_invoices(tenant, &ids).await?;
-        // A worker may have stopped between reserving and assigning: assign before sending.
-        let unassigned = pending
-            .iter()
-            .zip(&loaded)
-            .filter(|(_, (invoice, _))| invoice.number().is_none());
-        self.assign_all(tenant, unassigned.map(|((n, id), _)| (*id, *n)))
-            .await?;
         let vouchers: Vec<Voucher> = pending
             .iter()
             .zip(loaded)

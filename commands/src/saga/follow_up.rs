@@ -106,8 +106,8 @@ impl Saga {
         Ok(())
     }
 
-    /// Reserves new numbers for released invoices, in their former order, and assigns them
-    /// (the series skips an invoice that holds a number again).
+    /// Reserves new numbers for released invoices, in their former order (the series skips an
+    /// invoice that holds a number again); each learns its new number when it is sent.
     async fn renumber(
         &self,
         tenant: TenantId,
@@ -131,10 +131,6 @@ impl Saga {
                 };
                 series = self.series_command(tenant, key, reserve).await?;
             }
-            let numbered = chunk
-                .iter()
-                .filter_map(|(id, _)| Some((*id, series.number_of(*id)?)));
-            self.assign_all(tenant, numbered).await?;
         }
         Ok(())
     }

@@ -4,8 +4,8 @@
 use domain::InvoiceId;
 use domain::TenantId;
 use domain::invoice::{
-    ArcaMessage, AssignNumber, Invoice, InvoiceCommand, InvoiceRequested, InvoiceStatus,
-    MarkSubmitted, RecordCae, RecordRejection, RecordUnknownOutcome, ReleaseNumber,
+    ArcaMessage, Invoice, InvoiceCommand, InvoiceRequested, InvoiceStatus, MarkSubmitted,
+    RecordCae, RecordRejection, RecordUnknownOutcome, ReleaseNumber,
 };
 
 use super::{Saga, SagaError};
@@ -14,7 +14,7 @@ use crate::handler::{self, Command, CommandError, EventIds};
 /// What the saga asks of one invoice.
 #[derive(Debug, Clone)]
 pub(super) enum Step {
-    Assign(u64),
+    /// Sent under `number`: the invoice learns its number here.
     Submit {
         number: u64,
         request_hash: String,
@@ -34,7 +34,6 @@ impl Step {
         use InvoiceStatus::*;
         let status = invoice.status();
         match self {
-            Self::Assign(n) => status != Some(Requested) && invoice.number() == Some(*n),
             Self::Submit { number, .. } => {
                 matches!(
                     status,
@@ -54,8 +53,14 @@ impl Step {
 
     fn command(self) -> InvoiceCommand {
         match self {
-            Self::Assign(number) => AssignNumber { number }.into(),
-            Self::Submit { request_hash, .. } => MarkSubmitted { request_hash }.into(),
+            Self::Submit {
+                number,
+                request_hash,
+            } => MarkSubmitted {
+                number,
+                request_hash,
+            }
+            .into(),
             Self::Grant(record) => record.into(),
             Self::Reject {
                 errors,
@@ -147,16 +152,6 @@ impl Saga {
             .into());
         }
         Ok(())
-    }
-
-    /// Assigns reserved numbers to their invoices.
-    pub(super) async fn assign_all(
-        &self,
-        tenant: TenantId,
-        numbered: impl Iterator<Item = (InvoiceId, u64)>,
-    ) -> Result<(), SagaError> {
-        self.invoice_steps(tenant, numbered.map(|(id, n)| (id, Step::Assign(n))))
-            .await
     }
 
     /// Keeps an invoice's state for its next step, or forgets it once it reached its end.

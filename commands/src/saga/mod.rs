@@ -2,11 +2,15 @@
 //!
 //! Two steps, both safe to repeat after a crash at any point:
 //! - [`Saga::intake`] reserves numbers for newly requested invoices in their series' stream
-//!   (`series-{env}-{cuit}-{pos}-{type}`, optimistic concurrency, request order) and assigns them
-//!   to the invoices;
+//!   (`series-{env}-{cuit}-{pos}-{type}`, optimistic concurrency, request order);
 //! - [`Saga::drive`] takes one series forward: the lowest reserved numbers (up to 250) go to ARCA
-//!   in one `FECAESolicitar`, with the intent recorded before the call and the outcome after it;
-//!   a lost answer blocks the series until `FECompConsultar` settles every number in doubt.
+//!   in one `FECAESolicitar`, with the intent recorded before the call (on the series, then on
+//!   each invoice, which learns its number there) and the outcome after it; a lost answer blocks
+//!   the series until `FECompConsultar` settles every number in doubt.
+//!
+//! The series' stream is where numbers live until they are sent: an invoice is not written to
+//! between its request and its submission, so the saga appends twice per invoice (submitted,
+//! then its CAE or rejection) besides one series append per batch.
 //!
 //! The caller runs `drive` for a series in one process at a time (a lease), and feeds `intake`
 //! from the invoice events, retrying a batch it could not take (a blocked series).
@@ -117,8 +121,8 @@ impl Saga {
         }
     }
 
-    /// Reserves numbers for the invoices requested in `events` (others are ignored) and assigns
-    /// them; returns the series that got work, in first-seen order.
+    /// Reserves numbers for the invoices requested in `events` (others are ignored); returns the
+    /// series that got work, in first-seen order.
     ///
     /// # Errors
     /// [`SagaError::SeriesBusy`] when a series is blocked or halted, store and gateway failures:
@@ -160,7 +164,7 @@ impl Saga {
         Ok(groups.into_iter().map(|(key, _)| key).collect())
     }
 
-    /// Reserves numbers for `requests` (one series, at most 250) and assigns them.
+    /// Reserves numbers for `requests` (one series, at most 250).
     async fn reserve(
         &self,
         tenant: TenantId,
@@ -172,14 +176,10 @@ impl Saga {
             .iter()
             .map(|r| (r.invoice_id, ContentDigest::of_request(r)))
             .collect();
-        let series = self
-            .series_command(tenant, key, ReserveNumbers { invoices })
+        self.series_command(tenant, key, ReserveNumbers { invoices })
             .await
             .map_err(|e| busy_or(e, tenant, key))?;
-        let numbered = requests
-            .iter()
-            .filter_map(|r| Some((r.invoice_id, series.number_of(r.invoice_id)?)));
-        self.assign_all(tenant, numbered).await
+        Ok(())
     }
 
     /// Opens the series at ARCA's last authorized number, unless it is open already.

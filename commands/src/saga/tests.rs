@@ -1,5 +1,6 @@
-//! A worker stopping between an outcome recorded on the series and the same outcome recorded
-//! on its invoices: the next driver finishes the invoices and asks ARCA nothing again.
+//! How often the saga writes to an invoice, and a worker stopping between an outcome recorded on
+//! the series and the same outcome recorded on its invoices: the next driver finishes the
+//! invoices and asks ARCA nothing again.
 
 #![allow(clippy::unwrap_used)] // test set-up panics on failure by design
 
@@ -131,7 +132,7 @@ impl Clock for Fixed {
     }
 }
 
-fn saga(store: &Arc<Stopping>, gateway: &Arc<Approving>) -> Saga {
+fn saga(store: &Arc<impl EventStore + 'static>, gateway: &Arc<Approving>) -> Saga {
     let metrics = CommandMetrics::register(&Registry::new()).unwrap();
     Saga::new(
         store.clone(),
@@ -202,4 +203,49 @@ async fn the_next_driver_records_on_the_invoices_an_answer_the_series_already_ha
         ]
     );
     assert_eq!(gateway.calls.load(Ordering::SeqCst), 1, "ARCA asked once");
+}
+
+#[tokio::test]
+async fn an_invoice_is_written_twice_submitted_with_its_number_then_its_outcome() {
+    let store = Arc::new(InMemoryEventStore::new());
+    let gateway = Arc::new(Approving::default());
+    let saga = saga(&store, &gateway);
+    let mut requested = Vec::new();
+    for n in 1..=3 {
+        requested.push(request(&saga, n).await);
+    }
+    let types = |n: u128| {
+        let store = store.clone();
+        async move {
+            let stream = Invoice::stream_id(InvoiceId(Uuid::from_u128(n)));
+            let events = store
+                .read_stream(TENANT, &stream, ReadOptions::default())
+                .await
+                .unwrap();
+            events
+                .into_iter()
+                .map(|e| (e.event_type, e.data.get("number").cloned()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let series = saga.intake(&requested).await.unwrap();
+    let [(tenant, key)] = series.as_slice() else {
+        panic!("one series: {series:?}")
+    };
+    // The numbers are reserved on the series; the invoices hear of them when they are sent.
+    for n in 1..=3 {
+        assert_eq!(types(n).await, [("invoice.requested".to_owned(), None)]);
+    }
+    saga.drive(*tenant, key).await.unwrap();
+    for n in 1..=3u128 {
+        let number = Some(serde_json::json!(n));
+        assert_eq!(
+            types(n).await,
+            [
+                ("invoice.requested".to_owned(), None),
+                ("invoice.submitted".to_owned(), number.clone()),
+                ("invoice.cae_granted".to_owned(), number),
+            ]
+        );
+    }
 }

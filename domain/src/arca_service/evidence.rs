@@ -38,6 +38,7 @@ impl ExchangeScope {
             .iter()
             .filter_map(|e| match e {
                 InvoiceEvent::NumberAssigned(a) => Some(a.number),
+                InvoiceEvent::Submitted(s) => Some(s.number),
                 _ => None,
             })
             .collect();
@@ -50,8 +51,16 @@ impl ExchangeScope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invoice::{InvoiceNumberAssigned, InvoiceNumberReleased};
-    use crate::testing::{factura_b, requested};
+    use crate::invoice::{InvoiceNumberAssigned, InvoiceNumberReleased, InvoiceSubmitted};
+    use crate::testing::{NOW, factura_b, requested};
+
+    fn submitted(number: u64) -> InvoiceEvent {
+        InvoiceEvent::Submitted(InvoiceSubmitted {
+            number,
+            request_hash: "h".to_owned(),
+            submitted_at: NOW,
+        })
+    }
 
     #[test]
     fn a_renumbered_invoice_is_found_under_each_of_its_numbers() {
@@ -66,6 +75,18 @@ mod tests {
         ]);
         let scope = ExchangeScope::of(&events).unwrap();
         assert_eq!(scope.numbers, [7, 9]);
+
+        // Numbered as it was submitted: the number travels with `submitted`.
+        let mut events = requested(factura_b());
+        events.extend([
+            submitted(11),
+            InvoiceEvent::NumberReleased(InvoiceNumberReleased {
+                number: 11,
+                reason: "not processed".to_owned(),
+            }),
+            submitted(4),
+        ]);
+        assert_eq!(ExchangeScope::of(&events).unwrap().numbers, [4, 11]);
         assert_eq!(scope.series.len(), 3);
         assert!(
             scope

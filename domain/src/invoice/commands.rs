@@ -176,9 +176,12 @@ pub struct AssignNumber {
     pub number: u64,
 }
 
-/// Records that the invoice was sent to ARCA (`FECAESolicitar`).
+/// Records that the invoice was sent to ARCA (`FECAESolicitar`) under `number`: the number its
+/// series reserved for it, which the invoice learns here unless it was assigned before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarkSubmitted {
+    /// The voucher number sent; must be the assigned one when the invoice has one.
+    pub number: u64,
     /// Hash of the request sent, to recognise it when reconciling.
     pub request_hash: String,
 }

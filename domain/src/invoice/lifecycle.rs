@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! requested ─assign_number→ numbered ─mark_submitted→ submitted ─record_cae→ authorized
-//!                                                      │  │ └─record_rejection→ rejected
+//! requested ────────────mark_submitted (with its number)→ │  │ └─record_rejection→ rejected
 //!                                                      │  └─record_unknown_outcome→ outcome_unknown
 //!                                 outcome_unknown ─record_cae / record_rejection→ authorized / rejected
 //!                                 outcome_unknown ─mark_submitted (reconciled: missing)→ submitted
 //!        numbered / submitted / outcome_unknown ─release_number→ requested
 //! ```
+//!
+//! The saga numbers an invoice as it submits it (one event, `submitted`, carrying the number its
+//! series reserved); `assign_number` stays for streams that recorded the number on its own.
 //!
 //! `release_number` follows the series: it releases the numbers of a refused or not processed
 //! request, and those of a halted series an operator resumed (where the invoice is still
@@ -45,7 +48,7 @@ pub(super) fn decide(
         (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
         (_, InvoiceCommand::RecordWebhookOutcome(outcome)) => Ok(webhook_outcome(invoice, outcome)),
         (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
-        (Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
+        (Requested | Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
             submit(invoice, cmd, ctx)
         }
         (Submitted | OutcomeUnknown, InvoiceCommand::RecordCae(cmd)) => grant(invoice, cmd),
@@ -103,9 +106,19 @@ fn submit(
     if cmd.request_hash.trim().is_empty() {
         return Err(InvoiceError::InvalidRequestHash);
     }
-    let number = assigned_number(invoice, "mark_submitted")?;
+    if !(1..=MAX_VOUCHER_NUMBER).contains(&cmd.number) {
+        return Err(InvoiceError::InvalidVoucherNumber(cmd.number));
+    }
+    if let Some(assigned) = invoice.number()
+        && assigned != cmd.number
+    {
+        return Err(InvoiceError::NumberMismatch {
+            assigned,
+            got: cmd.number,
+        });
+    }
     Ok(vec![InvoiceEvent::Submitted(InvoiceSubmitted {
-        number,
+        number: cmd.number,
         request_hash: cmd.request_hash,
         submitted_at: ctx.now,
     })])

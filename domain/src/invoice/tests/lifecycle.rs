@@ -1,6 +1,7 @@
 use time::macros::date;
 
 use super::*;
+use crate::invoice::lifecycle::MAX_VOUCHER_NUMBER;
 use crate::testing::{NOW, factura_a, requested};
 
 const CAE: &str = "71263951827464";
@@ -124,6 +125,7 @@ fn refuses_lifecycle_commands_on_an_invoice_never_requested() {
 fn marks_a_numbered_invoice_submitted() {
     let state = Scenario::<Invoice>::given(numbered())
         .when(MarkSubmitted {
+            number: 7,
             request_hash: "h1".to_owned(),
         })
         .then([InvoiceEvent::Submitted(InvoiceSubmitted {
@@ -138,14 +140,54 @@ fn marks_a_numbered_invoice_submitted() {
 }
 
 #[test]
-fn refuses_to_submit_before_numbering_or_with_an_empty_hash() {
-    Scenario::<Invoice>::given(requested(factura_a()))
+fn submitting_a_requested_invoice_numbers_it_in_the_same_event() {
+    let state = Scenario::<Invoice>::given(requested(factura_a()))
         .when(MarkSubmitted {
+            number: 12,
             request_hash: "h1".to_owned(),
         })
-        .then_err(invalid(InvoiceStatus::Requested, "mark_submitted"));
+        .then([InvoiceEvent::Submitted(InvoiceSubmitted {
+            number: 12,
+            request_hash: "h1".to_owned(),
+            submitted_at: NOW,
+        })]);
+    assert_eq!(
+        (state.status(), state.number()),
+        (Some(InvoiceStatus::Submitted), Some(12))
+    );
+}
+
+#[test]
+fn refuses_to_submit_another_number_than_the_assigned_one_or_with_an_empty_hash() {
     Scenario::<Invoice>::given(numbered())
         .when(MarkSubmitted {
+            number: 8,
+            request_hash: "h1".to_owned(),
+        })
+        .then_err(InvoiceError::NumberMismatch {
+            assigned: 7,
+            got: 8,
+        });
+    Scenario::<Invoice>::given(unknown())
+        .when(MarkSubmitted {
+            number: 6,
+            request_hash: "h2".to_owned(),
+        })
+        .then_err(InvoiceError::NumberMismatch {
+            assigned: 7,
+            got: 6,
+        });
+    for number in [0, MAX_VOUCHER_NUMBER + 1] {
+        Scenario::<Invoice>::given(requested(factura_a()))
+            .when(MarkSubmitted {
+                number,
+                request_hash: "h1".to_owned(),
+            })
+            .then_err(InvoiceError::InvalidVoucherNumber(number));
+    }
+    Scenario::<Invoice>::given(numbered())
+        .when(MarkSubmitted {
+            number: 7,
             request_hash: " ".to_owned(),
         })
         .then_err(InvoiceError::InvalidRequestHash);

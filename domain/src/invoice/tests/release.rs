@@ -84,6 +84,7 @@ fn refuses_to_release_a_number_the_invoice_does_not_hold_or_has_used() {
 fn resends_the_same_number_after_reconciliation_found_it_missing() {
     let state = Scenario::<Invoice>::given(unknown())
         .when(MarkSubmitted {
+            number: 7,
             request_hash: "h2".to_owned(),
         })
         .then([InvoiceEvent::Submitted(InvoiceSubmitted {
@@ -99,6 +100,7 @@ fn resends_the_same_number_after_reconciliation_found_it_missing() {
 fn refuses_to_resend_an_authorized_invoice() {
     Scenario::<Invoice>::given(authorized())
         .when(MarkSubmitted {
+            number: 7,
             request_hash: "h2".to_owned(),
         })
         .then_err(InvoiceError::InvalidTransition {
