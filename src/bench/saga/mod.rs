@@ -115,6 +115,7 @@ async fn measure(
     } else {
         Workers::in_process(store.clone(), &sim, ca)
     };
+    workers.warm(&load::ISSUERS).await?;
     let timings = drive(&mut workers, &api, &pool, args).await;
     let stopped = workers.stop().await;
     let timings = timings?;

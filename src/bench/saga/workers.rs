@@ -55,6 +55,23 @@ impl Workers {
         }
     }
 
+    /// In-process instances: mints the issuers' certificates (new RSA keys) before the run is
+    /// timed, as an installed certificate would be there already. Children mint their own.
+    pub(super) async fn warm(&self, issuers: &[&str]) -> anyhow::Result<()> {
+        let Self::InProcess { source, .. } = self else {
+            return Ok(());
+        };
+        // The development CA signs for any tenant.
+        let tenant = domain::TenantId(uuid::Uuid::nil());
+        for cuit in issuers {
+            source
+                .credentials(tenant, cuit.parse()?)
+                .await
+                .map_err(anyhow::Error::msg)?;
+        }
+        Ok(())
+    }
+
     /// Starts `count` instances.
     pub(super) fn start(&mut self, count: usize) -> anyhow::Result<()> {
         match self {

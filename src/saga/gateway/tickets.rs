@@ -17,6 +17,7 @@ use domain::TenantId;
 use domain::series::Environment;
 use domain::values::Cuit;
 use sqlx::PgPool;
+use tokio::sync::OnceCell;
 
 /// Why no ticket could be had.
 #[derive(Debug, thiserror::Error)]
@@ -65,15 +66,18 @@ pub trait CredentialSource: Send + Sync {
 
 /// The simulator's development CA: every issuer gets a leaf of it on first use, no ceremony.
 pub struct DevCa {
-    ca: Credentials,
-    leaves: Mutex<HashMap<u64, Arc<Credentials>>>,
+    ca: Arc<Credentials>,
+    leaves: Mutex<HashMap<u64, Leaf>>,
 }
+
+/// An issuer's leaf, minted once however many ask for it at the same time.
+type Leaf = Arc<OnceCell<Arc<Credentials>>>;
 
 impl DevCa {
     /// Leaves signed by `ca`, which the simulator trusts.
     pub fn new(ca: Credentials) -> Self {
         Self {
-            ca,
+            ca: Arc::new(ca),
             leaves: Mutex::default(),
         }
     }
@@ -86,15 +90,25 @@ impl CredentialSource for DevCa {
         _tenant: TenantId,
         cuit: Cuit,
     ) -> Result<Option<Arc<Credentials>>, String> {
-        let mut leaves = self.leaves.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(leaf) = leaves.get(&cuit.as_u64()) {
-            return Ok(Some(Arc::clone(leaf)));
-        }
-        let leaf = Arc::new(
-            dev_credentials(&self.ca, &cuit.to_string(), "arca-sim").map_err(|e| e.to_string())?,
-        );
-        leaves.insert(cuit.as_u64(), Arc::clone(&leaf));
-        Ok(Some(leaf))
+        let cell = {
+            let mut leaves = self.leaves.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(leaves.entry(cuit.as_u64()).or_default())
+        };
+        let leaf = cell
+            .get_or_try_init(|| async {
+                let ca = Arc::clone(&self.ca);
+                // A leaf is a new RSA key: CPU for a good while, off the async threads (which
+                // carry every other series and request meanwhile), and no lock held.
+                let minted = tokio::task::spawn_blocking(move || {
+                    dev_credentials(&ca, &cuit.to_string(), "arca-sim")
+                })
+                .await
+                .map_err(|e| format!("minting the leaf of {cuit}: {e}"))?
+                .map_err(|e| e.to_string())?;
+                Ok::<_, String>(Arc::new(minted))
+            })
+            .await?;
+        Ok(Some(Arc::clone(leaf)))
     }
 }
 
@@ -212,5 +226,41 @@ impl IssuerTickets for BrokeredTickets {
             .map_err(|e| TicketError::of(cuit, &e))?;
         Auth::from_ticket(&ticket, cuit.as_u64())
             .map_err(|e| TicketError::Refused(format!("WSAA ticket of {cuit}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test set-up panics on failure by design
+
+    use arca_ws::certs::dev_ca;
+
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_leaf_is_minted_once_off_the_async_thread() {
+        let ca = Arc::new(DevCa::new(dev_ca().unwrap()));
+        let cuit: Cuit = "20267565393".parse().unwrap();
+        let tenant = TenantId(uuid::Uuid::from_u128(1));
+        let asks: Vec<_> = (0..2)
+            .map(|_| {
+                let ca = Arc::clone(&ca);
+                tokio::spawn(async move { ca.credentials(tenant, cuit).await })
+            })
+            .collect();
+        // Both asks ran up to their first pause; minting on this (only) thread would have
+        // finished them before it came back here.
+        tokio::task::yield_now().await;
+        assert!(
+            asks.iter().all(|ask| !ask.is_finished()),
+            "the leaf was minted on the async thread"
+        );
+        let mut leaves = Vec::new();
+        for ask in asks {
+            leaves.push(ask.await.unwrap().unwrap().unwrap());
+        }
+        assert!(Arc::ptr_eq(&leaves[0], &leaves[1]), "minted once");
+        let again = ca.credentials(tenant, cuit).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&leaves[0], &again));
     }
 }
