@@ -9,6 +9,7 @@ pub mod cli;
 pub mod credentials;
 pub mod graphql;
 pub mod metrics;
+pub mod once;
 pub mod projections;
 pub mod reads;
 pub mod rebuild;

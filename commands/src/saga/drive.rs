@@ -102,11 +102,11 @@ impl Saga {
         };
         let ids: Vec<InvoiceId> = pending.iter().map(|(_, id)| *id).collect();
         // The invoices learn their numbers as they are marked submitted, below.
-        let loaded = self.kept_invoices(tenant, &ids).await?;
+        let requests = self.kept_requests(tenant, &ids).await?;
         let vouchers: Vec<Voucher> = pending
             .iter()
-            .zip(loaded)
-            .map(|((number, _), (_, request))| Voucher {
+            .zip(requests)
+            .map(|((number, _), request)| Voucher {
                 number: *number,
                 request,
             })

@@ -164,13 +164,13 @@ impl Saga {
         }
     }
 
-    /// The invoices and their requests as this process kept them, the ones it does not hold read
-    /// in one go. A kept state may lag its stream: a step decided on it catches up.
-    pub(super) async fn kept_invoices(
+    /// The invoices' requests, from the states this process kept, the ones it does not hold
+    /// read in one go (and kept for their next steps).
+    pub(super) async fn kept_requests(
         &self,
         tenant: TenantId,
         ids: &[InvoiceId],
-    ) -> Result<Vec<(Invoice, InvoiceRequested)>, SagaError> {
+    ) -> Result<Vec<InvoiceRequested>, SagaError> {
         let kept: Vec<Option<Invoice>> = ids
             .iter()
             .map(|id| {
@@ -199,7 +199,10 @@ impl Saga {
                         invoice
                     }
                 };
-                with_request(*id, invoice)
+                let request = invoice.request().cloned().ok_or_else(|| {
+                    CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request"))
+                })?;
+                Ok(request)
             })
             .collect()
     }
@@ -223,13 +226,4 @@ impl Saga {
             .map(|events| Ok(handler::fold::<Invoice>(events)?))
             .collect()
     }
-}
-
-/// An invoice with the request it was made from.
-fn with_request(id: InvoiceId, invoice: Invoice) -> Result<(Invoice, InvoiceRequested), SagaError> {
-    let request = invoice
-        .request()
-        .cloned()
-        .ok_or_else(|| CommandError::Unexpected(anyhow::anyhow!("invoice {id} has no request")))?;
-    Ok((invoice, request))
 }

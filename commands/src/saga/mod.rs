@@ -28,7 +28,7 @@ use std::sync::Arc;
 use domain::aggregate::{Aggregate as _, Context, Policy};
 use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
 use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
-use domain::{DomainEvent, EventMetadata, RecordedEvent, TenantId};
+use domain::{DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
 use eventstore::EventStore;
 
 pub use drive::Drive;
@@ -37,6 +37,9 @@ pub use gateway::{ArcaGateway, BatchAnswer, GatewayError, Voucher};
 use crate::handler::{self, Command, CommandError, EventIds};
 use crate::metrics::CommandMetrics;
 use crate::ports::Clock;
+
+/// An invoice to number, with the digest of its fiscal content.
+type ToReserve = (InvoiceId, ContentDigest);
 
 /// Who the saga's events say acted.
 const ACTOR: &str = "saga:arca";
@@ -131,7 +134,7 @@ impl Saga {
         &self,
         events: &[RecordedEvent],
     ) -> Result<Vec<(TenantId, SeriesKey)>, SagaError> {
-        let mut groups: Vec<((TenantId, SeriesKey), Vec<InvoiceRequested>)> = Vec::new();
+        let mut groups: Vec<((TenantId, SeriesKey), Vec<ToReserve>)> = Vec::new();
         for event in events {
             let Ok(decoded) =
                 InvoiceEvent::from_stored(&event.event_type, event.schema_version, &event.data)
@@ -143,39 +146,33 @@ impl Saga {
             };
             let tenant = event.metadata.tenant_id;
             let key = (tenant, self.series_of(request));
-            let request = (**request).clone();
+            let numbered = (request.invoice_id, ContentDigest::of_request(request));
             // The request opens its stream: the invoice as it stands until the saga moves it.
             let invoice = Invoice::default().evolve(&decoded);
-            self.invoices.put(
-                (tenant, request.invoice_id),
-                &invoice,
-                Some(event.stream_version),
-            );
+            self.invoices
+                .put((tenant, numbered.0), &invoice, Some(event.stream_version));
             match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(request),
-                None => groups.push((key, vec![request])),
+                Some((_, list)) => list.push(numbered),
+                None => groups.push((key, vec![numbered])),
             }
         }
-        for ((tenant, key), requests) in &groups {
-            for chunk in requests.chunks(domain::series::MAX_BATCH) {
+        for ((tenant, key), invoices) in &groups {
+            for chunk in invoices.chunks(domain::series::MAX_BATCH) {
                 self.reserve(*tenant, key, chunk).await?;
             }
         }
         Ok(groups.into_iter().map(|(key, _)| key).collect())
     }
 
-    /// Reserves numbers for `requests` (one series, at most 250).
+    /// Reserves numbers for `invoices` (one series, at most 250), each with its content's digest.
     async fn reserve(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
-        requests: &[InvoiceRequested],
+        invoices: &[ToReserve],
     ) -> Result<(), SagaError> {
         self.open(tenant, key).await?;
-        let invoices = requests
-            .iter()
-            .map(|r| (r.invoice_id, ContentDigest::of_request(r)))
-            .collect();
+        let invoices = invoices.to_vec();
         self.series_command(tenant, key, ReserveNumbers { invoices })
             .await
             .map_err(|e| busy_or(e, tenant, key))?;

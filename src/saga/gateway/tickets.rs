@@ -3,7 +3,7 @@
 //! certificates issuers installed, [`StoredCredentials`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arca_ws::ArcaError;
@@ -17,7 +17,8 @@ use domain::TenantId;
 use domain::series::Environment;
 use domain::values::Cuit;
 use sqlx::PgPool;
-use tokio::sync::OnceCell;
+
+use crate::once::OnceMap;
 
 /// Why no ticket could be had.
 #[derive(Debug, thiserror::Error)]
@@ -67,18 +68,16 @@ pub trait CredentialSource: Send + Sync {
 /// The simulator's development CA: every issuer gets a leaf of it on first use, no ceremony.
 pub struct DevCa {
     ca: Arc<Credentials>,
-    leaves: Mutex<HashMap<u64, Leaf>>,
+    /// Leaves by CUIT, each minted once however many ask for it at the same time.
+    leaves: OnceMap<u64, Arc<Credentials>>,
 }
-
-/// An issuer's leaf, minted once however many ask for it at the same time.
-type Leaf = Arc<OnceCell<Arc<Credentials>>>;
 
 impl DevCa {
     /// Leaves signed by `ca`, which the simulator trusts.
     pub fn new(ca: Credentials) -> Self {
         Self {
             ca: Arc::new(ca),
-            leaves: Mutex::default(),
+            leaves: OnceMap::with_capacity(usize::MAX),
         }
     }
 }
@@ -90,12 +89,9 @@ impl CredentialSource for DevCa {
         _tenant: TenantId,
         cuit: Cuit,
     ) -> Result<Option<Arc<Credentials>>, String> {
-        let cell = {
-            let mut leaves = self.leaves.lock().unwrap_or_else(PoisonError::into_inner);
-            Arc::clone(leaves.entry(cuit.as_u64()).or_default())
-        };
-        let leaf = cell
-            .get_or_try_init(|| async {
+        let leaf = self
+            .leaves
+            .get_or_build(cuit.as_u64(), || async {
                 let ca = Arc::clone(&self.ca);
                 // A leaf is a new RSA key: CPU for a good while, off the async threads (which
                 // carry every other series and request meanwhile), and no lock held.
@@ -108,7 +104,7 @@ impl CredentialSource for DevCa {
                 Ok::<_, String>(Arc::new(minted))
             })
             .await?;
-        Ok(Some(Arc::clone(leaf)))
+        Ok(Some(leaf))
     }
 }
 

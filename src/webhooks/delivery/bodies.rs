@@ -2,21 +2,24 @@
 //! carry the same envelope, so it is built (the read model asked) and stored once, however many
 //! of them are attempted at the same moment.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
-use tokio::sync::OnceCell;
 use uuid::Uuid;
+
+use crate::once::OnceMap;
 
 /// Events kept at most; past it the cache starts afresh.
 const CAPACITY: usize = 4096;
 
-type Cell = Arc<OnceCell<Arc<[u8]>>>;
-
 /// Built bodies by event id.
-#[derive(Default)]
-pub(super) struct BodyCache(Mutex<HashMap<Uuid, Cell>>);
+pub(super) struct BodyCache(OnceMap<Uuid, Arc<[u8]>>);
+
+impl Default for BodyCache {
+    fn default() -> Self {
+        Self(OnceMap::with_capacity(CAPACITY))
+    }
+}
 
 impl BodyCache {
     /// The event's body, built by `build` unless another attempt built it or is building it
@@ -26,17 +29,9 @@ impl BodyCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = anyhow::Result<Vec<u8>>>,
     {
-        let cell = {
-            let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-            if map.len() >= CAPACITY && !map.contains_key(&event) {
-                map.clear();
-            }
-            Arc::clone(map.entry(event).or_default())
-        };
-        let body = cell
-            .get_or_try_init(|| async { build().await.map(Arc::from) })
-            .await?;
-        Ok(Arc::clone(body))
+        self.0
+            .get_or_build(event, || async { build().await.map(Arc::from) })
+            .await
     }
 }
 
