@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     bench, certificates, metrics::Metrics, projections, rebuild, relay, saga, server,
-    settings::Settings, telemetry, webhooks,
+    settings::Settings, telemetry, vacuum, webhooks,
 };
 
 /// ARCA electronic invoicing backend.
@@ -122,6 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         webhooks::delivery::run_dispatcher(&settings, &metrics, shutdown.wait()),
                         saga::run(&settings, &metrics, shutdown.wait()),
                         certificates::watch_expiry(&settings, &metrics, shutdown.wait()),
+                        vacuum::run(&settings, &metrics, shutdown.wait()),
                     )
                     .map(|_| ()),
                 }

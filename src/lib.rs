@@ -18,4 +18,5 @@ pub mod saga;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+pub mod vacuum;
 pub mod webhooks;

@@ -6,7 +6,8 @@
 //! `eventstore_group_commit_batches_total`, `eventstore_group_commit_batch_size`,
 //! `relay_published_total`, `relay_ledger_sequence`, `relay_is_leader`, `relay_lag_events`,
 //! `projection_lag_events{projection}`, `projection_checkpoint_position{projection}`,
-//! `projection_batches_total{projection,feed}` and `graphql_query_duration_seconds{outcome}`.
+//! `projection_batches_total{projection,feed}`, `graphql_query_duration_seconds{outcome}` and
+//! `table_maintenance_total{table,operation}`.
 //! Labels are route templates and names, never an id or a CUIT.
 //!
 //! Values other parts keep themselves (counters of the store and the relay) are read just before
@@ -279,6 +280,23 @@ impl Metrics {
             Box::pin(async move { gauges.refresh(&pool).await })
         });
         Ok(saga)
+    }
+
+    /// Registers `table_maintenance_total{table,operation}`: the vacuums and analyses
+    /// [`crate::vacuum`] ran.
+    ///
+    /// # Errors
+    /// Already registered.
+    pub fn observe_maintenance(&self) -> anyhow::Result<IntCounterVec> {
+        let maintenance = IntCounterVec::new(
+            Opts::new(
+                "table_maintenance_total",
+                "Vacuums and analyses the workers ran on tables of the system that were due",
+            ),
+            &["table", "operation"],
+        )?;
+        self.registry.register(Box::new(maintenance.clone()))?;
+        Ok(maintenance)
     }
 
     /// Registers the webhook delivery metrics; the queue gauges are read from `pool` at scrape

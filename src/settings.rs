@@ -129,6 +129,10 @@ pub struct Settings {
     pub webhook_disable_after_hours: u64,
     /// Webhook requests in flight at once per subscription (per instance).
     pub webhook_concurrency_per_endpoint: usize,
+    /// How often the workers look for tables of the system to vacuum, in seconds (0: never).
+    pub vacuum_interval_seconds: u64,
+    /// Dead rows that make a table of the system due for a vacuum.
+    pub vacuum_min_dead_rows: u64,
 }
 
 /// A list given as a TOML array or as one comma-separated string (as environment variables are).
@@ -202,6 +206,8 @@ impl std::fmt::Debug for Settings {
                 "webhook_concurrency_per_endpoint",
                 &self.webhook_concurrency_per_endpoint,
             )
+            .field("vacuum_interval_seconds", &self.vacuum_interval_seconds)
+            .field("vacuum_min_dead_rows", &self.vacuum_min_dead_rows)
             .finish()
     }
 }
@@ -295,6 +301,9 @@ impl Settings {
         }
         if self.webhook_disable_after_hours == 0 {
             bail!("webhook_disable_after_hours must be at least 1");
+        }
+        if self.vacuum_min_dead_rows == 0 {
+            bail!("vacuum_min_dead_rows must be at least 1");
         }
         Ok(())
     }

@@ -314,13 +314,19 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     let vault = PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"));
     let stored = Arc::new(StoredCredentials::new(vault.clone(), Environment::Sim));
     let Arca { sim, mut worker } = arca_with(&app, Duration::from_secs(10), &ca, stored).await;
-    let id = request(&app, factura_b()).await;
+    let accepted = app.post("/v1/invoices", today(factura_b())).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.body);
+    let id = accepted.body["id"].as_str().unwrap().to_owned();
     // No certificate yet: nothing reaches ARCA, the invoice waits and the saga retries.
     for _ in 0..20 {
         let _ = worker.step().await;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(state(&app, &id).await["status"], "requested");
+    // Read once the read model holds the request (under load it may not yet after the loop).
+    let waiting = app
+        .get_after(&format!("/v1/invoices/{id}"), &accepted)
+        .await;
+    assert_eq!(waiting.body["status"], "requested", "{}", waiting.body);
     assert!(sim.sim.ledger_report().is_empty(), "nothing was sent");
 
     let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();

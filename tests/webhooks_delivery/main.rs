@@ -3,6 +3,7 @@
 
 mod bench;
 mod support;
+mod vacuum;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::processes::{Kill, WorkerEnv, WorkerProcesses, kill_and_restart_midway};
 use crate::saga::{CredentialSource, DevCa, Endpoints, instance};
+use crate::vacuum;
 
 /// Saga instances, not yet started until [`Workers::start`].
 pub(super) enum Workers {
@@ -20,6 +21,8 @@ pub(super) enum Workers {
         store: PgEventStore,
         endpoints: Endpoints,
         source: Arc<dyn CredentialSource>,
+        /// The tables' upkeep `serve --role workers` runs beside the saga.
+        upkeep: Option<vacuum::Schedule>,
         tasks: Vec<JoinHandle<()>>,
     },
     /// `arca serve --role workers` children.
@@ -31,8 +34,14 @@ pub(super) enum Workers {
 }
 
 impl Workers {
-    /// In-process instances talking to `sim`, issuers signing with leaves of `ca`.
-    pub(super) fn in_process(store: PgEventStore, sim: &RunningSim, ca: Credentials) -> Self {
+    /// In-process instances talking to `sim`, issuers signing with leaves of `ca`, the tables
+    /// kept on `upkeep`.
+    pub(super) fn in_process(
+        store: PgEventStore,
+        sim: &RunningSim,
+        ca: Credentials,
+        upkeep: Option<vacuum::Schedule>,
+    ) -> Self {
         Self::InProcess {
             store,
             endpoints: Endpoints {
@@ -42,6 +51,7 @@ impl Workers {
                 circuit: crate::saga::CircuitPolicy::default(),
             },
             source: Arc::new(DevCa::new(ca)),
+            upkeep,
             tasks: Vec::new(),
         }
     }
@@ -79,6 +89,7 @@ impl Workers {
                 store,
                 endpoints,
                 source,
+                upkeep,
                 tasks,
             } => {
                 for _ in 0..count {
@@ -107,6 +118,12 @@ impl Workers {
                 tasks.push(tokio::spawn(async move {
                     projection.run(std::future::pending()).await;
                 }));
+                if let Some(schedule) = *upkeep {
+                    let pool = store.pool().clone();
+                    tasks.push(tokio::spawn(async move {
+                        vacuum::keep_clean(&pool, schedule, None, std::future::pending()).await;
+                    }));
+                }
             }
             Self::Processes { env, exe, set } => {
                 *set = Some(Box::new(WorkerProcesses::start(

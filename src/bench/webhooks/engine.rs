@@ -82,7 +82,7 @@ pub(super) fn start(
     relay: bool,
 ) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let metrics = Metrics::new()?;
-    let mut tasks = Vec::with_capacity(dispatchers + 4);
+    let mut tasks = Vec::with_capacity(dispatchers + 5);
     let spawn = |tasks: &mut Vec<JoinHandle<()>>, part: &'static str, run: Part| {
         let (settings, metrics) = (Arc::clone(settings), metrics.clone());
         tasks.push(tokio::spawn(async move {
@@ -106,6 +106,9 @@ pub(super) fn start(
     });
     spawn(&mut tasks, "fan-out", |s, m| {
         Box::pin(async move { delivery::run_fanout(&s, &m, std::future::pending()).await })
+    });
+    spawn(&mut tasks, "vacuum", |s, m| {
+        Box::pin(async move { crate::vacuum::run(&s, &m, std::future::pending()).await })
     });
     for _ in 0..dispatchers {
         spawn(&mut tasks, "dispatcher", |s, _| {
