@@ -34,15 +34,8 @@ use sqlx::postgres::PgPoolOptions;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
-/// The schemas whose tables this vacuums.
+/// The schemas whose tables this vacuums and analyzes: the system's own.
 pub const SCHEMAS: [&str; 4] = ["es", "rm", "webhooks", "arca_ws"];
-
-/// When a table is due for a vacuum.
-#[derive(Debug, Clone, Copy)]
-pub struct Threshold {
-    /// Dead rows a table must hold at least.
-    pub min_dead_rows: i64,
-}
 
 /// What was done to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,23 +48,26 @@ pub struct Maintained {
     pub analyzed: bool,
 }
 
-/// Vacuums and analyzes the system's tables that are due, once; answers what it did, tables with
-/// the most dead rows first.
+/// Vacuums the system's tables holding at least `min_dead_rows` dead rows and analyzes those
+/// changed past autovacuum's default threshold, once; answers what it did, tables with the most
+/// dead rows first.
 ///
 /// # Errors
 /// Reading the statistics, or a vacuum or an analysis failed.
-pub async fn maintain_due(pool: &PgPool, threshold: Threshold) -> anyhow::Result<Vec<Maintained>> {
+pub async fn maintain_due(pool: &PgPool, min_dead_rows: i64) -> anyhow::Result<Vec<Maintained>> {
     // format('%I.%I') quotes the names, so the statements below cannot be anything else.
     let due: Vec<(String, String, bool, bool)> = sqlx::query_as(
-        "select format('%I.%I', schemaname, relname), schemaname || '.' || relname, \
-             n_dead_tup >= $2, n_mod_since_analyze >= 50 + n_live_tup / 10 \
-         from pg_stat_user_tables \
-         where schemaname = any($1) \
-             and (n_dead_tup >= $2 or n_mod_since_analyze >= 50 + n_live_tup / 10) \
-         order by n_dead_tup desc, 2",
+        "select quoted, name, to_vacuum, to_analyze from ( \
+             select format('%I.%I', schemaname, relname) as quoted, \
+                 schemaname || '.' || relname as name, n_dead_tup, \
+                 n_dead_tup >= $2 as to_vacuum, \
+                 n_mod_since_analyze >= 50 + n_live_tup / 10 as to_analyze \
+             from pg_stat_user_tables where schemaname = any($1)) as t \
+         where to_vacuum or to_analyze \
+         order by n_dead_tup desc, name",
     )
     .bind(SCHEMAS.as_slice())
-    .bind(threshold.min_dead_rows)
+    .bind(min_dead_rows)
     .fetch_all(pool)
     .await
     .context("reading dead and changed rows from pg_stat_user_tables")?;
@@ -81,7 +77,7 @@ pub async fn maintain_due(pool: &PgPool, threshold: Threshold) -> anyhow::Result
         let statement = match (vacuum, analyze) {
             (true, true) => format!("vacuum (analyze, skip_locked) {quoted}"),
             (true, false) => format!("vacuum (skip_locked) {quoted}"),
-            _ => format!("analyze (skip_locked) {quoted}"),
+            (false, _) => format!("analyze (skip_locked) {quoted}"),
         };
         // VACUUM cannot run in a transaction block: the simple protocol sends it as it is.
         sqlx::raw_sql(&statement)
@@ -109,8 +105,8 @@ pub async fn maintain_due(pool: &PgPool, threshold: Threshold) -> anyhow::Result
 pub struct Schedule {
     /// Time between looks.
     pub every: Duration,
-    /// When a vacuum is due.
-    pub threshold: Threshold,
+    /// Dead rows that make a table due for a vacuum.
+    pub min_dead_rows: i64,
 }
 
 impl Schedule {
@@ -119,9 +115,7 @@ impl Schedule {
     pub fn from_settings(settings: &Settings) -> Option<Self> {
         (settings.vacuum_interval_seconds > 0).then(|| Self {
             every: Duration::from_secs(settings.vacuum_interval_seconds),
-            threshold: Threshold {
-                min_dead_rows: i64::try_from(settings.vacuum_min_dead_rows).unwrap_or(i64::MAX),
-            },
+            min_dead_rows: i64::try_from(settings.vacuum_min_dead_rows).unwrap_or(i64::MAX),
         })
     }
 }
@@ -166,30 +160,27 @@ pub async fn keep_clean(
             () = &mut shutdown => return,
             _ = ticks.tick() => {}
         }
-        match maintain_due(pool, schedule.threshold).await {
-            Ok(done) => {
-                if let Some(counter) = counter {
-                    for table in &done {
-                        let count = |operation| {
-                            counter
-                                .with_label_values(&[table.table.as_str(), operation])
-                                .inc();
-                        };
-                        if table.vacuumed {
-                            count("vacuum");
-                        }
-                        if table.analyzed {
-                            count("analyze");
-                        }
-                    }
-                }
-            }
+        match maintain_due(pool, schedule.min_dead_rows).await {
+            Ok(done) => count(counter, &done),
             Err(error) => {
                 tracing::warn!(
                     error = format!("{error:#}"),
                     "maintaining the system's tables failed"
                 );
             }
+        }
+    }
+}
+
+/// Counts each vacuum and analysis of `done` in `counter`, if there is one.
+fn count(counter: Option<&IntCounterVec>, done: &[Maintained]) {
+    let Some(counter) = counter else { return };
+    for table in done {
+        let operations = [(table.vacuumed, "vacuum"), (table.analyzed, "analyze")];
+        for (_, operation) in operations.iter().filter(|(did, _)| *did) {
+            counter
+                .with_label_values(&[table.table.as_str(), operation])
+                .inc();
         }
     }
 }

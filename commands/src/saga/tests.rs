@@ -168,28 +168,34 @@ async fn request(saga: &Saga, n: u128) -> RecordedEvent {
     all.into_iter().find(|e| e.position == position).unwrap()
 }
 
+/// Requests invoices 1, 2 and 3 of one series and takes them in; answers their series.
+async fn three_requested_in_one_series(saga: &Saga) -> (TenantId, SeriesKey) {
+    let mut requested = Vec::new();
+    for n in 1..=3 {
+        requested.push(request(saga, n).await);
+    }
+    let series = saga.intake(&requested).await.unwrap();
+    let [one] = series.as_slice() else {
+        panic!("one series: {series:?}")
+    };
+    *one
+}
+
 #[tokio::test]
 async fn the_next_driver_records_on_the_invoices_an_answer_the_series_already_has() {
     let store = Arc::new(Stopping::default());
     let gateway = Arc::new(Approving::default());
     let first = saga(&store, &gateway);
-    let mut requested = Vec::new();
-    for n in 1..=3 {
-        requested.push(request(&first, n).await);
-    }
-    let series = first.intake(&requested).await.unwrap();
-    let [(tenant, key)] = series.as_slice() else {
-        panic!("one series: {series:?}")
-    };
+    let (tenant, key) = three_requested_in_one_series(&first).await;
 
     // The answer reaches the series; the worker stops before the invoices hear of it.
-    assert!(first.drive(*tenant, key).await.is_err());
+    assert!(first.drive(tenant, &key).await.is_err());
     store.stopped.store(false, Ordering::SeqCst);
 
     let next = saga(&store, &gateway);
-    next.drive(*tenant, key).await.unwrap();
+    next.drive(tenant, &key).await.unwrap();
     let ids: Vec<InvoiceId> = (1..=3).map(|n| InvoiceId(Uuid::from_u128(n))).collect();
-    let invoices = next.read_invoices(*tenant, &ids).await.unwrap();
+    let invoices = next.read_invoices(tenant, &ids).await.unwrap();
     let seen: Vec<_> = invoices
         .iter()
         .map(|(invoice, _)| (invoice.status(), invoice.number()))
@@ -210,10 +216,7 @@ async fn an_invoice_is_written_twice_submitted_with_its_number_then_its_outcome(
     let store = Arc::new(InMemoryEventStore::new());
     let gateway = Arc::new(Approving::default());
     let saga = saga(&store, &gateway);
-    let mut requested = Vec::new();
-    for n in 1..=3 {
-        requested.push(request(&saga, n).await);
-    }
+    let (tenant, key) = three_requested_in_one_series(&saga).await;
     let types = |n: u128| {
         let store = store.clone();
         async move {
@@ -228,15 +231,11 @@ async fn an_invoice_is_written_twice_submitted_with_its_number_then_its_outcome(
                 .collect::<Vec<_>>()
         }
     };
-    let series = saga.intake(&requested).await.unwrap();
-    let [(tenant, key)] = series.as_slice() else {
-        panic!("one series: {series:?}")
-    };
     // The numbers are reserved on the series; the invoices hear of them when they are sent.
     for n in 1..=3 {
         assert_eq!(types(n).await, [("invoice.requested".to_owned(), None)]);
     }
-    saga.drive(*tenant, key).await.unwrap();
+    saga.drive(tenant, &key).await.unwrap();
     for n in 1..=3u128 {
         let number = Some(serde_json::json!(n));
         assert_eq!(
