@@ -3,7 +3,8 @@
 //!
 //! Every row update in Postgres leaves a dead row version behind, and its index entries stay until
 //! a vacuum removes them. Some tables here change several times per row: each webhook delivery
-//! row is updated three times, and each invoice row twice. Their "what is due" scans walk a
+//! row is updated twice and its outcome queued and taken off a queue, and each invoice row is
+//! updated twice. Their "what is due" scans walk a
 //! partial index from its oldest end, which is where finished rows leave their dead entries.
 //!
 //! Statistics matter as much. Connections keep their prepared statements, and a statement planned

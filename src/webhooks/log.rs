@@ -7,7 +7,7 @@
 //! schedule starts over for the new round; the dispatcher then sends it like any due delivery,
 //! and its final outcome is recorded on the invoice again (the invoice tells rounds apart by
 //! their attempt count). A delivery still pending, or whose last outcome is still being
-//! recorded (`followup_due`), is left alone.
+//! recorded (queued in `webhooks.outcomes_due`), is left alone.
 
 use async_trait::async_trait;
 use commands::http::webhooks::log_body::{AttemptView, DeliveryDetail, DeliveryPage, DeliveryView};
@@ -36,9 +36,13 @@ impl PgDeliveryLog {
 }
 
 /// What a redelivery sets: a new round, due now, its first attempt by hand.
-const REQUEUE: &str = "update webhooks.deliveries set status = 'pending', manual = true, \
+const REQUEUE: &str = "update webhooks.deliveries d set status = 'pending', manual = true, \
          round_start = attempts, next_attempt_at = now(), exhausted = false, finished_at = null, \
-         updated_at = now()";
+         leased_until = null, updated_at = now()";
+
+/// Whether the delivery's last outcome is still to be recorded on its invoice.
+const OUTCOME_QUEUED: &str =
+    "exists (select 1 from webhooks.outcomes_due o where o.delivery_id = d.delivery_id)";
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(unavailable)`
 fn unavailable(error: sqlx::Error) -> ReadFailure {
@@ -153,8 +157,8 @@ impl DeliveryLog for PgDeliveryLog {
         id: Uuid,
     ) -> Result<Redelivery<DeliveryView>, ReadFailure> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        let found: Option<(String, bool, Option<String>)> = sqlx::query_as(
-            "select d.status, d.followup_due, s.status from webhooks.deliveries d \
+        let found: Option<(String, Option<String>)> = sqlx::query_as(
+            "select d.status, s.status from webhooks.deliveries d \
                  left join webhooks.subscriptions s using (subscription_id) \
              where d.tenant_id = $1 and d.delivery_id = $2 for update of d",
         )
@@ -163,13 +167,22 @@ impl DeliveryLog for PgDeliveryLog {
         .fetch_optional(&mut *tx)
         .await
         .map_err(unavailable)?;
-        let Some((status, followup_due, subscription)) = found else {
+        let Some((status, subscription)) = found else {
             return Ok(Redelivery::NotFound);
         };
         if let Some(refused) = refusal(subscription.as_deref()) {
             return Ok(refused);
         }
-        if status == "pending" || followup_due {
+        // A statement of its own, after the row's lock: it sees the queue as the transaction
+        // that finished the delivery (and held the lock) left it.
+        let outcome_queued: bool = sqlx::query_scalar(&format!(
+            "select {OUTCOME_QUEUED} from webhooks.deliveries d where d.delivery_id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if status == "pending" || outcome_queued {
             return Ok(Redelivery::Pending);
         }
         let row: DeliveryRow = sqlx::query_as(&format!(
@@ -210,7 +223,7 @@ impl DeliveryLog for PgDeliveryLog {
         }
         let done = sqlx::query(&format!(
             "{REQUEUE} where tenant_id = $1 and subscription_id = $2 and status = 'failed' \
-                 and not followup_due and created_at >= $3 and created_at < $4"
+                 and not {OUTCOME_QUEUED} and created_at >= $3 and created_at < $4"
         ))
         .bind(tenant.as_uuid())
         .bind(subscription)

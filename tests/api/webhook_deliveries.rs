@@ -465,3 +465,46 @@ async fn graphql_pages_the_tenants_deliveries_with_their_attempts(pool: PgPool) 
     .await;
     assert_eq!(bad["errors"][0]["extensions"]["code"], "invalid_argument");
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_failed_delivery_whose_outcome_is_still_being_recorded_is_left_alone(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let sub = subscription(&app).await;
+    let (one, other) = (failed(&app, sub, 30).await, failed(&app, sub, 20).await);
+    // Both finished; their outcomes are not on their invoices yet.
+    sqlx::query("insert into webhooks.outcomes_due (delivery_id) select unnest($1::uuid[])")
+        .bind([one, other])
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let path = format!("{DELIVERIES}/{one}/redeliver");
+    let refused = app.post(&path, json!({})).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::CONFLICT, "delivery_pending")
+    );
+    let at = |minutes: i64| {
+        (NOW - Duration::minutes(minutes))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let range = app
+        .post(
+            &format!("/v1/webhooks/subscriptions/{sub}/redeliver"),
+            json!({"since": at(60), "until": at(10)}),
+        )
+        .await;
+    assert_eq!(range.status, StatusCode::ACCEPTED, "{}", range.body);
+    assert_eq!(range.body, json!({"queued": 0}));
+    assert_eq!(row(&app.pool, one).await.0, "failed");
+
+    // Recorded: both may go again.
+    sqlx::query("delete from webhooks.outcomes_due")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let queued = app.post(&path, json!({})).await;
+    assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
+    assert_eq!(row(&app.pool, one).await.0, "pending");
+    assert_eq!(row(&app.pool, other).await.0, "failed");
+}

@@ -2,6 +2,8 @@
 //! log, the dispatcher's attempts, retries, 410, the SSRF guard, rotation, a killed dispatcher.
 
 mod bench;
+mod lease;
+mod outcomes;
 mod support;
 mod vacuum;
 
@@ -189,13 +191,11 @@ async fn a_410_stops_at_once_and_disables_the_subscription(pool: PgPool) {
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn delivery_to_loopback_without_the_allow_list_is_refused(pool: PgPool) {
-    let (addr, receiver) = Receiver::start(&[], Duration::ZERO).await.unwrap();
-    let tenant = tenant();
-    let sub = subscribe(&pool, tenant, &format!("http://{addr}/hook"), &[])
-        .await
-        .unwrap();
-    invoice(&pool, tenant).await.unwrap();
-    fan_out(&pool).await.unwrap();
+    let OneEndpoint {
+        receiver,
+        subscription: sub,
+        ..
+    } = OneEndpoint::with_invoices(&pool, 1).await.unwrap();
     let (keys, _) = keys_for(sub);
     drain(&pool, &dispatcher(&pool, false, "0ms,10ms", &keys).unwrap())
         .await
@@ -338,7 +338,7 @@ async fn every_attempt_of_a_pass_is_recorded_and_each_invoice_gets_every_outcome
 
     let (delivered, due, attempts, transactions): (i64, i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from webhooks.deliveries where status = 'delivered'), \
-                (select count(*) from webhooks.deliveries where followup_due), \
+                (select count(*) from webhooks.outcomes_due), \
                 (select count(*) from webhooks.attempts), \
                 (select count(distinct xmin::text) from webhooks.attempts)",
     )

@@ -25,6 +25,7 @@ use domain::{
 use eventstore::{EventStore, ExpectedVersion, PgEventStore};
 use projections::{InvoicesProjector, Runner};
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use webhooks::{AddressPolicy, ClientSettings, RetrySchedule, Secret, WebhookClient};
@@ -290,8 +291,8 @@ pub async fn drain(pool: &PgPool, dispatcher: &Dispatcher) -> anyhow::Result<()>
     loop {
         dispatcher.run_once().await?;
         let (pending, followups): (i64, i64) = sqlx::query_as(
-            "select count(*) filter (where status = 'pending'), count(*) filter (where followup_due) \
-             from webhooks.deliveries",
+            "select (select count(*) from webhooks.deliveries where status = 'pending'), \
+                    (select count(*) from webhooks.outcomes_due)",
         )
         .fetch_one(pool)
         .await?;
@@ -372,4 +373,40 @@ pub fn reference_verify(secret: &Secret, got: &Received) -> anyhow::Result<bool>
         String::from_utf8_lossy(&out.stderr)
     );
     Ok(true)
+}
+
+/// One connection to the test's database: the statistics it reports are flushed on demand
+/// (`pg_stat_force_next_flush`), where other sessions' may take seconds to show.
+pub async fn one_session(pool: &PgPool) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .expect("the test database answers")
+}
+
+/// One endpoint at a receiver answering 200 at once, subscribed to every type by a new tenant,
+/// with that many of the tenant's invoices requested and fanned out.
+pub struct OneEndpoint {
+    pub receiver: Receiver,
+    pub subscription: Uuid,
+    pub invoices: Vec<InvoiceId>,
+}
+
+impl OneEndpoint {
+    pub async fn with_invoices(pool: &PgPool, invoices: usize) -> anyhow::Result<Self> {
+        let (addr, receiver) = Receiver::start(&[], Duration::ZERO).await?;
+        let tenant = TenantId(Uuid::new_v4());
+        let subscription = subscribe(pool, tenant, &format!("http://{addr}/hook"), &[]).await?;
+        let mut made = Vec::with_capacity(invoices);
+        for _ in 0..invoices {
+            made.push(invoice(pool, tenant).await?);
+        }
+        fan_out(pool).await?;
+        Ok(Self {
+            receiver,
+            subscription,
+            invoices: made,
+        })
+    }
 }

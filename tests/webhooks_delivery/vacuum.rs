@@ -6,17 +6,8 @@ use std::time::Duration;
 
 use arca::vacuum::{Maintained, SCHEMAS, Schedule, keep_clean, maintain_due};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 
-/// One connection to the test's database: the statistics it reports are flushed on demand
-/// (`pg_stat_force_next_flush`), where other sessions' may take seconds to show.
-async fn one_session(pool: &PgPool) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with((*pool.connect_options()).clone())
-        .await
-        .expect("the test database answers")
-}
+use crate::support::one_session;
 
 /// Makes `rows` pending deliveries and moves each one's due time `updates` times: every update
 /// changes an indexed column, so each leaves a dead row version.

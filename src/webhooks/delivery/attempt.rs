@@ -1,7 +1,7 @@
 //! One attempt of one delivery: the body (built once), the signatures of this attempt, the POST,
 //! and — in one transaction, shared with the attempts that finished meanwhile — the attempt's
-//! record, the delivery's next state and the subscription's health; then what follows a final
-//! outcome.
+//! record, the delivery's next state, the subscription's health and, for a final outcome, its
+//! place in `webhooks.outcomes_due`; then what follows a final outcome.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -396,7 +396,7 @@ async fn write_batch(
              next_attempt_at = now() + make_interval(secs => u.nx), last_status = u.sc, \
              last_error = u.ec, exhausted = u.ex, updated_at = now(), \
              finished_at = case when u.st = 'pending' then null else now() end, \
-             followup_due = u.st <> 'pending' \
+             leased_until = null \
          from unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::int4[], $6::text[], \
              $7::bool[]) as u(id, a, st, nx, sc, ec, ex) \
          where d.delivery_id = u.id",
@@ -410,6 +410,20 @@ async fn write_batch(
     .bind(kept.iter().map(|e| e.exhausted).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
+    let finished: Vec<Uuid> = kept
+        .iter()
+        .filter(|e| e.status != "pending")
+        .map(|e| e.delivery_id)
+        .collect();
+    if !finished.is_empty() {
+        sqlx::query(
+            "insert into webhooks.outcomes_due (delivery_id) select unnest($1::uuid[]) \
+             on conflict do nothing",
+        )
+        .bind(&finished)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Per subscription, the batch's attempts in order: healthy after a last success; failing
     // since now after a success then a failure; else failing since whenever it started.
     let mut health: BTreeMap<Uuid, (bool, bool)> = BTreeMap::new();

@@ -2,8 +2,9 @@
 //! on the invoice's stream, `webhook.delivery_exhausted` on the subscription's, and disabling a
 //! subscription that answered 410 or kept failing.
 //!
-//! A delivery is marked `followup_due` in the transaction that finishes it; the events are
-//! appended right after, and a sweep appends whatever a crash left due. Both targets are
+//! The transaction that finishes a delivery queues it in `webhooks.outcomes_due`; the events are
+//! appended right after, the queue's row is deleted once they are stored, and a sweep appends
+//! whatever a crash or a failed append left queued. Both targets are
 //! idempotent (the invoice records each delivery's outcome once; the exhausted event's id is
 //! derived from the delivery), so the sweep may repeat an append safely.
 
@@ -88,11 +89,11 @@ struct Due {
     duration_ms: i64,
 }
 
-const DUE: &str = "select delivery_id, tenant_id, subscription_id, event_id, stream_id, status, \
-         attempts, last_status, last_error, exhausted, \
-         (extract(epoch from coalesce(finished_at, now()) - occurred_at) * 1000)::int8 \
+const DUE: &str = "select d.delivery_id, d.tenant_id, d.subscription_id, d.event_id, \
+         d.stream_id, d.status, d.attempts, d.last_status, d.last_error, d.exhausted, \
+         (extract(epoch from coalesce(d.finished_at, now()) - d.occurred_at) * 1000)::int8 \
              as duration_ms \
-     from webhooks.deliveries where followup_due";
+     from webhooks.outcomes_due o join webhooks.deliveries d using (delivery_id)";
 
 /// Outcomes settled in one go at most.
 const SETTLE_BATCH: usize = 256;
@@ -144,7 +145,8 @@ impl Followups {
     /// Database failures.
     pub async fn sweep(&self) -> anyhow::Result<usize> {
         let due: Vec<Due> = sqlx::query_as(&format!(
-            "{DUE} and updated_at < now() - interval '2 seconds' order by updated_at limit 100"
+            "{DUE} where o.finished_at < now() - interval '2 seconds' \
+             order by o.finished_at limit 100"
         ))
         .fetch_all(&self.appender.pool)
         .await?;
@@ -170,10 +172,11 @@ impl Followups {
 impl Appender {
     /// Appends the events due for `ids`; failures are logged and left to the sweep.
     async fn settle(&self, ids: &[Uuid]) {
-        let due: Result<Vec<Due>, _> = sqlx::query_as(&format!("{DUE} and delivery_id = any($1)"))
-            .bind(ids)
-            .fetch_all(&self.pool)
-            .await;
+        let due: Result<Vec<Due>, _> =
+            sqlx::query_as(&format!("{DUE} where o.delivery_id = any($1)"))
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await;
         match due {
             Ok(due) => self.append(due).await,
             Err(error) => tracing::warn!(%error, "reading finished deliveries"),
@@ -181,7 +184,7 @@ impl Appender {
     }
 
     /// Records the outcomes on the invoices (per tenant, in one batch), the exhaustions on the
-    /// subscriptions, then clears the flag of every delivery whose events are all stored.
+    /// subscriptions, then takes every delivery whose events are all stored off the queue.
     async fn append(&self, due: Vec<Due>) {
         let mut by_tenant: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
         for (i, row) in due.iter().enumerate() {
@@ -241,12 +244,10 @@ impl Appender {
         }
         let cleared = async {
             let mut tx = relaxed(&self.pool).await?;
-            sqlx::query(
-                "update webhooks.deliveries set followup_due = false where delivery_id = any($1)",
-            )
-            .bind(&done)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("delete from webhooks.outcomes_due where delivery_id = any($1)")
+                .bind(&done)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await
         }
         .await;
