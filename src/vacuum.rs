@@ -3,9 +3,9 @@
 //!
 //! Every row update in Postgres leaves a dead row version behind, and its index entries stay until
 //! a vacuum removes them. Some tables here change several times per row: each webhook delivery
-//! row is updated twice and its outcome queued and taken off a queue, and each invoice row is
-//! updated twice. Their "what is due" scans walk a
-//! partial index from its oldest end, which is where finished rows leave their dead entries.
+//! row is updated twice (its outcome then passes through a queue table), and each invoice row
+//! twice. Their "what is due" scans walk a partial index from its oldest end, which is where
+//! finished rows leave their dead entries.
 //!
 //! Statistics matter as much. Connections keep their prepared statements, and a statement planned
 //! while its table was nearly empty keeps a sequential scan until an ANALYZE of the table
