@@ -173,25 +173,21 @@ impl DeliveryLog for PgDeliveryLog {
         if let Some(refused) = refusal(subscription.as_deref()) {
             return Ok(refused);
         }
-        // A statement of its own, after the row's lock: it sees the queue as the transaction
-        // that finished the delivery (and held the lock) left it.
-        let outcome_queued: bool = sqlx::query_scalar(&format!(
-            "select {OUTCOME_QUEUED} from webhooks.deliveries d where d.delivery_id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if status == "pending" || outcome_queued {
+        if status == "pending" {
             return Ok(Redelivery::Pending);
         }
-        let row: DeliveryRow = sqlx::query_as(&format!(
-            "{REQUEUE} where delivery_id = $1 returning {DELIVERY_COLUMNS}"
+        // A statement of its own, after the row's lock: it sees the queue of outcomes as the
+        // transaction that finished the delivery (and held the lock) left it.
+        let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+            "{REQUEUE} where delivery_id = $1 and not {OUTCOME_QUEUED} returning {DELIVERY_COLUMNS}"
         ))
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(unavailable)?;
+        let Some(row) = row else {
+            return Ok(Redelivery::Pending);
+        };
         tx.commit().await.map_err(unavailable)?;
         Ok(Redelivery::Queued(view(&row)))
     }

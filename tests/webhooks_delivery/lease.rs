@@ -5,21 +5,12 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::support::{OneEndpoint, keys_for, leased_dispatcher, one_session};
+use crate::support::{OneEndpoint, keys_for, leased_dispatcher, one_session, table_stats};
 
 /// Updates of `webhooks.deliveries` so far, and how many of them were HOT (no index entry).
 async fn updates(session: &PgPool) -> (i64, i64) {
-    sqlx::query("select pg_stat_force_next_flush()")
-        .execute(session)
-        .await
-        .expect("the test database answers");
-    sqlx::query_as(
-        "select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables \
-         where schemaname = 'webhooks' and relname = 'deliveries'",
-    )
-    .fetch_one(session)
-    .await
-    .expect("the test database answers")
+    let stats = table_stats(session, "webhooks", "deliveries").await;
+    (stats.n_tup_upd, stats.n_tup_hot_upd)
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]

@@ -385,6 +385,33 @@ pub async fn one_session(pool: &PgPool) -> PgPool {
         .expect("the test database answers")
 }
 
+/// A table's counters as `pg_stat_user_tables` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct TableStats {
+    pub n_dead_tup: i64,
+    pub vacuum_count: i64,
+    pub analyze_count: i64,
+    pub n_tup_upd: i64,
+    pub n_tup_hot_upd: i64,
+}
+
+/// `schema.table`'s counters, with what `session` did flushed first (see [`one_session`]).
+pub async fn table_stats(session: &PgPool, schema: &str, table: &str) -> TableStats {
+    sqlx::query("select pg_stat_force_next_flush()")
+        .execute(session)
+        .await
+        .expect("the test database answers");
+    sqlx::query_as(
+        "select n_dead_tup, vacuum_count, analyze_count, n_tup_upd, n_tup_hot_upd \
+         from pg_stat_user_tables where schemaname = $1 and relname = $2",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_one(session)
+    .await
+    .expect("the test database answers")
+}
+
 /// One endpoint at a receiver answering 200 at once, subscribed to every type by a new tenant,
 /// with that many of the tenant's invoices requested and fanned out.
 pub struct OneEndpoint {

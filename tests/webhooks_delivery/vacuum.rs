@@ -7,7 +7,7 @@ use std::time::Duration;
 use arca::vacuum::{Maintained, SCHEMAS, Schedule, keep_clean, maintain_due};
 use sqlx::PgPool;
 
-use crate::support::one_session;
+use crate::support::{one_session, table_stats};
 
 /// Makes `rows` pending deliveries and moves each one's due time `updates` times: every update
 /// changes an indexed column, so each leaves a dead row version.
@@ -36,19 +36,8 @@ async fn churn_deliveries(pool: &PgPool, rows: i32, updates: usize) {
 
 /// Dead rows, manual vacuums and manual analyses of `schema.table`, as the statistics see them.
 async fn stats(pool: &PgPool, schema: &str, table: &str) -> (i64, i64, i64) {
-    sqlx::query("select pg_stat_force_next_flush()")
-        .execute(pool)
-        .await
-        .expect("the test database answers");
-    sqlx::query_as(
-        "select n_dead_tup, vacuum_count, analyze_count from pg_stat_user_tables \
-         where schemaname = $1 and relname = $2",
-    )
-    .bind(schema)
-    .bind(table)
-    .fetch_one(pool)
-    .await
-    .expect("the test database answers")
+    let stats = table_stats(pool, schema, table).await;
+    (stats.n_dead_tup, stats.vacuum_count, stats.analyze_count)
 }
 
 /// What `done` did to `table`.

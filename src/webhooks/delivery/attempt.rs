@@ -391,15 +391,21 @@ async fn write_batch(
         tx.rollback().await?;
         return Ok(entries.iter().map(|_| None).collect());
     }
+    // Each final outcome is queued for its events in the same statement.
     sqlx::query(
-        "update webhooks.deliveries d set attempts = u.a, manual = false, status = u.st, \
-             next_attempt_at = now() + make_interval(secs => u.nx), last_status = u.sc, \
-             last_error = u.ec, exhausted = u.ex, updated_at = now(), \
-             finished_at = case when u.st = 'pending' then null else now() end, \
-             leased_until = null \
-         from unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::int4[], $6::text[], \
-             $7::bool[]) as u(id, a, st, nx, sc, ec, ex) \
-         where d.delivery_id = u.id",
+        "with moved as ( \
+             update webhooks.deliveries d set attempts = u.a, manual = false, status = u.st, \
+                 next_attempt_at = now() + make_interval(secs => u.nx), last_status = u.sc, \
+                 last_error = u.ec, exhausted = u.ex, updated_at = now(), \
+                 finished_at = case when u.st = 'pending' then null else now() end, \
+                 leased_until = null \
+             from unnest($1::uuid[], $2::int4[], $3::text[], $4::float8[], $5::int4[], \
+                 $6::text[], $7::bool[]) as u(id, a, st, nx, sc, ec, ex) \
+             where d.delivery_id = u.id \
+             returning d.delivery_id, d.status) \
+         insert into webhooks.outcomes_due (delivery_id) \
+         select delivery_id from moved where status <> 'pending' \
+         on conflict do nothing",
     )
     .bind(kept.iter().map(|e| e.delivery_id).collect::<Vec<_>>())
     .bind(kept.iter().map(|e| e.attempt).collect::<Vec<_>>())
@@ -410,20 +416,6 @@ async fn write_batch(
     .bind(kept.iter().map(|e| e.exhausted).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    let finished: Vec<Uuid> = kept
-        .iter()
-        .filter(|e| e.status != "pending")
-        .map(|e| e.delivery_id)
-        .collect();
-    if !finished.is_empty() {
-        sqlx::query(
-            "insert into webhooks.outcomes_due (delivery_id) select unnest($1::uuid[]) \
-             on conflict do nothing",
-        )
-        .bind(&finished)
-        .execute(&mut *tx)
-        .await?;
-    }
     // Per subscription, the batch's attempts in order: healthy after a last success; failing
     // since now after a success then a failure; else failing since whenever it started.
     let mut health: BTreeMap<Uuid, (bool, bool)> = BTreeMap::new();
