@@ -2,8 +2,9 @@
 //! a simulator this command starts: several saga instances (in-process tasks, or with `--kill`
 //! `arca serve --role workers` child processes, one SIGKILLed and restarted mid-run), three
 //! issuers × three points of sale × two voucher types, optional faults, optionally a backlog
-//! posted before any saga runs. Prints invoices/s, request→CAE p50/p99, reconciliations, kills
-//! and the audit's verdict (see [`audit`]).
+//! posted before any saga runs. Prints invoices/s, request→CAE p50/p99, reconciliations, kills,
+//! the audit's verdict (see [`audit`]) and the appends per group commit of this process's store
+//! (the API's, shared by in-process instances).
 
 pub mod audit;
 pub mod faults;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use arca_ws::sim::RunningSim;
-use eventstore::{GroupCommit, PgEventStore};
+use eventstore::{GroupCommit, GroupCommitStats, PgEventStore};
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -95,10 +96,10 @@ async fn measure(
 ) -> anyhow::Result<Value> {
     let store = PgEventStore::connect_with(
         url,
-        32,
+        settings.db_max_connections,
         GroupCommit {
-            writers: 4,
-            max_batch: 64,
+            writers: settings.db_group_commit_writers,
+            max_batch: settings.db_group_commit_max_batch,
         },
     )
     .await
@@ -125,7 +126,7 @@ async fn measure(
     let stopped = workers.stop().await;
     let timings = timings?;
     stopped?;
-    let report = figures(&pool, args, &timings, &sim).await;
+    let report = figures(&pool, args, &timings, &sim, store.group_commit_stats()).await;
     pool.close().await;
     report
 }
@@ -176,6 +177,7 @@ async fn figures(
     args: &Args,
     timings: &Timings,
     sim: &RunningSim,
+    commits: GroupCommitStats,
 ) -> anyhow::Result<Value> {
     let (p50, p99, span, saga_span): (f64, f64, f64, f64) = sqlx::query_as(
         "select coalesce(percentile_cont(0.5) within group (order by extract(epoch from authorized_at - requested_at)), 0)::float8 * 1000, \
@@ -226,6 +228,7 @@ async fn figures(
         "ledger": audit.verdict(),
         "problem_count": audit.problem_count,
         "problems": audit.problems,
+        "appends_per_commit": tenth(commits.appends as f64 / commits.batches.max(1) as f64),
         "wall_s": tenth(timings.total.as_secs_f64()),
     }))
 }

@@ -37,7 +37,7 @@ pub struct GroupCommit {
 impl Default for GroupCommit {
     fn default() -> Self {
         Self {
-            writers: 4,
+            writers: 2,
             max_batch: 64,
         }
     }
@@ -178,11 +178,7 @@ async fn writer(
 ) {
     let mut requests = Vec::with_capacity(max_batch);
     loop {
-        let received = receiver
-            .lock()
-            .await
-            .recv_many(&mut requests, max_batch)
-            .await;
+        let received = take(&receiver, &mut requests, max_batch).await;
         if received == 0 {
             return;
         }
@@ -195,6 +191,32 @@ async fn writer(
         }
         commit(&pool, &mut requests, &counters).await;
     }
+}
+
+/// Waits for the first queued append, then takes the rest of its burst: appends sent together
+/// (every invoice step of a saga batch, handlers woken by the same readiness) reach the queue
+/// over several polls of their senders, so the writer yields once to let them land before it
+/// takes what is there, up to `max_batch`. Holding the queue meanwhile keeps another writer from
+/// splitting the burst into a transaction of its own. Answers how many were taken, 0 when the
+/// queue is closed.
+async fn take(
+    receiver: &Mutex<mpsc::Receiver<Request>>,
+    requests: &mut Vec<Request>,
+    max_batch: usize,
+) -> usize {
+    let mut queue = receiver.lock().await;
+    let received = queue.recv_many(requests, max_batch).await;
+    if received == 0 || received >= max_batch {
+        return received;
+    }
+    tokio::task::yield_now().await;
+    while requests.len() < max_batch {
+        match queue.try_recv() {
+            Ok(request) => requests.push(request),
+            Err(_) => break,
+        }
+    }
+    requests.len()
 }
 
 /// Stores `requests` with one `es.append_many` and answers each; falls back to one append per
