@@ -128,8 +128,9 @@ impl Saga {
     /// series that got work, in first-seen order.
     ///
     /// # Errors
-    /// [`SagaError::SeriesBusy`] when a series is blocked or halted, store and gateway failures:
-    /// retry the whole batch later (reservations are idempotent per invoice).
+    /// [`SagaError::SeriesBusy`] when a series is blocked or halted, store and gateway failures
+    /// (the first, in series order, when several series failed; the others' reservations are
+    /// stored): retry the whole batch later (reservations are idempotent per invoice).
     pub async fn intake(
         &self,
         events: &[RecordedEvent],
@@ -156,10 +157,16 @@ impl Saga {
                 None => groups.push((key, vec![numbered])),
             }
         }
-        for ((tenant, key), invoices) in &groups {
+        // Series are independent: their reservations go together (one group commit), each
+        // series' own in request order.
+        let reserved = groups.iter().map(|((tenant, key), invoices)| async move {
             for chunk in invoices.chunks(domain::series::MAX_BATCH) {
                 self.reserve(*tenant, key, chunk).await?;
             }
+            Ok::<_, SagaError>(())
+        });
+        for result in futures::future::join_all(reserved).await {
+            result?;
         }
         Ok(groups.into_iter().map(|(key, _)| key).collect())
     }

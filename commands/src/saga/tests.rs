@@ -1,6 +1,6 @@
-//! How often the saga writes to an invoice, and a worker stopping between an outcome recorded on
-//! the series and the same outcome recorded on its invoices: the next driver finishes the
-//! invoices and asks ARCA nothing again.
+//! How often the saga writes to an invoice; a worker stopping between an outcome recorded on
+//! the series and the same outcome recorded on its invoices (the next driver finishes the
+//! invoices and asks ARCA nothing again); a blocked series in an intake batch beside others.
 
 #![allow(clippy::unwrap_used)] // test set-up panics on failure by design
 
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use async_trait::async_trait;
 use domain::invoice::{Invoice, InvoiceCommand, InvoiceStatus};
-use domain::series::{DetailOutcome, Environment, Finding};
+use domain::series::{DetailOutcome, Environment, Finding, UncertainReason};
 use domain::testing::{NOW, factura_b};
 use domain::{EventMetadata, GlobalPosition, InvoiceId, NewEvent, RecordedEvent, StreamId};
 use eventstore::{AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreError};
@@ -77,10 +77,12 @@ impl EventStore for Stopping {
     }
 }
 
-/// ARCA authorizing everything, counting the calls.
+/// ARCA authorizing everything, counting the calls; the answers for one point of sale are
+/// lost when `doubting` names it.
 #[derive(Default)]
 struct Approving {
     calls: AtomicU32,
+    doubting: Option<u32>,
 }
 
 #[async_trait]
@@ -96,10 +98,16 @@ impl ArcaGateway for Approving {
     async fn authorize(
         &self,
         _: TenantId,
-        _: &SeriesKey,
+        key: &SeriesKey,
         batch: &[Voucher],
     ) -> Result<BatchAnswer, GatewayError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.doubting == Some(key.point_of_sale) {
+            return Err(GatewayError::Uncertain {
+                reason: UncertainReason::Timeout,
+                detail: "no answer".to_owned(),
+            });
+        }
         let results = batch
             .iter()
             .map(|v| {
@@ -144,8 +152,14 @@ fn saga(store: &Arc<impl EventStore + 'static>, gateway: &Arc<Approving>) -> Sag
 }
 
 async fn request(saga: &Saga, n: u128) -> RecordedEvent {
+    request_at(saga, n, 1).await
+}
+
+/// Requests invoice `n` at point of sale `point_of_sale`.
+async fn request_at(saga: &Saga, n: u128, point_of_sale: u32) -> RecordedEvent {
     let request = domain::invoice::RequestInvoice {
         invoice_id: InvoiceId(Uuid::from_u128(n)),
+        point_of_sale,
         ..factura_b()
     };
     let command = Command::<Invoice> {
@@ -247,4 +261,33 @@ async fn an_invoice_is_written_twice_submitted_with_its_number_then_its_outcome(
             ]
         );
     }
+}
+
+#[tokio::test]
+async fn a_blocked_series_does_not_hold_back_the_numbers_of_another_series_in_the_batch() {
+    let store = Arc::new(InMemoryEventStore::new());
+    let gateway = Arc::new(Approving {
+        doubting: Some(1),
+        ..Approving::default()
+    });
+    let saga = saga(&store, &gateway);
+    // ARCA's answer for point of sale 1 is lost: its series blocks until reconciled.
+    let (tenant, blocked) = three_requested_in_one_series(&saga).await;
+    assert!(saga.drive(tenant, &blocked).await.is_err());
+    let (series, _) = saga.load_series(tenant, &blocked).await.unwrap();
+    assert_eq!(series.status(), Some(domain::series::SeriesStatus::Blocked));
+
+    // One batch: first an invoice of the blocked series, then one of point of sale 2.
+    let batch = [request_at(&saga, 4, 1).await, request_at(&saga, 5, 2).await];
+    let refused = saga.intake(&batch).await.unwrap_err();
+    assert!(
+        matches!(&refused, SagaError::SeriesBusy { key, .. } if *key == blocked),
+        "{refused:?}"
+    );
+    let other = SeriesKey {
+        point_of_sale: 2,
+        ..blocked
+    };
+    let (series, _) = saga.load_series(tenant, &other).await.unwrap();
+    assert_eq!(series.number_of(InvoiceId(Uuid::from_u128(5))), Some(1));
 }
