@@ -264,3 +264,44 @@ async fn reading_many_streams_looks_each_up_through_its_index(pool: PgPool) -> a
     );
     Ok(())
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn appending_to_a_stream_rewrites_its_row_in_place(pool: PgPool) -> anyhow::Result<()> {
+    // One connection, so the counters flushed below are the appends' own.
+    let one = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await?;
+    let store = PgEventStore::new(one.clone());
+    let streams: Vec<_> = (1..=8).map(|i| stream(&format!("invoice-{i}"))).collect();
+    for s in &streams {
+        store
+            .append(s, ExpectedVersion::NoStream, &events(TENANT, 1))
+            .await?;
+    }
+    let updates = || async {
+        sqlx::query("select pg_stat_force_next_flush()")
+            .execute(&one)
+            .await?;
+        sqlx::query_as::<_, (i64, i64)>(
+            "select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables \
+             where relid = 'es.streams'::regclass",
+        )
+        .fetch_one(&one)
+        .await
+    };
+    let before = updates().await?;
+    for s in &streams {
+        store
+            .append(s, ExpectedVersion::Exact(0), &events(TENANT, 1))
+            .await?;
+    }
+    let after = updates().await?;
+    let (moved, in_place) = (after.0 - before.0, after.1 - before.1);
+    ensure!(moved == 8, "{moved} stream rows moved forward, not 8");
+    ensure!(
+        in_place == moved,
+        "only {in_place} of {moved} stream rows were rewritten in place"
+    );
+    Ok(())
+}
