@@ -40,11 +40,11 @@ pub use run::run;
 const INTAKE: &str = "saga_intake";
 /// Events the intake reads at once.
 const INTAKE_BATCH: usize = 2000;
-/// Series driven at once by one instance, each holding a pooled connection for its lease. A
-/// step waits for its slowest drive, so a series beyond this waits a whole drive for the next
-/// wave; with 4, `bench saga`'s 18 series went in five waves and request→CAE p50 was ~1.1 s,
-/// with 16, ~0.6 s, at more invoices/s.
-pub const DRIVE_CONCURRENCY: usize = 16;
+/// Series driven at once by one instance, each holding a pooled connection for its lease. 16 cut
+/// `bench saga`'s request→CAE p50 while the intake reserved series one after the other; once they
+/// reserve together it gives the same invoices/s as 4 (p50 ~0.2 s against ~0.3 s), and its twelve
+/// extra connections per worker instance ran Postgres' default 100 out in the test suite.
+pub const DRIVE_CONCURRENCY: usize = 4;
 /// How often an instance looks for series that changed (work reserved by another instance's
 /// intake, or left by a stopped instance).
 const DISCOVER_EVERY: Duration = Duration::from_millis(200);
