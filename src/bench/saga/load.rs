@@ -162,10 +162,12 @@ const SERIES: usize = ISSUERS.len() * POINTS_OF_SALE as usize * 2;
 /// Invoice `i`: a Factura B or A, dated today, of the issuer, point of sale and type chosen
 /// round robin over the [`SERIES`] series (invoice `i` and `i + SERIES` are alike).
 pub fn invoice(i: usize) -> Value {
-    let cuit = ISSUERS[i % ISSUERS.len()];
-    let pos = (i / 3) % 3 + 1;
+    let issuers = ISSUERS.len();
+    let points = POINTS_OF_SALE as usize;
+    let cuit = ISSUERS[i % issuers];
+    let pos = (i / issuers) % points + 1;
     let item = json!({"description": "Yerba mate 1kg", "quantity": "2", "unit_price": "3500.00", "iva_rate": "21"});
-    if (i / 9).is_multiple_of(2) {
+    if (i / (issuers * points)).is_multiple_of(2) {
         json!({"issuer_cuit": cuit, "point_of_sale": pos, "voucher_type": 6, "concept": 1,
                "receiver": {"document_type": 99, "document_number": "0", "iva_condition": 5},
                "items": [item]})

@@ -71,7 +71,8 @@ impl PgEventStore {
     }
 
     /// Uses an existing pool (whose database has been migrated with [`crate::MIGRATOR`]). For the
-    /// one-round-trip append, build it with `test_before_acquire(false)`. Appends go through the default [`GroupCommit`] (2 writers, batches of at most 64).
+    /// one-round-trip append, build it with `test_before_acquire(false)`. Appends go through the
+    /// default [`GroupCommit`] (2 writers, batches of at most 64).
     pub fn new(pool: PgPool) -> Self {
         Self::with_group_commit(pool, GroupCommit::default())
     }

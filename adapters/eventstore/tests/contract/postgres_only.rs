@@ -8,7 +8,7 @@ use eventstore::{EventStore, ExpectedVersion, PgEventStore, ReadOptions, StoreEr
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::support::{TENANT, events, stream, wait_for_lock_waiter};
+use crate::support::{TENANT, events, one_session, stream, table_counters, wait_for_lock_waiter};
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn stored_events_cannot_be_updated_deleted_or_truncated(pool: PgPool) -> anyhow::Result<()> {
@@ -230,28 +230,15 @@ async fn reading_many_streams_looks_each_up_through_its_index(pool: PgPool) -> a
     .await?;
     sqlx::query("analyze es.events").execute(&pool).await?;
     // One connection, so the counters flushed below are the read's own.
-    let one = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with((*pool.connect_options()).clone())
-        .await?;
-    let seq_scans = || async {
-        sqlx::query("select pg_stat_force_next_flush()")
-            .execute(&one)
-            .await?;
-        sqlx::query_scalar::<_, i64>(
-            "select seq_scan from pg_stat_user_tables where relid = 'es.events'::regclass",
-        )
-        .fetch_one(&one)
-        .await
-    };
-    let before = seq_scans().await?;
+    let one = one_session(&pool).await?;
+    let before = table_counters(&one, "es.events").await?.seq_scan;
     let asked: Vec<_> = (1..=300)
         .map(|i| stream(&format!("invoice-{}", i * 5)))
         .collect();
     let read = PgEventStore::new(one.clone())
         .read_streams(TENANT, &asked)
         .await?;
-    let after = seq_scans().await?;
+    let after = table_counters(&one, "es.events").await?.seq_scan;
     ensure!(
         read.iter().all(|events| events.len() == 3),
         "every stream read whole"
@@ -268,10 +255,7 @@ async fn reading_many_streams_looks_each_up_through_its_index(pool: PgPool) -> a
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn appending_to_a_stream_rewrites_its_row_in_place(pool: PgPool) -> anyhow::Result<()> {
     // One connection, so the counters flushed below are the appends' own.
-    let one = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with((*pool.connect_options()).clone())
-        .await?;
+    let one = one_session(&pool).await?;
     let store = PgEventStore::new(one.clone());
     let streams: Vec<_> = (1..=8).map(|i| stream(&format!("invoice-{i}"))).collect();
     for s in &streams {
@@ -279,25 +263,17 @@ async fn appending_to_a_stream_rewrites_its_row_in_place(pool: PgPool) -> anyhow
             .append(s, ExpectedVersion::NoStream, &events(TENANT, 1))
             .await?;
     }
-    let updates = || async {
-        sqlx::query("select pg_stat_force_next_flush()")
-            .execute(&one)
-            .await?;
-        sqlx::query_as::<_, (i64, i64)>(
-            "select n_tup_upd, n_tup_hot_upd from pg_stat_user_tables \
-             where relid = 'es.streams'::regclass",
-        )
-        .fetch_one(&one)
-        .await
-    };
-    let before = updates().await?;
+    let before = table_counters(&one, "es.streams").await?;
     for s in &streams {
         store
             .append(s, ExpectedVersion::Exact(0), &events(TENANT, 1))
             .await?;
     }
-    let after = updates().await?;
-    let (moved, in_place) = (after.0 - before.0, after.1 - before.1);
+    let after = table_counters(&one, "es.streams").await?;
+    let (moved, in_place) = (
+        after.n_tup_upd - before.n_tup_upd,
+        after.n_tup_hot_upd - before.n_tup_hot_upd,
+    );
     ensure!(moved == 8, "{moved} stream rows moved forward, not 8");
     ensure!(
         in_place == moved,

@@ -155,3 +155,36 @@ pub async fn wait_for_lock_waiter(pool: &sqlx::PgPool, query_like: &str) -> anyh
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// One connection to the test's database: the table statistics it flushes on demand
+/// (`pg_stat_force_next_flush`) are its own statements', where other sessions' may take seconds
+/// to show.
+pub async fn one_session(pool: &sqlx::PgPool) -> anyhow::Result<sqlx::PgPool> {
+    Ok(sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await?)
+}
+
+/// A table's counters as `pg_stat_user_tables` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct TableCounters {
+    pub seq_scan: i64,
+    pub n_tup_upd: i64,
+    pub n_tup_hot_upd: i64,
+}
+
+/// `table`'s counters (schema-qualified), with what `session` did flushed first (see
+/// [`one_session`]).
+pub async fn table_counters(session: &sqlx::PgPool, table: &str) -> anyhow::Result<TableCounters> {
+    sqlx::query("select pg_stat_force_next_flush()")
+        .execute(session)
+        .await?;
+    Ok(sqlx::query_as(
+        "select seq_scan, n_tup_upd, n_tup_hot_upd from pg_stat_user_tables \
+         where relid = $1::regclass",
+    )
+    .bind(table)
+    .fetch_one(session)
+    .await?)
+}
