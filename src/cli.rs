@@ -10,8 +10,7 @@ use eventstore::EventStore;
 use tokio::net::TcpListener;
 
 use crate::{
-    bench, certificates, metrics::Metrics, projections, rebuild, relay, saga, server,
-    settings::Settings, telemetry, vacuum, webhooks,
+    bench, config, metrics::Metrics, rebuild, server, settings::Settings, status, telemetry,
 };
 
 /// ARCA electronic invoicing backend.
@@ -109,22 +108,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(settings.log_format);
     match cli.command {
         Cmd::Serve { role } => {
-            let shutdown = relay::Shutdown::on_signal();
+            let shutdown = infra::Shutdown::on_signal();
             let metrics = Metrics::new()?;
             let workers = async {
                 match role {
                     Role::Api => Ok(()),
-                    Role::Workers | Role::All => tokio::try_join!(
-                        relay::run(&settings, &metrics, shutdown.wait()),
-                        projections::run(&settings, &metrics, shutdown.wait()),
-                        webhooks::run_projection(&settings, &metrics, shutdown.wait()),
-                        webhooks::delivery::run_fanout(&settings, &metrics, shutdown.wait()),
-                        webhooks::delivery::run_dispatcher(&settings, &metrics, shutdown.wait()),
-                        saga::run(&settings, &metrics, shutdown.wait()),
-                        certificates::watch_expiry(&settings, &metrics, shutdown.wait()),
-                        vacuum::run(&settings, &metrics, shutdown.wait()),
-                    )
-                    .map(|_| ()),
+                    Role::Workers | Role::All => {
+                        let config = config::workers_config(&settings)?;
+                        workers::run(&config, metrics.workers(), &shutdown).await
+                    }
                 }
             };
             let api = async {
@@ -151,8 +143,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
-        Cmd::Audit(AuditCmd::Verify) => relay::audit_command(&settings).await,
-        Cmd::Projections(ProjectionsCmd::Status) => projections::status(&settings).await,
+        Cmd::Audit(AuditCmd::Verify) => audit(&settings).await,
+        Cmd::Projections(ProjectionsCmd::Status) => status::status(&settings).await,
         Cmd::Projections(ProjectionsCmd::Rebuild(args)) => rebuild::run(&settings, args).await,
         Cmd::Projections(ProjectionsCmd::DropRetired(args)) => {
             rebuild::drop_retired_command(&settings, args).await
@@ -169,9 +161,25 @@ pub async fn create_tenant(settings: &Settings, name: &str) -> anyhow::Result<te
     let store: Arc<dyn EventStore> = Arc::new(server::connect_store(settings).await?);
     let ctx = Context {
         now: SystemClock.now(),
-        policy: server::policy(settings)?,
+        policy: config::policy(settings)?,
     };
     tenants::create_tenant(&store, &ctx, name)
         .await
         .context("creating the tenant")
+}
+
+/// `arca audit verify`: prints the audit's outcome (the first break, then a one-line JSON
+/// summary) and fails when it found a break.
+///
+/// # Errors
+/// A break, or the audit could not run.
+async fn audit(settings: &Settings) -> anyhow::Result<()> {
+    let report =
+        workers::relay::audit_verify(&settings.database_url, &config::bus_config(settings)).await?;
+    if let Some(found) = &report.first_break {
+        println!("first break at sequence {}: {}", found.seq, found.what);
+    }
+    println!("{}", serde_json::to_string(&report)?);
+    anyhow::ensure!(report.ok, "the ledger does not verify");
+    Ok(())
 }

@@ -1,22 +1,17 @@
-//! The `arca` binary's library: configuration, wiring of every part, and the command line.
+//! The `arca` binary's library: the command line, settings, turning settings into each role's
+//! typed configuration, starting the roles (`api` from the `api` crate, `workers` from the
+//! `workers` crate), the benchmarks, and the end-to-end test harness.
 //!
-//! This is the only crate that names concrete adapters (the Postgres event store, and later NATS
-//! and the ARCA client); the application crates see ports.
+//! This is the only crate that names concrete adapters for the API's ports (the Postgres event
+//! store, the credential vault, the delivery engine's keys and redeliveries); the application
+//! crates see ports.
 
 pub mod bench;
-pub mod certificates;
 pub mod cli;
-pub mod credentials;
-pub mod graphql;
+pub mod config;
 pub mod metrics;
-pub mod once;
-pub mod projections;
-pub mod reads;
 pub mod rebuild;
-pub mod relay;
-pub mod saga;
 pub mod server;
 pub mod settings;
+pub mod status;
 pub mod telemetry;
-pub mod vacuum;
-pub mod webhooks;

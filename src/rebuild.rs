@@ -12,8 +12,8 @@ use secrecy::ExposeSecret as _;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::projections::{StoreLog, log};
 use crate::settings::Settings;
+use workers::feeds::{StoreLog, log};
 
 /// Connections: the build's reader and writer, the log's head, and a spare.
 const POOL: u32 = 4;

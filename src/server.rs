@@ -1,33 +1,29 @@
-//! Wiring: the Postgres event store behind the command router, served over HTTP.
+//! Wiring of the `api` role: the Postgres event store and the adapters behind the API's ports
+//! (issuers' credentials, webhook signing keys and redeliveries from `workers`), the `api`
+//! crate's router over them, served over HTTP.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use api::{GraphqlConfig, Services};
 use arca_ws::credentials::PgCredentialStore;
-use axum::{Router, middleware, routing::get};
+use axum::Router;
 use commands::{
-    AppState, Services,
-    http::metrics::track,
     issuers::IssuerCache,
     ports::{Clock, SystemClock},
     tenants::ApiKeys,
     webhooks::UrlRules,
 };
-use domain::{aggregate::Policy, values::Money};
+use domain::aggregate::Policy;
 use eventstore::{EventStore, GroupCommit, PgEventStore};
 use projections::graphql::Limits;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use workers::credentials::PgIssuerCredentials;
+use workers::webhooks::{PgRedeliveries, PgSigningKeys};
 
-use crate::{
-    credentials::PgIssuerCredentials,
-    graphql::{self, GraphqlConfig},
-    metrics::Metrics,
-    reads::PgInvoiceReads,
-    settings::Settings,
-    webhooks::{PgDeliveryLog, PgSigningKeys, PgSubscriptionReads},
-};
+use crate::{metrics::Metrics, settings::Settings};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -83,19 +79,8 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The business rules' tunables, from settings.
-///
-/// # Errors
-/// An invalid threshold.
-pub fn policy(settings: &Settings) -> anyhow::Result<Policy> {
-    let threshold = Money::new(settings.threshold()?)
-        .map_err(|e| anyhow::anyhow!("final_consumer_threshold: {e}"))?;
-    Ok(Policy {
-        final_consumer_id_threshold: threshold,
-    })
-}
-
-/// What the HTTP surface needs from the settings.
+/// What the API role needs from the settings: the `api` crate's own configuration and what its
+/// adapters are built with.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     /// Largest request body.
@@ -128,7 +113,7 @@ impl ApiConfig {
             body_limit_bytes: settings.body_limit_bytes,
             api_key_cache: Duration::from_secs(settings.api_key_cache_seconds),
             issuer_cache: Duration::from_secs(settings.issuer_cache_seconds),
-            policy: policy(settings)?,
+            policy: crate::config::policy(settings)?,
             read_wait: Duration::from_millis(settings.read_wait_ms),
             graphql: GraphqlConfig {
                 limits: Limits {
@@ -144,8 +129,8 @@ impl ApiConfig {
     }
 }
 
-/// The whole HTTP surface of an API instance over `store` and the read models in `pool`'s
-/// database, recording into `metrics` and serving them on `GET /metrics`.
+/// The `api` crate's router over `store` and the read models in `pool`'s database, its ports
+/// served by the Postgres adapters, recording into `metrics` and serving them on `GET /metrics`.
 pub fn router(
     store: Arc<dyn EventStore>,
     pool: PgPool,
@@ -156,15 +141,13 @@ pub fn router(
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
-        reads: Arc::new(PgInvoiceReads::new(pool.clone())),
         credentials: Arc::new(PgIssuerCredentials::new(
             PgCredentialStore::new(pool.clone(), config.sealing_key.clone()),
             config.environment,
         )),
         environment: config.environment,
         webhook_secrets: Arc::new(PgSigningKeys::new(pool.clone(), config.sealing_key.clone())),
-        subscriptions: Arc::new(PgSubscriptionReads::new(pool.clone())),
-        deliveries: Arc::new(PgDeliveryLog::new(pool.clone())),
+        redeliveries: Arc::new(PgRedeliveries::new(pool.clone())),
         webhook_urls: UrlRules {
             allow_http: config.environment == domain::series::Environment::Sim,
             addresses: Some({
@@ -172,35 +155,17 @@ pub fn router(
                 Arc::new(move |ip| policy.is_allowed(ip))
             }),
         },
+        reads: pool,
         store,
         clock,
     };
-    let state = AppState::new(
-        services,
-        config.policy.clone(),
-        metrics.commands().clone(),
-        config.read_wait,
-    );
-    let graphql = graphql::routes(
-        state.clone(),
-        pool,
-        config.graphql,
-        config.body_limit_bytes,
-        metrics.graphql().clone(),
-    );
-    commands::router(state, config.body_limit_bytes)
-        .merge(graphql)
-        .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/metrics",
-            get(crate::metrics::serve).with_state(metrics.clone()),
-        )
-        // After the last route, so that every route's template is known to the middleware.
-        .layer(middleware::from_fn_with_state(
-            metrics.http().clone(),
-            track,
-        ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    let http = api::ApiConfig {
+        body_limit_bytes: config.body_limit_bytes,
+        policy: config.policy.clone(),
+        read_wait: config.read_wait,
+        graphql: config.graphql,
+    };
+    api::router(services, &http, metrics.api())
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
@@ -228,29 +193,4 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
 }

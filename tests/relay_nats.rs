@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
-use arca::relay::JetStreamBus;
 use async_trait::async_trait;
 use domain::{EventMetadata, NewEvent, StreamId, TenantId};
 use eventstore::relay::{
@@ -19,6 +18,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tokio::time::Instant;
 use uuid::Uuid;
+use workers::relay::JetStreamBus;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 

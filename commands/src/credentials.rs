@@ -73,7 +73,7 @@ pub enum CredentialFailure {
     Unavailable(#[source] anyhow::Error),
 }
 
-/// The credential vault (implemented by the root over the ARCA adapter's Postgres store).
+/// The credential vault (implemented by `workers::credentials` over the ARCA adapter's Postgres store).
 #[async_trait::async_trait]
 pub trait IssuerCredentials: Send + Sync {
     /// The ARCA environment certificates are installed for.

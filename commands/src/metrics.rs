@@ -1,5 +1,5 @@
-//! Write-side metrics: `commands_total{command, outcome}`. Registered by the root binary in the
-//! registry it serves on `/metrics`; labels are low-cardinality names, never an id or a CUIT.
+//! Write-side metrics: `commands_total{command, outcome}`. Registered once per process in the
+//! registry the API serves on `/metrics`; labels are low-cardinality names, never an id or a CUIT.
 
 use prometheus::{IntCounterVec, Opts, Registry};
 

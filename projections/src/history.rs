@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::ProjectionError;
 
-/// Reads invoice streams (implemented by the root over the event store).
+/// Reads invoice streams (implemented by `api::graphql` over the event store).
 #[async_trait]
 pub trait InvoiceHistory: Send + Sync {
     /// The events of `invoice` in version order, only if it belongs to `tenant` (another

@@ -9,7 +9,7 @@
 //! freshly rebuilt, verified generation while readers keep reading.
 //!
 //! Depends on `domain` and Postgres (`sqlx`) only; never on the event store's implementation or
-//! on NATS: the root binary wires those in behind the ports defined here.
+//! on NATS: `workers` (feeds) and `api` (GraphQL) implement the ports defined here.
 #![warn(missing_docs)]
 
 pub mod analytics;

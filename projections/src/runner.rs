@@ -57,7 +57,7 @@ pub trait Projector: Send + Sync {
     ) -> Result<(), ProjectionError>;
 }
 
-/// The store's global log, gap-safe and in order (implemented by the root over the event store).
+/// The store's global log, gap-safe and in order (implemented by `workers::feeds` over the event store).
 #[async_trait]
 pub trait GlobalLog: Send + Sync {
     /// At most `limit` events after `after`, in log order.

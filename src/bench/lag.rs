@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::scratch;
 use super::stats::percentile_ms;
-use crate::projections::{PROJECTION_POOL, StoreLog};
 use crate::settings::Settings;
+use workers::feeds::{PROJECTION_POOL, StoreLog};
 
 /// Options of `arca bench lag`.
 #[derive(Debug, clap::Args)]

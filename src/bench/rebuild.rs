@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::scratch;
-use crate::projections::StoreLog;
 use crate::settings::Settings;
+use workers::feeds::StoreLog;
 
 /// The scratch database kept between runs for `--reuse`.
 const DATABASE: &str = "arca_bench_rebuild";

@@ -6,10 +6,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arca::projections::StoreLog;
-use arca::saga::{
-    CircuitPolicy, DevCa, Endpoints, Outages as _, SagaMetrics, SagaWorker, StoreOutages, instance,
-};
 use arca_ws::certs::{Credentials, dev_ca};
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim};
 use commands::CommandMetrics;
@@ -20,6 +16,10 @@ use domain::series::Environment;
 use eventstore::{EventStore, PgEventStore, ReadOptions};
 use sqlx::PgPool;
 use time::OffsetDateTime;
+use workers::feeds::StoreLog;
+use workers::saga::{
+    CircuitPolicy, DevCa, Endpoints, Outages as _, SagaMetrics, SagaWorker, StoreOutages, instance,
+};
 
 use crate::helpers::{RI_CUIT, TestApp, factura_b};
 use crate::prom::sample;

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use arca::{certificates::note_expiring_certificates, credentials::PgIssuerCredentials};
 use arca_ws::certs::{
     Credentials, KeyPassphrase, csr_for_key, dev_ca, encrypt_key_pem, generate_key, sign_request_at,
 };
@@ -15,6 +14,7 @@ use rsa::pkcs8::EncodePrivateKey as _;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
+use workers::{certificates::note_expiring_certificates, credentials::PgIssuerCredentials};
 
 use crate::helpers::{MONO_CUIT, NOW, RI_CUIT, TestApp, policy};
 
@@ -361,7 +361,7 @@ async fn the_sim_demo_gives_an_issuer_a_certificate_from_the_development_ca(pool
     .unwrap();
     let cuit = domain::values::Cuit::parse(RI_CUIT).unwrap();
     let ca = dev_ca().unwrap();
-    let facts = arca::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
+    let facts = workers::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
         .await
         .unwrap();
     let creds = store(&app)
@@ -388,6 +388,7 @@ async fn the_sim_demo_gives_an_issuer_a_certificate_from_the_development_ca(pool
         credentials: &homologacion,
         ..deps
     };
-    let refused = arca::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca).await;
+    let refused =
+        workers::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca).await;
     assert!(refused.is_err(), "only in sim");
 }

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use arca::projections::StoreLog;
 use domain::{GlobalPosition, InvoiceId, invoice::Invoice};
 use eventstore::{PgEventStore, ReadOptions};
 use projections::{InvoicesProjector, Runner};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use workers::feeds::StoreLog;
 
 use crate::helpers::{TestApp, factura_a, factura_b};
 

@@ -2,10 +2,9 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+use api::GraphqlConfig;
 use arca::{
-    graphql::GraphqlConfig,
     metrics::Metrics,
-    projections::StoreLog,
     server::{ApiConfig, router},
 };
 use commands::{
@@ -23,6 +22,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::macros::datetime;
+use workers::feeds::StoreLog;
 
 /// The instant every test runs at: 2026-11-23 12:00 in Buenos Aires.
 pub const NOW: time::OffsetDateTime = datetime!(2026-11-23 15:00 UTC);

@@ -4,11 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arca::projections::StoreLog;
-use arca::saga::{
-    CircuitPolicy, CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, Step,
-    StoredCredentials, instance,
-};
 use arca_ws::certs::{Credentials, dev_ca};
 use arca_ws::credentials::{PgCredentialStore, SealingKey};
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
@@ -21,6 +16,11 @@ use eventstore::{EventStore, PgEventStore};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
+use workers::feeds::StoreLog;
+use workers::saga::{
+    CircuitPolicy, CredentialSource, DevCa, Endpoints, SagaMetrics, SagaWorker, Step,
+    StoredCredentials, instance,
+};
 
 use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_a, factura_b, factura_c};
 
@@ -330,7 +330,7 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     assert!(sim.sim.ledger_report().is_empty(), "nothing was sent");
 
     let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
-    let credentials = arca::credentials::PgIssuerCredentials::new(vault, Environment::Sim);
+    let credentials = workers::credentials::PgIssuerCredentials::new(vault, Environment::Sim);
     let deps = commands::credentials::CertificateDeps {
         store: &app.store,
         metrics: &metrics,
@@ -342,7 +342,7 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     };
     let tenant = app.tenant().await;
     let cuit = domain::values::Cuit::parse(RI_CUIT).unwrap();
-    arca::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
+    workers::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
         .await
         .unwrap();
     settle(&app, &mut worker, std::slice::from_ref(&id)).await;
@@ -579,7 +579,7 @@ async fn a_series_lease_dropped_without_release_frees_the_series(pool: PgPool) {
             .connect_with((*pool.connect_options()).clone())
             .await
             .unwrap();
-        arca::saga::SeriesLeases::new(pool)
+        workers::saga::SeriesLeases::new(pool)
     };
     let (mine, theirs) = (process().await, process().await);
 
@@ -610,9 +610,9 @@ async fn a_lease_found_taken_leaves_its_connection_open_in_the_pool(pool: PgPool
             .idle_timeout(None)
             .connect_lazy_with((*pool.connect_options()).clone())
     };
-    let mine = arca::saga::SeriesLeases::new(one_connection());
+    let mine = workers::saga::SeriesLeases::new(one_connection());
     let theirs_pool = one_connection();
-    let theirs = arca::saga::SeriesLeases::new(theirs_pool.clone());
+    let theirs = workers::saga::SeriesLeases::new(theirs_pool.clone());
     let backend = || async {
         sqlx::query_scalar::<_, i32>("select pg_backend_pid()")
             .fetch_one(&theirs_pool)

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use arca::relay::JetStreamBus;
 use eventstore::PgEventStore;
 use eventstore::relay::{Relay, RelayConfig};
 use futures::TryStreamExt as _;
@@ -14,6 +13,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use tokio::time::Instant;
 use uuid::Uuid;
+use workers::relay::JetStreamBus;
 
 use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp};
 

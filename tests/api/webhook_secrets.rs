@@ -1,7 +1,6 @@
 //! Webhook signing secrets at rest: sealed in `webhooks.signing_keys`, never in events, rotated
 //! with a grace period during which both secrets sign, destroyed with the subscription.
 
-use arca::webhooks::PgSigningKeys;
 use arca_ws::credentials::SealingKey;
 use base64::Engine as _;
 use domain::{SubscriptionId, webhook::Subscription};
@@ -12,6 +11,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use time::Duration;
 use uuid::Uuid;
+use workers::webhooks::PgSigningKeys;
 
 use crate::helpers::{Answer, NOW, TestApp};
 use crate::webhook_subscriptions::create;

@@ -27,7 +27,7 @@ async fn a_projection_fed_through_jetstream_ends_with_the_same_rows_as_one_fed_f
     let bus = bus().await?;
     let result = async {
         let metrics = Metrics::new()?;
-        let mut feed = feed(&pool, &bus, 7).with_metrics(metrics.projections().clone());
+        let mut feed = feed(&pool, &bus, 7).with_metrics(metrics.workers().projections.clone());
         ensure!(feed.start().await? == 0, "nothing to catch up yet");
         let target = invoices(&pool, 12).await?;
         relay_up_to(&pool, &bus, target).await?;
@@ -150,7 +150,7 @@ async fn a_consumer_started_after_events_already_existed_catches_up_with_nothing
         let metrics = Metrics::new()?;
         let earlier = invoices(&pool, 5).await?;
         relay_up_to(&pool, &bus, earlier).await?;
-        let mut feed = feed(&pool, &bus, 4).with_metrics(metrics.projections().clone());
+        let mut feed = feed(&pool, &bus, 4).with_metrics(metrics.workers().projections.clone());
         ensure!(
             feed.start().await? == 14,
             "the store catch-up applies what existed"
@@ -215,8 +215,14 @@ async fn metrics_report_relay_and_projection_lag_until_both_catch_up(
     let bus = bus().await?;
     let result = async {
         let metrics = Metrics::new()?;
-        metrics.observe_relay_lag(pool.clone())?;
-        metrics.observe_projection(pool.clone(), "invoices", 1);
+        workers::relay::observe_lag(metrics.exporter(), pool.clone())?;
+        workers::feeds::observe_lag(
+            metrics.exporter(),
+            &metrics.workers().projections,
+            pool.clone(),
+            "invoices",
+            1,
+        );
         let target = invoices(&pool, 3).await?;
         let lags = |text: &str| {
             (

@@ -5,8 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
-use arca::projections::{FeedConfig, JetStreamFeed, StoreLog};
-use arca::relay::JetStreamBus;
 use domain::invoice::{CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceSubmitted};
 use domain::testing::{NOW, factura_a, requested};
 use domain::{
@@ -21,6 +19,8 @@ use sqlx::PgPool;
 use time::macros::date;
 use tokio::time::Instant;
 use uuid::Uuid;
+use workers::feeds::{FeedConfig, JetStreamFeed, StoreLog};
+use workers::relay::JetStreamBus;
 
 pub const DEADLINE: Duration = Duration::from_secs(30);
 

@@ -10,7 +10,6 @@ mod vacuum;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use arca::webhooks::delivery::{delivery_id, webhook_id};
 use domain::invoice::WebhookDelivered;
 use domain::invoice::{CaeGranted, Invoice, InvoiceEvent, InvoiceNumberAssigned, InvoiceSubmitted};
 use domain::webhook::Subscription;
@@ -20,6 +19,7 @@ use support::*;
 use time::macros::date;
 use uuid::Uuid;
 use webhooks::{Secret, verify};
+use workers::webhooks::{delivery_id, webhook_id};
 
 fn tenant() -> TenantId {
     TenantId(Uuid::new_v4())
@@ -223,7 +223,7 @@ async fn during_a_rotation_both_secrets_sign_the_current_first(pool: PgPool) {
     invoice(&pool, tenant).await.unwrap();
     fan_out(&pool).await.unwrap();
     let (new, old) = (Secret::generate(), Secret::generate());
-    let keys = arca::webhooks::delivery::MemoryKeys::default();
+    let keys = workers::webhooks::MemoryKeys::default();
     keys.set(sub, vec![new.clone(), old.clone()]);
     drain(&pool, &dispatcher(&pool, true, "0s", &keys).unwrap())
         .await
@@ -313,7 +313,7 @@ async fn killing_the_dispatcher_mid_run_loses_no_delivery_and_keeps_each_webhook
 async fn every_attempt_of_a_pass_is_recorded_and_each_invoice_gets_every_outcome(pool: PgPool) {
     let (addr, receiver) = Receiver::start(&[], Duration::ZERO).await.unwrap();
     let tenant = tenant();
-    let keys = arca::webhooks::delivery::MemoryKeys::default();
+    let keys = workers::webhooks::MemoryKeys::default();
     let mut subscriptions = Vec::new();
     for _ in 0..6 {
         let sub = subscribe(&pool, tenant, &format!("http://{addr}/hook"), &[])
@@ -375,7 +375,7 @@ async fn a_slow_endpoint_gets_at_most_its_limit_at_once_and_does_not_hold_up_ano
     let (slow_addr, slow) = Receiver::start(&[], Duration::from_secs(1)).await.unwrap();
     let (fast_addr, fast) = Receiver::start(&[], Duration::ZERO).await.unwrap();
     let tenant = tenant();
-    let keys = arca::webhooks::delivery::MemoryKeys::default();
+    let keys = workers::webhooks::MemoryKeys::default();
     for addr in [slow_addr, fast_addr] {
         let sub = subscribe(&pool, tenant, &format!("http://{addr}/hook"), &[])
             .await
@@ -386,7 +386,7 @@ async fn a_slow_endpoint_gets_at_most_its_limit_at_once_and_does_not_hold_up_ano
         invoice(&pool, tenant).await.unwrap();
     }
     fan_out(&pool).await.unwrap();
-    let mut config = arca::webhooks::delivery::DispatchConfig::new(Duration::from_secs(5));
+    let mut config = workers::webhooks::DispatchConfig::new(Duration::from_secs(5));
     config.per_endpoint = 2;
     let dispatcher = configured_dispatcher(&pool, true, "0s", &keys, config).unwrap();
     let running = tokio::spawn(dispatcher.run(std::future::pending()));
@@ -569,8 +569,8 @@ async fn the_fan_out_matches_types_skips_paused_subscriptions_and_never_repeats(
 async fn a_redelivery_by_hand_reaches_the_receiver_as_a_new_round_whose_outcome_is_recorded(
     pool: PgPool,
 ) {
-    use arca::webhooks::PgDeliveryLog;
-    use commands::webhooks::{DeliveryLog, Redelivery};
+    use commands::webhooks::{Redeliveries, Redelivery};
+    use workers::webhooks::PgRedeliveries;
 
     // Three 503s exhaust the first round; the redelivered round gets two more, then a 200.
     let (addr, receiver) = Receiver::start(&[503; 5], Duration::ZERO).await.unwrap();
@@ -589,7 +589,7 @@ async fn a_redelivery_by_hand_reaches_the_receiver_as_a_new_round_whose_outcome_
         .await
         .unwrap();
 
-    let log = PgDeliveryLog::new(pool.clone());
+    let log = PgRedeliveries::new(pool.clone());
     let queued = log.redeliver(tenant, delivery).await.unwrap();
     assert!(
         matches!(queued, Redelivery::Queued(ref d) if d.status == "pending"),
@@ -622,10 +622,16 @@ async fn a_redelivery_by_hand_reaches_the_receiver_as_a_new_round_whose_outcome_
             "scheduled"
         ]
     );
-    let detail = log.delivery(tenant, delivery).await.unwrap().unwrap();
-    assert_eq!(detail.delivery.status, "delivered");
-    assert_eq!(detail.delivery.attempt_count, 6);
-    assert_eq!(detail.attempts[5].status_code, Some(200));
+    let detail = projections::query::delivery(&pool, tenant, delivery)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.status, "delivered");
+    assert_eq!(detail.attempts, 6);
+    let attempts = projections::query::attempts(&pool, tenant, &[delivery])
+        .await
+        .unwrap();
+    assert_eq!(attempts[&delivery][5].status_code, Some(200));
 
     let events = stream_types(&pool, Invoice::stream_id(invoice).as_str())
         .await

@@ -10,10 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
-use arca::projections::StoreLog;
-use arca::webhooks::delivery::{
-    DispatchConfig, Dispatcher, DispatcherParts, FanOut, MemoryKeys, StoreControl,
-};
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
 use commands::handler::{Command, EventIds, execute};
 use domain::testing::{factura_a, requested};
@@ -29,6 +25,10 @@ use sqlx::postgres::PgPoolOptions;
 use time::OffsetDateTime;
 use uuid::Uuid;
 use webhooks::{AddressPolicy, ClientSettings, RetrySchedule, Secret, WebhookClient};
+use workers::feeds::StoreLog;
+use workers::webhooks::{
+    DispatchConfig, Dispatcher, DispatcherParts, FanOut, MemoryKeys, StoreControl,
+};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]

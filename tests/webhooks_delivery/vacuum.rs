@@ -1,11 +1,11 @@
-//! The workers' upkeep of the system's tables (`arca::vacuum`): a table of the system with many
+//! The workers' upkeep of the system's tables (`workers::upkeep`): a table of the system with many
 //! changed rows is analyzed, one past the dead-row threshold is vacuumed, one outside the system's
 //! schemas is left alone, and the loop does it on its own schedule until shut down.
 
 use std::time::Duration;
 
-use arca::vacuum::{Maintained, SCHEMAS, Schedule, keep_clean, maintain_due};
 use sqlx::PgPool;
+use workers::upkeep::{Maintained, SCHEMAS, Schedule, keep_clean, maintain_due};
 
 use crate::support::{one_session, table_stats};
 

@@ -4,8 +4,8 @@
 //! for recovery and audits, and feed readers through durable pull consumers ([`Consumer`]:
 //! fetch a batch, acknowledge it after the reader committed it).
 //!
-//! Depends on no workspace crate: it knows subjects, headers and sequences, not events. The root
-//! binary adapts it to the event store's relay port.
+//! Depends on no workspace crate: it knows subjects, headers and sequences, not events.
+//! `workers::relay` adapts it to the event store's relay port.
 //!
 //! # The stream
 //!

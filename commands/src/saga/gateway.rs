@@ -1,4 +1,4 @@
-//! The saga's port to ARCA's WSFEv1 (implemented by the root over the `arca-ws` client, its
+//! The saga's port to ARCA's WSFEv1 (implemented by `workers::saga` over the `arca-ws` client, its
 //! ticket broker and the issuers' certificates).
 
 use async_trait::async_trait;

@@ -1,28 +1,10 @@
-//! The port to the webhook delivery log: reads of deliveries and their attempts, and the two
-//! manual redeliveries (one delivery, or every failed delivery of a subscription in a range).
-//! The root implements it over `webhooks.deliveries`; the delivery engine makes the attempts.
+//! The port to the webhook delivery log's manual redeliveries: one delivery, or every failed
+//! delivery of a subscription in a range. The delivery engine implements it over the table it
+//! owns and makes the attempts; reads of the log are the read side's (`projections::query`).
 
 use domain::TenantId;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-use crate::http::webhooks::log_body::{DeliveryDetail, DeliveryPage, DeliveryView};
-use crate::ports::ReadFailure;
-
-/// The filters and page of `GET /v1/webhooks/deliveries`, parsed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeliveryQuery {
-    /// One subscription.
-    pub subscription: Option<Uuid>,
-    /// `pending`, `delivered`, `failed` or `skipped`.
-    pub status: Option<String>,
-    /// One public event type.
-    pub event_type: Option<String>,
-    /// Page size, 1..=100.
-    pub limit: u32,
-    /// Where the previous page ended.
-    pub cursor: Option<String>,
-}
 
 /// What a redelivery request came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,22 +21,16 @@ pub enum Redelivery<T> {
     SubscriptionNotActive,
 }
 
-/// The webhook delivery log, within one tenant.
-#[async_trait::async_trait]
-pub trait DeliveryLog: Send + Sync {
-    /// A page of the tenant's deliveries matching `query`, newest first (without attempts).
-    async fn deliveries(
-        &self,
-        tenant: TenantId,
-        query: &DeliveryQuery,
-    ) -> Result<DeliveryPage, ReadFailure>;
+/// The delivery log could not be read or changed; nothing was queued.
+#[derive(Debug, thiserror::Error)]
+#[error("the webhook delivery log is unavailable")]
+pub struct DeliveryLogFailure(#[source] pub anyhow::Error);
 
-    /// One delivery of `tenant` with all its attempts, or `None` (also another tenant's).
-    async fn delivery(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<Option<DeliveryDetail>, ReadFailure>;
+/// Manual redeliveries, within one tenant.
+#[async_trait::async_trait]
+pub trait Redeliveries: Send + Sync {
+    /// What a queued delivery is answered as (the delivery as the read side shows it).
+    type Queued: Send;
 
     /// Queues one more attempt of delivery `id` now, as a new round of the retry schedule whose
     /// first attempt is marked `manual`; answers the delivery as queued.
@@ -62,9 +38,9 @@ pub trait DeliveryLog: Send + Sync {
         &self,
         tenant: TenantId,
         id: Uuid,
-    ) -> Result<Redelivery<DeliveryView>, ReadFailure>;
+    ) -> Result<Redelivery<Self::Queued>, DeliveryLogFailure>;
 
-    /// Queues again, like [`DeliveryLog::redeliver`], every failed delivery of `subscription`
+    /// Queues again, like [`Redeliveries::redeliver`], every failed delivery of `subscription`
     /// made in `[since, until)`; answers how many.
     async fn redeliver_failed(
         &self,
@@ -72,5 +48,5 @@ pub trait DeliveryLog: Send + Sync {
         subscription: Uuid,
         since: OffsetDateTime,
         until: OffsetDateTime,
-    ) -> Result<Redelivery<u64>, ReadFailure>;
+    ) -> Result<Redelivery<u64>, DeliveryLogFailure>;
 }

@@ -1,6 +1,6 @@
-//! Webhook subscriptions on the write side: the ports to the signing-secret vault and to the
-//! subscriptions read table, the endpoint URL rules, and the two flows that mint a secret
-//! (create, rotate); and the port to the delivery log ([`DeliveryLog`]).
+//! Webhook subscriptions on the write side: the port to the signing-secret vault, the endpoint URL
+//! rules, the two flows that mint a secret (create, rotate), and the port to the delivery log's
+//! manual redeliveries ([`Redeliveries`]).
 //!
 //! Secrets cross the [`SigningSecrets`] port only outbound, once, to be shown to the caller; they
 //! are never logged or put in an event (events carry the key's `key_id`).
@@ -9,15 +9,13 @@ mod flows;
 mod log;
 mod url;
 
-use domain::{GlobalPosition, SubscriptionId, TenantId};
+use domain::{SubscriptionId, TenantId};
 use secrecy::SecretString;
 use uuid::Uuid;
 
 pub use flows::{SecretDeps, SubscriptionFlowError, create_subscription, rotate_secret};
-pub use log::{DeliveryLog, DeliveryQuery, Redelivery};
+pub use log::{DeliveryLogFailure, Redeliveries, Redelivery};
 pub use url::{UrlRules, check_url};
-
-use crate::ports::ReadFailure;
 
 /// Why the vault failed.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +25,7 @@ pub enum SecretFailure {
     Unavailable(#[source] anyhow::Error),
 }
 
-/// The signing-secret vault (implemented by the root over `webhooks.signing_keys`).
+/// The signing-secret vault (implemented by the delivery engine over the keys it signs with).
 #[async_trait::async_trait]
 pub trait SigningSecrets: Send + Sync {
     /// Makes a fresh secret, seals and stores it as `key_id` of `subscription`, and answers it
@@ -39,53 +37,4 @@ pub trait SigningSecrets: Send + Sync {
         subscription: SubscriptionId,
         key_id: Uuid,
     ) -> Result<SecretString, SecretFailure>;
-}
-
-/// A subscription as the read table holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscriptionRow {
-    /// The subscription.
-    pub subscription_id: Uuid,
-    /// The endpoint.
-    pub url: String,
-    /// Event types; empty means all.
-    pub event_types: Vec<String>,
-    /// A note for humans.
-    pub description: Option<String>,
-    /// `active`, `paused` or `disabled`.
-    pub status: String,
-    /// Stream version applied.
-    pub version: u64,
-    /// When it was created.
-    pub created_at: time::OffsetDateTime,
-    /// When it last changed.
-    pub updated_at: time::OffsetDateTime,
-    /// When it was disabled, while it is.
-    pub disabled_at: Option<time::OffsetDateTime>,
-}
-
-/// The subscriptions read table, within one tenant; deleted subscriptions are never answered.
-#[async_trait::async_trait]
-pub trait SubscriptionReads: Send + Sync {
-    /// One subscription of `tenant`, or `None` (also when it belongs to another tenant).
-    async fn subscription(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<Option<SubscriptionRow>, ReadFailure>;
-
-    /// Up to `limit` subscriptions of `tenant` after `after` (by id, oldest first).
-    async fn subscriptions(
-        &self,
-        tenant: TenantId,
-        limit: u32,
-        after: Option<Uuid>,
-    ) -> Result<Vec<SubscriptionRow>, ReadFailure>;
-
-    /// Waits at most `within` until the table reflects the log up to `position`.
-    async fn caught_up(
-        &self,
-        position: GlobalPosition,
-        within: std::time::Duration,
-    ) -> Result<bool, ReadFailure>;
 }

@@ -1,12 +1,14 @@
-//! Reads of the invoices read model, always within one tenant (invariant 7): one invoice with its
-//! items and IVA lines, pages of invoices under the dashboard's filters, and the wait that gives a
-//! client read-your-writes after a command.
+//! Reads of the read models, always within one tenant (invariant 7): one invoice with its items
+//! and IVA lines, pages of invoices under the dashboard's filters, an invoice's exchanges with
+//! ARCA, the webhook subscriptions and delivery log, and the wait that gives a client
+//! read-your-writes after a command.
 
 mod deliveries;
 mod evidence;
 mod filter;
 mod qr;
 mod row;
+mod subscriptions;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +27,7 @@ pub use evidence::{ExchangeRow, evidence};
 pub use filter::{Cursor, InvoiceFilter};
 pub use qr::{QrData, url as qr_url};
 pub use row::{InvoiceRow, ItemRow, IvaRow};
+pub use subscriptions::{SubscriptionRow, subscription, subscriptions};
 
 /// The largest page a list returns.
 pub const MAX_PAGE: u32 = 100;

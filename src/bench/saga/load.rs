@@ -13,9 +13,9 @@ use eventstore::{EventStore, PgEventStore};
 use futures::StreamExt as _;
 use serde_json::{Value, json};
 
-use crate::graphql::GraphqlConfig;
 use crate::metrics::Metrics;
 use crate::server::{ApiConfig, router};
+use api::GraphqlConfig;
 
 /// Issuers of the run (responsables inscriptos, valid CUITs).
 pub const ISSUERS: [&str; 3] = ["20267565393", "20111111112", "30500010912"];

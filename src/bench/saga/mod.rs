@@ -114,12 +114,7 @@ async fn measure(
         let env = processes::WorkerEnv::new(url, &sim, dir, &settings.nats_url);
         Workers::processes(env, std::env::current_exe()?)
     } else {
-        Workers::in_process(
-            store.clone(),
-            &sim,
-            ca,
-            crate::vacuum::Schedule::from_settings(settings),
-        )
+        Workers::in_process(store.clone(), &sim, ca, crate::config::upkeep(settings))
     };
     workers.warm(&load::ISSUERS).await?;
     let timings = drive(&mut workers, &api, &pool, args).await;

@@ -11,8 +11,8 @@ use eventstore::PgEventStore;
 use tokio::task::JoinHandle;
 
 use super::processes::{Kill, WorkerEnv, WorkerProcesses, kill_and_restart_midway};
-use crate::saga::{CredentialSource, DevCa, Endpoints, instance};
-use crate::vacuum;
+use workers::saga::{CredentialSource, DevCa, Endpoints, instance};
+use workers::upkeep as vacuum;
 
 /// Saga instances, not yet started until [`Workers::start`].
 pub(super) enum Workers {
@@ -48,7 +48,7 @@ impl Workers {
                 wsaa_url: sim.wsaa_url(),
                 wsfe_url: sim.wsfe_url(),
                 answer_within: Duration::from_secs(2),
-                circuit: crate::saga::CircuitPolicy::default(),
+                circuit: workers::saga::CircuitPolicy::default(),
             },
             source: Arc::new(DevCa::new(ca)),
             upkeep,
@@ -113,7 +113,7 @@ impl Workers {
                 let projection = projections::Runner::new(
                     store.pool().clone(),
                     projections::InvoicesProjector::new(),
-                    crate::projections::StoreLog(store.clone()),
+                    workers::feeds::StoreLog(store.clone()),
                 );
                 tasks.push(tokio::spawn(async move {
                     projection.run(std::future::pending()).await;

@@ -20,9 +20,11 @@ use uuid::Uuid;
 use webhooks::Secret;
 
 use super::receiver::Receiver;
+use crate::config;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
-use crate::webhooks::{PgSigningKeys, delivery};
+use workers::feeds;
+use workers::webhooks::{self as delivery, PgSigningKeys};
 
 /// The bench's receivers listen on loopback over plain HTTP (its dispatchers allow-list it).
 const BENCH_URLS: UrlRules = UrlRules {
@@ -41,7 +43,7 @@ pub(super) async fn subscribe(
     let events: Arc<dyn EventStore> = Arc::new(store.clone());
     let ctx = Context {
         now: OffsetDateTime::now_utc(),
-        policy: crate::server::policy(settings)?,
+        policy: crate::config::policy(settings)?,
     };
     let tenant = commands::tenants::create_tenant(&events, &ctx, "webhook bench")
         .await?
@@ -93,28 +95,47 @@ pub(super) fn start(
     };
     if relay {
         spawn(&mut tasks, "relay", |s, m| {
-            Box::pin(async move { crate::relay::run(&s, &m, std::future::pending()).await })
+            Box::pin(async move {
+                let bus = config::bus_config(&s);
+                let exporter = m.exporter();
+                workers::relay::run(&s.database_url, &bus, exporter, std::future::pending()).await
+            })
         });
     }
     spawn(&mut tasks, "invoices projection", |s, m| {
-        Box::pin(async move { crate::projections::run(&s, &m, std::future::pending()).await })
+        Box::pin(async move {
+            let projector = projections::InvoicesProjector::new();
+            let feed = config::feed_setup(&s);
+            feeds::run_projector(&feed, m.workers(), projector, std::future::pending()).await
+        })
     });
     spawn(&mut tasks, "subscriptions projection", |s, m| {
-        Box::pin(
-            async move { crate::webhooks::run_projection(&s, &m, std::future::pending()).await },
-        )
+        Box::pin(async move {
+            let projector = projections::SubscriptionsProjector::new();
+            let feed = config::feed_setup(&s);
+            feeds::run_projector(&feed, m.workers(), projector, std::future::pending()).await
+        })
     });
     spawn(&mut tasks, "fan-out", |s, m| {
-        Box::pin(async move { delivery::run_fanout(&s, &m, std::future::pending()).await })
+        Box::pin(async move {
+            let (feed, delivering) = (config::feed_setup(&s), config::delivery(&s)?);
+            delivery::run_fanout(&feed, &delivering, m.workers(), std::future::pending()).await
+        })
     });
     spawn(&mut tasks, "vacuum", |s, m| {
-        Box::pin(async move { crate::vacuum::run(&s, &m, std::future::pending()).await })
+        Box::pin(async move {
+            let schedule = config::upkeep(&s);
+            let exporter = m.exporter();
+            workers::upkeep::run(&s.database_url, schedule, exporter, std::future::pending()).await
+        })
     });
     for _ in 0..dispatchers {
         spawn(&mut tasks, "dispatcher", |s, _| {
             Box::pin(async move {
                 let own = Metrics::new()?;
-                delivery::run_dispatcher(&s, &own, std::future::pending()).await
+                let delivering = config::delivery(&s)?;
+                let pending = std::future::pending();
+                delivery::run_dispatcher(&s.database_url, &delivering, own.workers(), pending).await
             })
         });
     }
@@ -123,7 +144,7 @@ pub(super) fn start(
 
 /// Deletes the run's JetStream stream; best effort.
 pub(super) async fn delete_stream(settings: &Settings) {
-    match nats_bus::Bus::connect(crate::relay::bus_config(settings)).await {
+    match nats_bus::Bus::connect(config::bus_config(settings)).await {
         Ok(bus) => {
             if let Err(error) = bus.delete_stream().await {
                 tracing::warn!(%error, stream = %settings.nats_stream, "deleting the run's stream");

@@ -2,7 +2,7 @@
 //! with a dense ledger sequence and a hash chain, so that the bus's stream sequence equals the
 //! ledger sequence (a checkable invariant) and the log is tamper-evident.
 //!
-//! The bus is behind the [`RelayBus`] port (JetStream in production, wired by the root binary).
+//! The bus is behind the [`RelayBus`] port (JetStream in production, `workers::relay`).
 //!
 //! # Leadership
 //!

@@ -1,5 +1,5 @@
-//! The relay's publisher port: what the relay and the audit need from the message bus. The root
-//! binary implements it over JetStream (`nats-bus`); tests implement it in memory.
+//! The relay's publisher port: what the relay and the audit need from the message bus.
+//! `workers::relay` implements it over JetStream (`nats-bus`); tests implement it in memory.
 
 use async_trait::async_trait;
 use uuid::Uuid;

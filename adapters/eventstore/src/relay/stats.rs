@@ -1,4 +1,4 @@
-//! What a relay reports about itself, read by the root binary's metrics at scrape time.
+//! What a relay reports about itself, read by the workers' relay metrics at scrape time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

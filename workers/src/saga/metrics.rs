@@ -1,0 +1,187 @@
+//! The saga's metrics: ARCA call latency by operation and outcome, what the saga did (submissions,
+//! invoices authorized, rejected and recovered, reconciliations), and — read from Postgres at
+//! scrape time — invoices in flight per state and series blocked or halted. No label carries an
+//! id or a CUIT.
+
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+};
+use sqlx::PgPool;
+
+use commands::saga::Drive;
+
+use super::gateway::Phase;
+
+/// Invoices on their way to ARCA, per state (the read model's partial index serves it).
+const IN_FLIGHT: &str = "select status, count(*) from rm.invoices \
+     where status not in ('authorized', 'rejected') group by status";
+/// Series whose last event blocks or halts them.
+const STUCK: &str = "select e.event_type, count(*) from es.streams s \
+     join es.events e on e.stream_id = s.stream_id and e.stream_version = s.version \
+     where s.category = 'series' and e.event_type in ('series.blocked', 'series.halted') \
+     group by e.event_type";
+
+/// The saga's instruments; cheap to clone.
+#[derive(Clone)]
+pub struct SagaMetrics {
+    calls: HistogramVec,
+    done: IntCounterVec,
+    in_flight: IntGaugeVec,
+    series: IntGaugeVec,
+    circuit: IntGaugeVec,
+    transitions: IntCounterVec,
+    evidence_lost: IntCounter,
+}
+
+impl SagaMetrics {
+    /// Registers the saga's metrics in `registry`.
+    ///
+    /// # Errors
+    /// Already registered.
+    pub fn register(registry: &Registry) -> anyhow::Result<Self> {
+        let calls = HistogramVec::new(
+            HistogramOpts::new(
+                "arca_call_duration_seconds",
+                "Calls to ARCA's WSFEv1, by operation and outcome (ok, not_sent, uncertain, failed)",
+            )
+            .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]),
+            &["operation", "outcome"],
+        )?;
+        let done = IntCounterVec::new(
+            Opts::new(
+                "saga_total",
+                "What the ARCA saga did: submissions, authorized, rejected, recovered, reconciliations",
+            ),
+            &["what"],
+        )?;
+        let in_flight = IntGaugeVec::new(
+            Opts::new(
+                "saga_invoices_in_flight",
+                "Invoices not yet authorized or rejected, by state",
+            ),
+            &["status"],
+        )?;
+        let series = IntGaugeVec::new(
+            Opts::new(
+                "saga_series_stuck",
+                "Series blocked (reconciling) or halted (waiting for an operator)",
+            ),
+            &["state"],
+        )?;
+        let circuit = IntGaugeVec::new(
+            Opts::new(
+                "arca_circuit_state",
+                "ARCA's circuit breaker per environment: 0 closed, 1 half-open, 2 open",
+            ),
+            &["environment"],
+        )?;
+        let transitions = IntCounterVec::new(
+            Opts::new(
+                "arca_circuit_transitions_total",
+                "ARCA circuit breaker transitions, by environment and new state",
+            ),
+            &["environment", "to"],
+        )?;
+        let evidence_lost = IntCounter::new(
+            "arca_exchanges_unrecorded_total",
+            "ARCA exchanges (request and response XML) that could not be stored",
+        )?;
+        for metric in [
+            Box::new(calls.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(done.clone()),
+            Box::new(in_flight.clone()),
+            Box::new(series.clone()),
+            Box::new(circuit.clone()),
+            Box::new(transitions.clone()),
+            Box::new(evidence_lost.clone()),
+        ] {
+            registry.register(metric)?;
+        }
+        Ok(Self {
+            calls,
+            done,
+            in_flight,
+            series,
+            circuit,
+            transitions,
+            evidence_lost,
+        })
+    }
+
+    /// One call to ARCA took `seconds` and ended in `outcome`.
+    pub fn call(&self, operation: &str, outcome: &str, seconds: f64) {
+        self.calls
+            .with_label_values(&[operation, outcome])
+            .observe(seconds);
+    }
+
+    /// The circuit of `environment` is in `phase`.
+    pub fn circuit_state(&self, environment: &str, phase: Phase) {
+        self.circuit
+            .with_label_values(&[environment])
+            .set(phase.gauge());
+    }
+
+    /// The circuit of `environment` moved to `to`.
+    pub fn circuit_moved(&self, environment: &str, to: Phase) {
+        self.transitions
+            .with_label_values(&[environment, to.label()])
+            .inc();
+    }
+
+    /// An exchange could not be stored.
+    pub fn evidence_lost(&self) {
+        self.evidence_lost.inc();
+    }
+
+    /// Adds up a step's report.
+    pub fn drove(&self, drive: &Drive) {
+        for (what, n) in [
+            ("submissions", drive.submissions),
+            ("authorized", drive.authorized),
+            ("rejected", drive.rejected),
+            ("recovered", drive.recovered),
+            ("reconciliations", drive.reconciliations),
+        ] {
+            self.done.with_label_values(&[what]).inc_by(u64::from(n));
+        }
+    }
+
+    /// Registers the saga's metrics in `exporter`, its gauges read from `pool` at scrape time.
+    ///
+    /// # Errors
+    /// Already registered.
+    pub fn observe(exporter: &infra::Exporter, pool: PgPool) -> anyhow::Result<Self> {
+        let saga = Self::register(exporter.registry())?;
+        let gauges = saga.clone();
+        exporter.on_scrape_async(move || {
+            let (pool, gauges) = (pool.clone(), gauges.clone());
+            Box::pin(async move { gauges.refresh(&pool).await })
+        });
+        Ok(saga)
+    }
+
+    /// Reads the in-flight and stuck gauges from Postgres.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn refresh(&self, pool: &PgPool) -> anyhow::Result<()> {
+        let in_flight: Vec<(String, i64)> = sqlx::query_as(IN_FLIGHT).fetch_all(pool).await?;
+        for status in ["requested", "numbered", "submitted", "outcome_unknown"] {
+            let n = in_flight
+                .iter()
+                .find(|(s, _)| s == status)
+                .map_or(0, |(_, n)| *n);
+            self.in_flight.with_label_values(&[status]).set(n);
+        }
+        let stuck: Vec<(String, i64)> = sqlx::query_as(STUCK).fetch_all(pool).await?;
+        for (state, event) in [("blocked", "series.blocked"), ("halted", "series.halted")] {
+            let n = stuck
+                .iter()
+                .find(|(e, _)| e == event)
+                .map_or(0, |(_, n)| *n);
+            self.series.with_label_values(&[state]).set(n);
+        }
+        Ok(())
+    }
+}
