@@ -12,8 +12,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::scratch;
 use super::stats::percentile_ms;
+use crate::harness::scratch;
 use crate::settings::Settings;
 use workers::feeds::{PROJECTION_POOL, StoreLog};
 

@@ -4,8 +4,7 @@
 mod commands;
 mod lag;
 mod rebuild;
-pub mod saga;
-pub mod scratch;
+mod saga;
 mod stats;
 mod webhooks;
 

@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::scratch;
+use crate::harness::scratch;
 use crate::settings::Settings;
 use workers::feeds::StoreLog;
 

@@ -3,20 +3,20 @@
 //! `arca serve --role workers` children over the test's database, one SIGKILLed while invoices
 //! are in flight and started again. Afterwards every invoice has exactly one end, the
 //! simulator's ledger has no gap and no duplicate and one voucher per CAE with its amounts, and
-//! the read model agrees with the event store (see `arca::bench::saga::audit`).
+//! the read model agrees with the event store (see `arca::harness::audit`).
 
 #![allow(clippy::unwrap_used)] // test set-up panics on failure by design
 
 use std::path::Path;
 use std::time::Duration;
 
-use arca::bench::saga::audit::audit;
-use arca::bench::saga::faults::schedule;
-use arca::bench::saga::load::{Api, sim_api_config, wait_until_final};
-use arca::bench::saga::processes::{
+use arca::harness::audit::audit;
+use arca::harness::faults::schedule;
+use arca::harness::load::{Api, sim_api_config, wait_until_final};
+use arca::harness::processes::{
     WorkerEnv, WorkerProcesses, kill_and_restart_midway, simulator_for_workers,
 };
-use arca::bench::scratch::with_database;
+use arca::harness::scratch::with_database;
 use arca_ws::sim::FaultMode;
 use eventstore::PgEventStore;
 use sqlx::PgPool;

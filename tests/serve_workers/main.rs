@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arca::bench::saga::load::{Api, sim_api_config};
-use arca::bench::saga::processes::{WorkerEnv, WorkerProcesses, simulator_for_workers};
-use arca::bench::scratch::with_database;
+use arca::harness::load::{Api, sim_api_config};
+use arca::harness::processes::{WorkerEnv, WorkerProcesses, simulator_for_workers};
+use arca::harness::scratch::with_database;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;

@@ -3,13 +3,9 @@
 //! `arca serve --role workers` child processes, one SIGKILLed and restarted mid-run), three
 //! issuers × three points of sale × two voucher types, optional faults, optionally a backlog
 //! posted before any saga runs. Prints invoices/s, request→CAE p50/p99, reconciliations, kills,
-//! the audit's verdict (see [`audit`]) and the appends per group commit of this process's store
+//! the audit's verdict (see [`crate::harness::audit`]) and the appends per group commit of this process's store
 //! (the API's, shared by in-process instances).
 
-pub mod audit;
-pub mod faults;
-pub mod load;
-pub mod processes;
 mod workers;
 
 use std::time::{Duration, Instant};
@@ -22,11 +18,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use self::faults::FaultChoice;
-use self::load::Api;
-use self::processes::Kill;
 use self::workers::Workers;
-use super::scratch;
+use crate::harness::faults::{self, FaultChoice};
+use crate::harness::load::{self, Api};
+use crate::harness::processes::{self, Kill};
+use crate::harness::{audit, scratch};
 use crate::settings::Settings;
 
 /// Options of `arca bench saga`.

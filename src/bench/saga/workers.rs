@@ -10,7 +10,7 @@ use domain::series::Environment;
 use eventstore::PgEventStore;
 use tokio::task::JoinHandle;
 
-use super::processes::{Kill, WorkerEnv, WorkerProcesses, kill_and_restart_midway};
+use crate::harness::processes::{Kill, WorkerEnv, WorkerProcesses, kill_and_restart_midway};
 use workers::saga::{CredentialSource, DevCa, Endpoints, instance};
 use workers::upkeep as vacuum;
 

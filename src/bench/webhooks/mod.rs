@@ -29,8 +29,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use self::receiver::Receiver;
-use super::scratch;
 use super::stats::percentile_ms;
+use crate::harness::scratch;
 use crate::settings::{ProjectionFeed, Settings};
 
 /// Options of `arca bench webhooks`.

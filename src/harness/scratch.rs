@@ -1,5 +1,5 @@
-//! Shared by `bench lag` and `bench rebuild`: scratch databases on the configured server, and
-//! realistic invoice events.
+//! Scratch databases on the configured server, and realistic invoice events: shared by the
+//! benchmarks and the end-to-end tests.
 
 use anyhow::Context as _;
 use domain::invoice::{CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceSubmitted};
