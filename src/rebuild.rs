@@ -5,7 +5,7 @@
 use anyhow::{Context as _, bail};
 use async_trait::async_trait;
 use domain::{GlobalPosition, RecordedEvent};
-use eventstore::PgEventStore;
+use eventstore::{PgEventStore, readings};
 use projections::rebuild::{Progress, RebuildReport, TenantDifference, drop_retired};
 use projections::{GlobalLog, InvoicesProjector, ProjectionError, RebuildError, RebuildOptions};
 use secrecy::ExposeSecret as _;
@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::settings::Settings;
-use workers::feeds::{StoreLog, log};
+use workers::feeds::StoreLog;
 
 /// Connections: the build's reader and writer, the log's head, and a spare.
 const POOL: u32 = 4;
@@ -59,7 +59,7 @@ impl GlobalLog for HeadedLog {
     }
 
     async fn head(&self) -> Result<Option<GlobalPosition>, ProjectionError> {
-        Ok(Some(log::head(&self.pool).await?))
+        Ok(Some(readings::log_head(&self.pool).await?))
     }
 }
 

@@ -5,7 +5,7 @@ use domain::GlobalPosition;
 use secrecy::ExposeSecret as _;
 
 use crate::settings::Settings;
-use workers::feeds::log::{at, between, head};
+use eventstore::readings::{events_between as between, log_head as head};
 
 /// Where a projection generation stands against the log head.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -18,15 +18,8 @@ struct GenerationStatus {
     events_per_s: f64,
 }
 
-const CHECKPOINTS: &str = "select projection, generation, tx_id, position from rm.checkpoints \
-     order by projection, generation";
-
 async fn checkpoints(pool: &sqlx::PgPool) -> anyhow::Result<Vec<(String, i32, GlobalPosition)>> {
-    let rows: Vec<(String, i32, i64, i64)> = sqlx::query_as(CHECKPOINTS).fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(name, generation, tx, pos)| (name, generation, at(tx, pos)))
-        .collect())
+    Ok(projections::all_checkpoints(pool).await?)
 }
 
 /// `arca projections status`: per projection generation its checkpoint, the log head, the lag in

@@ -52,6 +52,26 @@ pub async fn load_checkpoint(
     })
 }
 
+/// Every projection generation's checkpoint, by name then generation: `(name, generation,
+/// position)`.
+///
+/// # Errors
+/// Database failures.
+pub async fn all_checkpoints(
+    pool: &sqlx::PgPool,
+) -> Result<Vec<(String, i32, GlobalPosition)>, ProjectionError> {
+    let rows: Vec<(String, i32, i64, i64)> = sqlx::query_as(
+        "select projection, generation, tx_id, position from rm.checkpoints \
+         order by projection, generation",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, generation, tx, pos)| (name, generation, position(tx, pos)))
+        .collect())
+}
+
 /// Locks the checkpoint row for this transaction (creating it at `START` when missing), so one
 /// writer at a time applies batches to a generation.
 pub(crate) async fn lock(

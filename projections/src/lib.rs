@@ -24,7 +24,7 @@ mod runner;
 pub mod schema;
 pub mod subscriptions;
 
-pub use checkpoint::{Checkpoint, load_checkpoint};
+pub use checkpoint::{Checkpoint, all_checkpoints, load_checkpoint};
 pub use error::ProjectionError;
 pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;

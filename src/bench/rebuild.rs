@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use domain::{GlobalPosition, TenantId};
-use eventstore::{ExpectedVersion, PgEventStore};
+use eventstore::{ExpectedVersion, PgEventStore, readings};
 use projections::{InvoicesProjector, Runner};
 use secrecy::ExposeSecret as _;
 use serde_json::json;
@@ -73,9 +73,7 @@ async fn measure(url: &str, args: &Args) -> anyhow::Result<serde_json::Value> {
         .await
         .context("connecting to the scratch database")?;
     let pool = store.pool().clone();
-    let stored: i64 = sqlx::query_scalar("select count(*) from es.events")
-        .fetch_one(&pool)
-        .await?;
+    let stored = readings::event_count(&pool).await?;
     let missing = args
         .count
         .saturating_sub(u64::try_from(stored).unwrap_or(0));
@@ -88,9 +86,7 @@ async fn measure(url: &str, args: &Args) -> anyhow::Result<serde_json::Value> {
             started.elapsed().as_secs_f64()
         );
     }
-    let events: i64 = sqlx::query_scalar("select count(*) from es.events")
-        .fetch_one(&pool)
-        .await?;
+    let events = readings::event_count(&pool).await?;
 
     let generation: i32 = sqlx::query_scalar(
         "select coalesce(max(generation), 1) + 1 from rm.checkpoints where projection = 'invoices'",

@@ -9,6 +9,7 @@ use std::str::FromStr as _;
 
 use arca_ws::sim::Simulator;
 use arca_ws::sim::ledger::StoredVoucher;
+use eventstore::readings;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -213,22 +214,32 @@ fn check_read_model(audit: &mut Audit, invoice: &Requested, outcome: &Outcome, r
     }
 }
 
+/// Every requested invoice with its grants and rejections, in the order they were requested.
 async fn requested(pool: &PgPool) -> anyhow::Result<Vec<Requested>> {
-    let rows: Vec<(Value, Value, Value)> = sqlx::query_as(
-        "select r.data, \
-                coalesce(jsonb_agg(e.data order by e.global_position) \
-                         filter (where e.event_type = 'invoice.cae_granted'), '[]'), \
-                coalesce(jsonb_agg(e.data order by e.global_position) \
-                         filter (where e.event_type = 'invoice.rejected'), '[]') \
-         from es.events r \
-         left join es.events e on e.stream_id = r.stream_id \
-              and e.event_type in ('invoice.cae_granted', 'invoice.rejected') \
-         where r.event_type = 'invoice.requested' \
-         group by r.global_position, r.data",
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
+    const TYPES: [&str; 3] = [
+        "invoice.requested",
+        "invoice.cae_granted",
+        "invoice.rejected",
+    ];
+    let events = readings::events_of_types(pool, &TYPES).await?;
+    let mut order = Vec::new();
+    let mut by_stream: HashMap<&str, (Value, Vec<Value>, Vec<Value>)> = HashMap::new();
+    for event in &events {
+        let entry = by_stream
+            .entry(event.stream_id.as_str())
+            .or_insert_with(|| (Value::Null, Vec::new(), Vec::new()));
+        match event.event_type.as_str() {
+            "invoice.requested" => {
+                order.push(event.stream_id.as_str());
+                entry.0 = event.data.clone();
+            }
+            "invoice.cae_granted" => entry.1.push(event.data.clone()),
+            _ => entry.2.push(event.data.clone()),
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|stream| by_stream.remove(stream))
         .map(|(data, granted, rejected)| {
             let field = |k: &str| {
                 data[k]
@@ -245,18 +256,11 @@ async fn requested(pool: &PgPool) -> anyhow::Result<Vec<Requested>> {
                     field("voucher_type")?.parse()?,
                 ),
                 totals: data["totals"].clone(),
-                granted: array(granted),
-                rejected: array(rejected),
+                granted,
+                rejected,
             })
         })
         .collect()
-}
-
-fn array(value: Value) -> Vec<Value> {
-    match value {
-        Value::Array(items) => items,
-        _ => Vec::new(),
-    }
 }
 
 async fn read_model(pool: &PgPool) -> anyhow::Result<HashMap<Uuid, Row>> {

@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use bytes::Bytes;
-use eventstore::PgEventStore;
 use eventstore::relay::{
     AuditReport, BusFailure, PublishedMessage, Relay, RelayBus, RelayConfig, RelayMessage,
     RelayStats,
 };
+use eventstore::{PgEventStore, readings};
 use futures::FutureExt as _;
 use infra::Exporter;
 use infra::metrics::catch_up;
@@ -21,8 +21,6 @@ use nats_bus::{Bus, BusConfig, BusError, Outgoing, StoredMessage};
 use prometheus::{IntCounter, IntGauge};
 use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::PgPool;
-
-use crate::feeds::log;
 
 /// Postgres connections the relay uses besides its leader connection.
 const RELAY_POOL: u32 = 2;
@@ -180,9 +178,9 @@ pub fn observe_lag(exporter: &Exporter, pool: PgPool) -> prometheus::Result<()> 
     exporter.on_scrape_async(move || {
         let (pool, lag) = (pool.clone(), lag.clone());
         Box::pin(async move {
-            let published = log::relay_position(&pool).await?;
-            let head = log::head(&pool).await?;
-            lag.set(log::between(&pool, published, head).await?);
+            let published = readings::relay_position(&pool).await?;
+            let head = readings::log_head(&pool).await?;
+            lag.set(readings::events_between(&pool, published, head).await?);
             Ok(())
         })
     });

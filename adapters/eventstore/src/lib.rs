@@ -53,7 +53,7 @@ pub mod relay;
 
 pub use memory::InMemoryEventStore;
 pub use port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
-pub use postgres::{BatchObserver, GroupCommit, GroupCommitStats, PgEventStore};
+pub use postgres::{BatchObserver, GroupCommit, GroupCommitStats, PgEventStore, readings};
 
 /// Migrations of the whole database (every file under `schemas/migrations`), for start-up and
 /// `#[sqlx::test(migrator = "eventstore::MIGRATOR")]`.

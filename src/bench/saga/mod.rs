@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use arca_ws::sim::RunningSim;
-use eventstore::{GroupCommit, GroupCommitStats, PgEventStore};
+use eventstore::{GroupCommit, GroupCommitStats, PgEventStore, readings};
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -180,13 +180,17 @@ async fn figures(
     .bind(timings.saga_started_at)
     .fetch_one(pool)
     .await?;
-    let (reconciliations, recovered): (i64, i64) = sqlx::query_as(
-        "select count(*) filter (where event_type = 'series.blocked'), \
-                coalesce(sum(jsonb_array_length(data -> 'numbers')) filter (where event_type = 'series.numbers_recovered'), 0)::int8 \
-         from es.events",
-    )
-    .fetch_one(pool)
-    .await?;
+    let series =
+        readings::events_of_types(pool, &["series.blocked", "series.numbers_recovered"]).await?;
+    let reconciliations = series
+        .iter()
+        .filter(|e| e.event_type == "series.blocked")
+        .count();
+    let recovered: usize = series
+        .iter()
+        .filter(|e| e.event_type == "series.numbers_recovered")
+        .map(|e| e.data["numbers"].as_array().map_or(0, Vec::len))
+        .sum();
     let audit = audit::audit(pool, &sim.sim).await?;
     let per_s = |n: usize, s: f64| if s > 0.0 { (n as f64 / s).round() } else { 0.0 };
     let tenth = |x: f64| (x * 10.0).round() / 10.0;

@@ -159,15 +159,18 @@ type Part = fn(
     Metrics,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
-/// Waits until the subscriptions projection shows `count` active subscriptions.
-pub(super) async fn subscriptions_ready(pool: &PgPool, count: usize) -> anyhow::Result<()> {
+/// Waits until the subscriptions projection shows `count` active subscriptions of `tenant`.
+pub(super) async fn subscriptions_ready(
+    pool: &PgPool,
+    tenant: TenantId,
+    count: usize,
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
+    let page = u32::try_from(count)?.saturating_add(1);
     loop {
-        let (active,): (i64,) =
-            sqlx::query_as("select count(*) from webhooks.subscriptions where status = 'active'")
-                .fetch_one(pool)
-                .await?;
-        if active == i64::try_from(count)? {
+        let rows = projections::query::subscriptions(pool, tenant, page, None).await?;
+        let active = rows.iter().filter(|r| r.status == "active").count();
+        if active == count {
             return Ok(());
         }
         ensure!(

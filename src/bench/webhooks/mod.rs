@@ -149,7 +149,7 @@ async fn drive(
     receiver: &Receiver,
     args: &Args,
 ) -> anyhow::Result<Load> {
-    engine::subscriptions_ready(store.pool(), args.subscriptions).await?;
+    engine::subscriptions_ready(store.pool(), tenant, args.subscriptions).await?;
     let invoices = args.events.div_ceil(2);
     let per_s = (args.rate as f64 / (2 * args.subscriptions) as f64).max(0.01);
     eprintln!(

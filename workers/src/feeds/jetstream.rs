@@ -22,14 +22,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use domain::{GlobalPosition, RecordedEvent};
-use eventstore::PgEventStore;
+use eventstore::{PgEventStore, readings};
 use futures::FutureExt as _;
 use nats_bus::{Bus, BusError, Consumer, ConsumerConfig, Delivery};
 use projections::{ProjectionError, Projector, Runner, apply_in, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
 
+use super::StoreLog;
 use super::metrics::ProjectionMetrics;
-use super::{StoreLog, log};
 
 /// The `feed` label of batches applied from JetStream.
 pub const FEED_JETSTREAM: &str = "jetstream";
@@ -168,7 +168,7 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
         );
         config.ack_wait = self.config.ack_wait;
         config.max_ack_pending = i64::try_from(self.config.batch_size).unwrap_or(i64::MAX);
-        config.start_sequence = Some(log::first_sequence_after(&self.pool, checkpoint).await?);
+        config.start_sequence = Some(readings::first_sequence_after(&self.pool, checkpoint).await?);
         self.consumer = Some(self.bus.durable_consumer(&config).await?);
         tracing::info!(consumer = %self.durable_name(), caught_up = applied, "following JetStream");
         Ok(applied)
@@ -333,7 +333,7 @@ async fn follows(
     let Some(last) = events.last() else {
         return Ok(true);
     };
-    let in_log = log::between(conn, checkpoint, last.position).await?;
+    let in_log = readings::events_between(conn, checkpoint, last.position).await?;
     Ok(usize::try_from(in_log).is_ok_and(|n| n == events.len()))
 }
 

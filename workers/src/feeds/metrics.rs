@@ -6,7 +6,7 @@ use infra::Exporter;
 use prometheus::{IntCounterVec, IntGaugeVec, Opts};
 use sqlx::PgPool;
 
-use super::log;
+use eventstore::readings;
 
 /// The projections' counters and gauges; cheap to clone.
 #[derive(Debug, Clone)]
@@ -79,8 +79,8 @@ pub fn observe_lag(
                 .await?
                 .position;
             drop(conn);
-            let head = log::head(&pool).await?;
-            lag.set(log::between(&pool, checkpoint, head).await?);
+            let head = readings::log_head(&pool).await?;
+            lag.set(readings::events_between(&pool, checkpoint, head).await?);
             position.set(checkpoint.position);
             Ok(())
         })

@@ -10,7 +10,6 @@
 //! Either way the checkpoint commits with the rows, so each event takes effect once.
 
 mod jetstream;
-pub mod log;
 mod metrics;
 
 use std::future::Future;

@@ -3,6 +3,7 @@
 //! scrape time — invoices in flight per state and series blocked or halted. No label carries an
 //! id or a CUIT.
 
+use eventstore::readings;
 use prometheus::{
     HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
 };
@@ -15,11 +16,6 @@ use super::gateway::Phase;
 /// Invoices on their way to ARCA, per state (the read model's partial index serves it).
 const IN_FLIGHT: &str = "select status, count(*) from rm.invoices \
      where status not in ('authorized', 'rejected') group by status";
-/// Series whose last event blocks or halts them.
-const STUCK: &str = "select e.event_type, count(*) from es.streams s \
-     join es.events e on e.stream_id = s.stream_id and e.stream_version = s.version \
-     where s.category = 'series' and e.event_type in ('series.blocked', 'series.halted') \
-     group by e.event_type";
 
 /// The saga's instruments; cheap to clone.
 #[derive(Clone)]
@@ -174,7 +170,10 @@ impl SagaMetrics {
                 .map_or(0, |(_, n)| *n);
             self.in_flight.with_label_values(&[status]).set(n);
         }
-        let stuck: Vec<(String, i64)> = sqlx::query_as(STUCK).fetch_all(pool).await?;
+        // Series whose last event blocks or halts them.
+        let stuck =
+            readings::streams_ending_with(pool, "series", &["series.blocked", "series.halted"])
+                .await?;
         for (state, event) in [("blocked", "series.blocked"), ("halted", "series.halted")] {
             let n = stuck
                 .iter()

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use commands::saga::{Drive, Saga, SagaError};
 use domain::series::SeriesKey;
 use domain::{RecordedEvent, TenantId};
+use eventstore::readings;
 use futures::StreamExt;
 use projections::{GlobalLog, ProjectionError, Projector, apply_batch, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
@@ -315,30 +316,21 @@ fn lease_pool(pool: &PgPool) -> PgPool {
         .connect_lazy_with((*pool.connect_options()).clone())
 }
 
-/// Every series stream with its tenant and version (index `streams_series_idx`).
+/// Every series stream with its tenant and version.
 async fn series_versions(pool: &PgPool) -> Result<Vec<(Series, u64)>, sqlx::Error> {
-    let rows: Vec<(String, uuid::Uuid, i64)> = sqlx::query_as(
-        "select stream_id, tenant_id, version from es.streams where category = 'series'",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
+    let streams = readings::streams_in(pool, "series").await?;
+    Ok(streams
         .into_iter()
-        .filter_map(|(stream, tenant, version)| {
-            let key = SeriesKey::from_stream_id(&stream)?;
-            Some(((TenantId(tenant), key), u64::try_from(version).ok()?))
+        .filter_map(|s| {
+            let key = SeriesKey::from_stream_id(s.stream.as_str())?;
+            Some(((s.tenant, key), s.version))
         })
         .collect())
 }
 
 /// The series stream's version (0 when it has no events yet).
 async fn stream_version(pool: &PgPool, key: &SeriesKey) -> Result<u64, sqlx::Error> {
-    let version: Option<i64> =
-        sqlx::query_scalar("select version from es.streams where stream_id = $1")
-            .bind(key.stream_id().as_str())
-            .fetch_optional(pool)
-            .await?;
-    Ok(version.and_then(|v| u64::try_from(v).ok()).unwrap_or(0))
+    readings::stream_version(pool, &key.stream_id()).await
 }
 
 /// The pause after `failures` failed drives in a row: doubling from [`BACKOFF_FIRST`] up to

@@ -5,7 +5,9 @@
 mod append;
 mod error;
 mod group;
+#[macro_use]
 mod read;
+pub mod readings;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -58,7 +58,7 @@ const READ_STREAMS: &str = concat!(
 );
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(super) struct EventRow {
     event_id: Uuid,
     stream_id: String,
     stream_version: i64,
@@ -72,7 +72,7 @@ struct EventRow {
 }
 
 impl EventRow {
-    fn into_event(self) -> Result<RecordedEvent, sqlx::Error> {
+    pub(super) fn into_event(self) -> Result<RecordedEvent, sqlx::Error> {
         Ok(RecordedEvent {
             event_id: self.event_id,
             stream_id: StreamId::new(self.stream_id),
