@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::{GlobalPosition, RecordedEvent};
+use infra::Backoff;
 use sqlx::{PgConnection, PgPool};
 
 use crate::schema::SERVING_SCHEMA;
@@ -285,24 +286,27 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
         mut committed: impl FnMut(GlobalPosition) + Send,
     ) {
         tokio::pin!(shutdown);
-        let mut pause = self.idle;
+        let retry = Backoff::new(self.idle * 2, Duration::from_secs(10));
+        let mut failures = 0;
         loop {
             let wait = match self.step().await {
-                Ok(None) => self.idle,
+                Ok(None) => {
+                    failures = 0;
+                    self.idle
+                }
                 Ok(Some((_, last))) => {
+                    failures = 0;
                     committed(last);
                     Duration::ZERO
                 }
                 Err(error) => {
+                    failures += 1;
+                    let pause = retry.delay(failures);
                     let name = self.projector.name();
-                    tracing::warn!(projection = name, %error, ?pause, "projection batch failed; retrying");
-                    pause = (pause * 2).min(Duration::from_secs(10));
+                    tracing::warn!(projection = name, error = ?error, ?pause, "projection batch failed; retrying");
                     pause
                 }
             };
-            if wait < pause {
-                pause = self.idle;
-            }
             tokio::select! {
                 biased;
                 () = &mut shutdown => return,

@@ -15,8 +15,8 @@ use eventstore::relay::{
 };
 use eventstore::{PgEventStore, readings};
 use futures::FutureExt as _;
-use infra::Exporter;
 use infra::metrics::catch_up;
+use infra::{Backoff, Exporter};
 use nats_bus::{Bus, BusConfig, BusError, Outgoing, StoredMessage};
 use prometheus::{IntCounter, IntGauge};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -24,6 +24,8 @@ use sqlx::PgPool;
 
 /// Postgres connections the relay uses besides its leader connection.
 const RELAY_POOL: u32 = 2;
+/// Waits between tries to find (or make) the JetStream stream.
+const STREAM_RETRY: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
 
 /// The relay port over a JetStream stream.
 #[derive(Debug, Clone)]
@@ -95,14 +97,15 @@ pub async fn run(
         .context("configuring NATS (ARCA_NATS_URL, nats_stream, nats_subject_prefix)")?;
     let shutdown = shutdown.fuse();
     futures::pin_mut!(shutdown);
-    let mut pause = Duration::from_millis(200);
+    let mut failures = 0;
     while let Err(error) = bus.ensure_stream().await {
+        failures += 1;
+        let pause = STREAM_RETRY.delay(failures);
         tracing::warn!(%error, ?pause, "JetStream stream not ready; retrying");
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = tokio::time::sleep(pause) => {}
         }
-        pause = (pause * 2).min(Duration::from_secs(10));
     }
     let pool = store.pool().clone();
     let relay = Relay::new(

@@ -161,8 +161,10 @@ pub async fn caught_up(
     within: Duration,
 ) -> Result<bool, ProjectionError> {
     let deadline = tokio::time::Instant::now() + within;
-    let mut pause = Duration::from_millis(5);
+    let polls = infra::Backoff::new(Duration::from_millis(5), Duration::from_millis(50));
+    let mut looks = 0;
     loop {
+        looks += 1;
         let mut conn = pool.acquire().await?;
         let current =
             checkpoint::load_checkpoint(&mut conn, projection, crate::SERVING_GENERATION).await?;
@@ -174,7 +176,6 @@ pub async fn caught_up(
         if now >= deadline {
             return Ok(false);
         }
-        tokio::time::sleep(pause.min(deadline - now)).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
+        tokio::time::sleep(polls.delay(looks).min(deadline - now)).await;
     }
 }

@@ -13,10 +13,9 @@
 //! Side effects never re-run: projectors only write their own rows ([`crate::Projector`]), and
 //! a rebuild calls nothing but the global log and the read-model database.
 //!
-//! One rebuild per projection at a time: a session advisory lock
-//! `(hashtext('rm.rebuild'), hashtext(projection))` is held from start to switch; a second
-//! rebuild fails at once with [`RebuildError::Busy`]. Printing is the caller's: progress comes
-//! through a callback.
+//! One rebuild per projection at a time: the session advisory lock [`LockSpace::Rebuild`] is
+//! held from start to switch; a second rebuild fails at once with [`RebuildError::Busy`].
+//! Printing is the caller's: progress comes through a callback.
 
 mod ddl;
 mod retired;
@@ -28,6 +27,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use domain::GlobalPosition;
+use infra::LockSpace;
 use sqlx::{Connection as _, PgConnection, PgPool};
 
 pub use retired::{drop_retired, retired_schemas};
@@ -217,12 +217,7 @@ where
         .into());
     }
     let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
-    let locked: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('rm.rebuild'), hashtext($1))")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
-    if !locked {
+    if !infra::lease::try_lock(&mut conn, LockSpace::Rebuild, name).await? {
         return Err(RebuildError::Busy(name.to_owned()));
     }
     let outcome = locked_rebuild(pool, &mut conn, serving, log, options, &mut progress).await;

@@ -24,6 +24,7 @@ use std::time::Duration;
 use domain::{GlobalPosition, RecordedEvent};
 use eventstore::{PgEventStore, readings};
 use futures::FutureExt as _;
+use infra::Backoff;
 use nats_bus::{Bus, BusError, Consumer, ConsumerConfig, Delivery};
 use projections::{ProjectionError, Projector, Runner, apply_in, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
@@ -291,10 +292,7 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
 
     /// `min_backoff · 2^(failures−1)`, capped at `max_backoff`.
     fn pause_after(&self, failures: u32) -> Duration {
-        self.config
-            .min_backoff
-            .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
-            .min(self.config.max_backoff)
+        Backoff::new(self.config.min_backoff, self.config.max_backoff).delay(failures)
     }
 
     /// Follows JetStream until `shutdown` resolves (finishing the round in progress, at most

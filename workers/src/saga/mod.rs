@@ -6,11 +6,10 @@
 //! crash in between repeats them harmlessly), and no transaction stays open while the saga works,
 //! which would hold back every reader's watermark. Every series with work is then driven by the
 //! instance holding its lease, so one process at a time talks to ARCA about a series. Leases are
-//! Postgres session advisory locks: a process that dies loses them.
+//! Postgres session advisory locks (`infra::lease`): a process that dies loses them.
 
 mod gateway;
 mod instance;
-mod lease;
 mod metrics;
 mod run;
 mod voucher;
@@ -24,6 +23,7 @@ use domain::series::SeriesKey;
 use domain::{RecordedEvent, TenantId};
 use eventstore::readings;
 use futures::StreamExt;
+use infra::{Backoff, Lease, Leases, LockSpace};
 use projections::{GlobalLog, ProjectionError, Projector, apply_batch, load_checkpoint};
 use sqlx::{PgConnection, PgPool};
 
@@ -33,7 +33,6 @@ pub use gateway::{
     WsGateway,
 };
 pub use instance::{Endpoints, instance};
-pub use lease::{Lease, SeriesLeases};
 pub use metrics::SagaMetrics;
 pub use run::{ArcaTarget, SagaConfig, SimTarget, run};
 
@@ -51,9 +50,10 @@ pub const DRIVE_CONCURRENCY: usize = 4;
 const DISCOVER_EVERY: Duration = Duration::from_millis(200);
 /// How soon a series led by another instance is looked at again (it may have stopped).
 const LED_ELSEWHERE_RETRY: Duration = Duration::from_secs(1);
-/// The first pause after a failed drive; it doubles with every failure in a row, up to the cap.
-const BACKOFF_FIRST: Duration = Duration::from_millis(250);
-const BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// The pause after failed drives in a row: from 250 ms, doubling up to 30 s, with ±20 % jitter so
+/// instances do not retry in step.
+const BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(250), Duration::from_secs(30)).jittered(0.8, 1.2);
 
 /// Moves the intake's checkpoint over a batch the saga has taken in; writes no rows.
 struct IntakeCheckpoint;
@@ -77,7 +77,7 @@ impl Projector for IntakeCheckpoint {
 pub struct SagaWorker<L> {
     saga: Saga,
     log: L,
-    leases: SeriesLeases,
+    leases: Leases,
     /// Held while this instance runs the intake.
     intake: Option<Lease>,
     pool: PgPool,
@@ -119,7 +119,7 @@ impl<L: GlobalLog> SagaWorker<L> {
         Self {
             saga,
             log,
-            leases: SeriesLeases::new(lease_pool(&pool)),
+            leases: Leases::new(lease_pool(&pool)),
             intake: None,
             pool,
             retry: HashMap::new(),
@@ -178,7 +178,7 @@ impl<L: GlobalLog> SagaWorker<L> {
                 }
                 Err(error) => {
                     let failures = self.retry.get(&series).map_or(0, |r| r.failures) + 1;
-                    let pause = backoff(failures);
+                    let pause = BACKOFF.delay(failures);
                     tracing::warn!(series = %series.1.stream_id(), %error, ?pause, "driving the series failed; retrying");
                     let at = now + pause;
                     self.retry.insert(series, Retry { at, failures });
@@ -257,7 +257,7 @@ impl<L: GlobalLog> SagaWorker<L> {
             tracing::warn!("the saga intake lease was lost with its connection");
             self.intake = None;
         }
-        self.intake = self.leases.try_lead_named("arca.saga.intake").await?;
+        self.intake = self.leases.try_lead(LockSpace::SagaIntake, "").await?;
         Ok(self.intake.is_some())
     }
 
@@ -291,7 +291,12 @@ impl<L: GlobalLog> SagaWorker<L> {
     async fn drive(&self, tenant: TenantId, key: &SeriesKey) -> Driven {
         let unexpected =
             |e: sqlx::Error| SagaError::Command(commands::CommandError::Unexpected(e.into()));
-        let Some(lease) = self.leases.try_lead(key).await.map_err(unexpected)? else {
+        let series = key.stream_id();
+        let leased = self
+            .leases
+            .try_lead(LockSpace::Series, series.as_str())
+            .await;
+        let Some(lease) = leased.map_err(unexpected)? else {
             return Ok(None);
         };
         let version = match stream_version(&self.pool, key).await {
@@ -331,14 +336,6 @@ async fn series_versions(pool: &PgPool) -> Result<Vec<(Series, u64)>, sqlx::Erro
 /// The series stream's version (0 when it has no events yet).
 async fn stream_version(pool: &PgPool, key: &SeriesKey) -> Result<u64, sqlx::Error> {
     readings::stream_version(pool, &key.stream_id()).await
-}
-
-/// The pause after `failures` failed drives in a row: doubling from [`BACKOFF_FIRST`] up to
-/// [`BACKOFF_CAP`], with ±20 % jitter so instances do not retry in step.
-fn backoff(failures: u32) -> Duration {
-    let doubled = BACKOFF_FIRST.saturating_mul(1 << failures.saturating_sub(1).min(16));
-    let base = doubled.min(BACKOFF_CAP);
-    base.mul_f64(rand::random_range(0.8..=1.2))
 }
 
 fn add(total: &mut Drive, one: Drive) {

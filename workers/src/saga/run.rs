@@ -14,6 +14,7 @@ use arca_ws::credentials::{PgCredentialStore, SealingKey};
 use arca_ws::sim::{RunningSim, SimConfig, Simulator};
 use domain::series::Environment;
 use eventstore::PgEventStore;
+use infra::Backoff;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{
@@ -150,23 +151,26 @@ async fn follow(
 ) {
     tokio::pin!(shutdown);
     let idle = Duration::from_millis(20);
-    let mut pause = idle;
+    let retry = Backoff::new(idle * 2, Duration::from_secs(10));
+    let mut failures = 0;
     loop {
         let wait = match worker.step().await {
             Ok(step) if step.events > 0 || step.series > 0 => {
+                failures = 0;
                 metrics.drove(&step.drive);
                 Duration::ZERO
             }
-            Ok(_) => idle,
+            Ok(_) => {
+                failures = 0;
+                idle
+            }
             Err(error) => {
-                tracing::warn!(%error, ?pause, "saga step failed; retrying");
-                pause = (pause * 2).min(Duration::from_secs(10));
+                failures += 1;
+                let pause = retry.delay(failures);
+                tracing::warn!(error = ?error, ?pause, "saga step failed; retrying");
                 pause
             }
         };
-        if wait < pause {
-            pause = idle;
-        }
         tokio::select! {
             biased;
             () = &mut shutdown => return,

@@ -1,6 +1,7 @@
 //! The ticket broker: one WSAA ticket per (certificate, service, environment) for the whole
 //! cluster, kept in Postgres (`arca_ws.tickets`). Only the instance holding the key's advisory
-//! lock calls `loginCms`; the others wait for it, or keep using a still-valid ticket while it
+//! lock (transaction-scoped; its namespace is listed as `ArcaTicket` in `infra::lease`'s table)
+//! calls `loginCms`; the others wait for it, or keep using a still-valid ticket while it
 //! renews. A restarted process reuses the stored ticket, so WSAA never sees a second login
 //! while a ticket is valid (`coe.alreadyAuthenticated`).
 

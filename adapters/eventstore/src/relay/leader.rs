@@ -1,16 +1,14 @@
-//! Leader election: a session-level advisory lock held on a connection of the relay's own,
-//! detached from the pool (so it must be a direct connection, not one through a transaction
-//! pooler). The lock lives as long as that session: when the process dies or the connection
+//! Leader election: the session advisory lock `infra::LockSpace::Relay` held on a connection of
+//! the relay's own, detached from the pool (so it must be a direct connection, not one through a
+//! transaction pooler). The lock lives as long as that session: when the process dies or the connection
 //! breaks, Postgres releases it and a waiting relay takes it at its next attempt.
 //!
 //! The ledger is written on that same connection, so a relay that lost its session cannot
 //! commit; the checkpoint's compare-and-set in [`super::ledger::commit`] fences the rest.
 
+use infra::LockSpace;
 use sqlx::PgConnection;
 use sqlx::PgPool;
-
-/// `pg_try_advisory_lock(hashtext('es.relay'), 0)`: one relay per database.
-const TRY_LOCK: &str = "select pg_try_advisory_lock(hashtext('es.relay'), 0)";
 
 /// A connection that holds, or tries to hold, the relay lock.
 #[derive(Debug)]
@@ -44,10 +42,8 @@ impl Election {
             let Some(conn) = self.conn.as_mut() else {
                 return Ok(None);
             };
-            match sqlx::query_scalar::<_, bool>(TRY_LOCK)
-                .fetch_one(&mut *conn)
-                .await
-            {
+            // One relay per database: `LockSpace::Relay`.
+            match infra::lease::try_lock(conn, LockSpace::Relay, "").await {
                 Ok(true) => {
                     tracing::info!("relay leadership acquired");
                     self.leading = true;

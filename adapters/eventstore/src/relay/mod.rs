@@ -106,4 +106,10 @@ impl RelayConfig {
             max_backoff: Duration::from_secs(10),
         }
     }
+
+    /// The pause after failures in a row: from `min_backoff`, doubling up to `max_backoff`, each
+    /// at a random point of its upper half.
+    pub fn backoff(&self) -> infra::Backoff {
+        infra::Backoff::new(self.min_backoff, self.max_backoff).jittered(0.5, 1.0)
+    }
 }

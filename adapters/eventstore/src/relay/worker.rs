@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::FutureExt as _;
 use sqlx::PgConnection;
@@ -170,7 +169,7 @@ impl Relay {
                 Err(RelayError::NotLeader) => self.config.election_interval,
                 Err(error) => {
                     failures = failures.saturating_add(1);
-                    let pause = backoff(&self.config, failures);
+                    let pause = self.config.backoff().delay(failures);
                     if error.is_transient() {
                         tracing::warn!(error = %error, failures, ?pause, "relay step failed; retrying");
                     } else {
@@ -193,17 +192,6 @@ impl Relay {
         self.election.resign().await;
         self.stats.leader(self.election.is_leader());
     }
-}
-
-/// `min · 2^(failures−1)`, capped at `max`, then a uniformly random point in its upper half.
-fn backoff(config: &RelayConfig, failures: u32) -> Duration {
-    let exp = config
-        .min_backoff
-        .saturating_mul(1u32 << failures.saturating_sub(1).min(20));
-    let capped = exp.min(config.max_backoff);
-    let half = capped / 2;
-    let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-    half + Duration::from_millis(rand::random_range(0..=jitter_ms))
 }
 
 async fn stamp(
