@@ -1,7 +1,8 @@
 //! The event store: the [`EventStore`] port, its Postgres implementation ([`PgEventStore`]) and an
-//! in-memory one ([`InMemoryEventStore`]) for fast handler tests; `tests/contract` holds the
-//! contract suite both pass. Depends on `domain` (the envelope types) only; never on the command
-//! layer, the read side or another adapter.
+//! in-memory one ([`InMemoryEventStore`]) for fast handler tests (with the `testing` feature,
+//! `StoreDouble` makes test doubles over it); `tests/contract` holds the contract suite both
+//! pass. Depends on `domain` (the envelope types) and `infra` (leases, backoff) only; never on
+//! the command layer, the read side or another adapter.
 //!
 //! # Appends
 //!
@@ -46,11 +47,15 @@
 //! in this same order: see [`relay`] (leader election, hash chain, recovery, audit).
 #![warn(missing_docs)]
 
+#[cfg(feature = "testing")]
+mod double;
 mod memory;
 pub mod port;
 mod postgres;
 pub mod relay;
 
+#[cfg(feature = "testing")]
+pub use double::StoreDouble;
 pub use memory::InMemoryEventStore;
 pub use port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
 pub use postgres::{BatchObserver, GroupCommit, GroupCommitStats, PgEventStore, readings};

@@ -106,8 +106,10 @@ mod tests {
     use async_trait::async_trait;
     use domain::ApiKeyId;
     use domain::tenant::{CreateTenant, IssueApiKey, Tenant, TenantCommand};
-    use domain::{EventMetadata, GlobalPosition, NewEvent, RecordedEvent};
-    use eventstore::{AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreError};
+    use domain::{EventMetadata, NewEvent, RecordedEvent};
+    use eventstore::{
+        AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreDouble, StoreError,
+    };
     use prometheus::Registry;
     use time::macros::datetime;
     use tokio::sync::Mutex;
@@ -140,7 +142,7 @@ mod tests {
     /// An in-memory store where another writer slips a command in right after the first
     /// `read_streams`.
     struct Racing {
-        inner: Arc<dyn EventStore>,
+        inner: Arc<InMemoryEventStore>,
         race: Mutex<Option<Command<Tenant>>>,
         metrics: CommandMetrics,
         /// The streams each `read_streams` asked for.
@@ -150,7 +152,11 @@ mod tests {
     }
 
     #[async_trait]
-    impl EventStore for Racing {
+    impl StoreDouble for Racing {
+        fn store(&self) -> &InMemoryEventStore {
+            &self.inner
+        }
+
         async fn append(
             &self,
             stream: &StreamId,
@@ -159,15 +165,6 @@ mod tests {
         ) -> Result<AppendOutcome, StoreError> {
             self.appended.lock().unwrap().push(stream.clone());
             self.inner.append(stream, expected, events).await
-        }
-
-        async fn read_stream(
-            &self,
-            tenant: TenantId,
-            stream: &StreamId,
-            options: ReadOptions,
-        ) -> Result<Vec<RecordedEvent>, StoreError> {
-            self.inner.read_stream(tenant, stream, options).await
         }
 
         async fn read_streams(
@@ -179,19 +176,12 @@ mod tests {
             let read = self.inner.read_streams(tenant, streams).await?;
             if let Some(race) = self.race.lock().await.take() {
                 let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
-                execute(&self.inner, &self.metrics, &ctx, race)
+                let inner: Arc<dyn EventStore> = self.inner.clone();
+                execute(&inner, &self.metrics, &ctx, race)
                     .await
                     .map_err(|e| StoreError::Invalid(e.to_string()))?;
             }
             Ok(read)
-        }
-
-        async fn read_all(
-            &self,
-            after: GlobalPosition,
-            limit: usize,
-        ) -> Result<Vec<RecordedEvent>, StoreError> {
-            self.inner.read_all(after, limit).await
         }
     }
 
@@ -199,7 +189,8 @@ mod tests {
     async fn a_command_that_loses_a_race_is_decided_again_on_the_fresh_stream() {
         let metrics = CommandMetrics::register(&Registry::new()).unwrap();
         let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
-        let inner: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let memory = Arc::new(InMemoryEventStore::new());
+        let inner: Arc<dyn EventStore> = memory.clone();
         let create = |stream| {
             command(
                 stream,
@@ -215,7 +206,7 @@ mod tests {
                 .unwrap();
         }
         let racing = Arc::new(Racing {
-            inner: Arc::clone(&inner),
+            inner: memory,
             race: Mutex::new(Some(command("tenant-b", issue(1)))),
             metrics: metrics.clone(),
             asked: std::sync::Mutex::default(),
@@ -268,7 +259,8 @@ mod tests {
     async fn only_the_streams_whose_state_is_not_given_are_read() {
         let metrics = CommandMetrics::register(&Registry::new()).unwrap();
         let ctx = Context::new(datetime!(2026-11-23 12:00 UTC));
-        let inner: Arc<dyn EventStore> = Arc::new(InMemoryEventStore::new());
+        let memory = Arc::new(InMemoryEventStore::new());
+        let inner: Arc<dyn EventStore> = memory.clone();
         let mut created = Vec::new();
         for stream in ["tenant-a", "tenant-b", "tenant-c"] {
             let create = CreateTenant {
@@ -281,7 +273,7 @@ mod tests {
         let stale = created.pop().unwrap();
         let a = created.swap_remove(0);
         let store = Racing {
-            inner: Arc::clone(&inner),
+            inner: memory,
             race: Mutex::new(None),
             metrics: metrics.clone(),
             asked: std::sync::Mutex::default(),

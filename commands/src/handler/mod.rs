@@ -423,7 +423,7 @@ mod tests {
         ApiKeyId, GlobalPosition,
         tenant::{CreateTenant, IssueApiKey, Tenant},
     };
-    use eventstore::InMemoryEventStore;
+    use eventstore::{InMemoryEventStore, StoreDouble};
     use prometheus::Registry;
     use time::macros::datetime;
 
@@ -445,10 +445,15 @@ mod tests {
     }
 
     /// A store whose every call fails.
-    struct Broken;
+    #[derive(Default)]
+    struct Broken(InMemoryEventStore);
 
     #[async_trait]
-    impl EventStore for Broken {
+    impl StoreDouble for Broken {
+        fn store(&self) -> &InMemoryEventStore {
+            &self.0
+        }
+
         async fn append(
             &self,
             _: &StreamId,
@@ -464,6 +469,14 @@ mod tests {
             _: &StreamId,
             _: ReadOptions,
         ) -> Result<Vec<RecordedEvent>, StoreError> {
+            Err(StoreError::Invalid("broken".to_owned()))
+        }
+
+        async fn read_streams(
+            &self,
+            _: TenantId,
+            _: &[StreamId],
+        ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
             Err(StoreError::Invalid("broken".to_owned()))
         }
 
@@ -484,14 +497,9 @@ mod tests {
     }
 
     #[async_trait]
-    impl EventStore for Noting {
-        async fn append(
-            &self,
-            stream: &StreamId,
-            expected: ExpectedVersion,
-            events: &[NewEvent],
-        ) -> Result<AppendOutcome, StoreError> {
-            self.inner.append(stream, expected, events).await
+    impl StoreDouble for Noting {
+        fn store(&self) -> &InMemoryEventStore {
+            &self.inner
         }
 
         async fn read_stream(
@@ -502,14 +510,6 @@ mod tests {
         ) -> Result<Vec<RecordedEvent>, StoreError> {
             self.reads.lock().unwrap().push(options.after_version);
             self.inner.read_stream(tenant, stream, options).await
-        }
-
-        async fn read_all(
-            &self,
-            after: GlobalPosition,
-            limit: usize,
-        ) -> Result<Vec<RecordedEvent>, StoreError> {
-            self.inner.read_all(after, limit).await
         }
     }
 
@@ -614,7 +614,7 @@ mod tests {
             matches!(stale, Err(CommandError::StaleVersion { .. })),
             "{stale:?}"
         );
-        let broken: Arc<dyn EventStore> = Arc::new(Broken);
+        let broken: Arc<dyn EventStore> = Arc::new(Broken::default());
         let failed = execute(&broken, &metrics, &ctx, create(tenant, "acme", Some(0))).await;
         assert!(
             matches!(failed, Err(CommandError::Unexpected(_))),

@@ -12,7 +12,9 @@ use domain::invoice::{Invoice, InvoiceCommand, InvoiceStatus};
 use domain::series::{DetailOutcome, Environment, Finding, UncertainReason};
 use domain::testing::{NOW, factura_b};
 use domain::{EventMetadata, GlobalPosition, InvoiceId, NewEvent, RecordedEvent, StreamId};
-use eventstore::{AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreError};
+use eventstore::{
+    AppendOutcome, ExpectedVersion, InMemoryEventStore, ReadOptions, StoreDouble, StoreError,
+};
 use prometheus::Registry;
 use time::OffsetDateTime;
 use time::macros::date;
@@ -31,7 +33,11 @@ struct Stopping {
 }
 
 #[async_trait]
-impl EventStore for Stopping {
+impl StoreDouble for Stopping {
+    fn store(&self) -> &InMemoryEventStore {
+        &self.inner
+    }
+
     async fn append(
         &self,
         stream: &StreamId,
@@ -49,31 +55,6 @@ impl EventStore for Stopping {
             self.stopped.store(true, Ordering::SeqCst);
         }
         Ok(outcome)
-    }
-
-    async fn read_stream(
-        &self,
-        tenant: TenantId,
-        stream: &StreamId,
-        options: ReadOptions,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(tenant, stream, options).await
-    }
-
-    async fn read_streams(
-        &self,
-        tenant: TenantId,
-        streams: &[StreamId],
-    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
-        self.inner.read_streams(tenant, streams).await
-    }
-
-    async fn read_all(
-        &self,
-        after: GlobalPosition,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(after, limit).await
     }
 }
 
