@@ -216,7 +216,7 @@ fn parse_list(p: ListParams) -> Result<InvoiceQuery, ApiError> {
     let receiver_document = number("receiver_document", p.receiver_document);
     let limit = number("limit", p.limit).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let status = p.status.and_then(|text| {
-        let found = STATUSES.into_iter().find(|s| s.as_str() == text);
+        let found = InvoiceStatus::parse(&text);
         if found.is_none() {
             fields.add(
                 "status",
@@ -279,15 +279,6 @@ fn parse_list(p: ListParams) -> Result<InvoiceQuery, ApiError> {
         cursor: p.cursor.filter(|c| !c.is_empty()),
     })
 }
-
-const STATUSES: [InvoiceStatus; 6] = [
-    InvoiceStatus::Requested,
-    InvoiceStatus::Numbered,
-    InvoiceStatus::Submitted,
-    InvoiceStatus::Authorized,
-    InvoiceStatus::Rejected,
-    InvoiceStatus::OutcomeUnknown,
-];
 
 #[cfg(test)]
 mod tests {

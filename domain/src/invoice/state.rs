@@ -33,6 +33,33 @@ pub enum InvoiceStatus {
 }
 
 impl InvoiceStatus {
+    /// Every status, in the order an invoice can go through them.
+    pub const ALL: [Self; 6] = [
+        Self::Requested,
+        Self::Numbered,
+        Self::Submitted,
+        Self::Authorized,
+        Self::Rejected,
+        Self::OutcomeUnknown,
+    ];
+
+    /// What the status means, in one line, as the APIs document it.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Self::Requested => "Validated, waiting for a number.",
+            Self::Numbered => "Numbered, waiting to be sent.",
+            Self::Submitted => "Sent to ARCA, waiting for the answer.",
+            Self::Authorized => "ARCA granted a CAE.",
+            Self::Rejected => "ARCA refused it.",
+            Self::OutcomeUnknown => "ARCA's answer was lost; being reconciled.",
+        }
+    }
+
+    /// The status called `name` (snake_case, as [`InvoiceStatus::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The snake_case name.
     pub const fn as_str(self) -> &'static str {
         match self {

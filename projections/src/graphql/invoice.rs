@@ -30,39 +30,6 @@ pub struct Receiver {
     pub iva_condition: i32,
 }
 
-/// One line of an invoice.
-#[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
-pub struct InvoiceItem {
-    /// 1-based position.
-    pub line_no: i32,
-    /// What was sold.
-    pub description: String,
-    /// How many.
-    pub quantity: Decimal,
-    /// Price of one, without IVA.
-    pub unit_price: Decimal,
-    /// Discount on the whole line.
-    pub discount: Option<Decimal>,
-    /// `"21"`, `"10.5"`, `"exempt"`, `"not_taxed"` …; null on class C.
-    pub iva: Option<String>,
-    /// The line's net.
-    pub net: Decimal,
-}
-
-impl From<&ItemRow> for InvoiceItem {
-    fn from(i: &ItemRow) -> Self {
-        Self {
-            line_no: i.line_no,
-            description: i.description.clone(),
-            quantity: i.quantity,
-            unit_price: i.unit_price,
-            discount: i.discount,
-            iva: i.iva.clone(),
-            net: i.net,
-        }
-    }
-}
-
 fn json(value: Option<&serde_json::Value>) -> Option<Json<serde_json::Value>> {
     value.cloned().map(Json)
 }
@@ -151,8 +118,8 @@ impl Invoice {
         self.0.total
     }
     /// The lines, in request order.
-    async fn items(&self) -> Vec<InvoiceItem> {
-        self.0.items.iter().map(InvoiceItem::from).collect()
+    async fn items(&self) -> &[ItemRow] {
+        &self.0.items
     }
     /// IVA per rate.
     async fn iva_lines(&self) -> Vec<RateAmount> {

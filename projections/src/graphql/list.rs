@@ -1,7 +1,7 @@
 //! `invoices(filter, first, after)`: pages of the tenant's invoices, newest first, and
 //! `invoice(id)`.
 
-use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
+use async_graphql::{Context, InputObject, Result, SimpleObject};
 use domain::InvoiceId;
 use domain::values::Cuit;
 use rust_decimal::Decimal;
@@ -9,45 +9,16 @@ use time::Date;
 use uuid::Uuid;
 
 use super::invoice::Invoice;
+use super::status::Status;
 use super::{errors, scope};
 use crate::query::{self, Cursor, InvoiceFilter, MAX_PAGE};
-
-/// Where an invoice is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum InvoiceStatus {
-    /// Validated, waiting for a number.
-    Requested,
-    /// Numbered, waiting to be sent.
-    Numbered,
-    /// Sent to ARCA, waiting for the answer.
-    Submitted,
-    /// ARCA granted a CAE.
-    Authorized,
-    /// ARCA refused it.
-    Rejected,
-    /// ARCA's answer was lost; being reconciled.
-    OutcomeUnknown,
-}
-
-impl InvoiceStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Requested => "requested",
-            Self::Numbered => "numbered",
-            Self::Submitted => "submitted",
-            Self::Authorized => "authorized",
-            Self::Rejected => "rejected",
-            Self::OutcomeUnknown => "outcome_unknown",
-        }
-    }
-}
 
 /// Which invoices to list; every field given narrows the list.
 #[derive(Debug, Clone, Default, InputObject)]
 #[graphql(name = "InvoiceFilter")]
 pub struct InvoiceFilterInput {
     /// One status.
-    pub status: Option<InvoiceStatus>,
+    pub status: Option<Status>,
     /// ARCA voucher type code.
     pub voucher_type: Option<i32>,
     /// Point of sale.
@@ -91,7 +62,7 @@ impl InvoiceFilterInput {
             })
             .transpose()?;
         Ok(InvoiceFilter {
-            status: self.status.map(|s| s.as_str().to_owned()),
+            status: self.status.map(|s| s.0.as_str().to_owned()),
             voucher_type: self.voucher_type,
             point_of_sale: self.point_of_sale,
             issuer_cuit,

@@ -15,6 +15,7 @@ mod evidence;
 mod invoice;
 mod list;
 mod query;
+mod status;
 
 use std::sync::Arc;
 

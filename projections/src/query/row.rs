@@ -97,10 +97,13 @@ pub struct InvoiceRow {
     pub iva_lines: Vec<IvaRow>,
 }
 
+// A row of `rm.invoice_items`, served as it is by GraphQL's `InvoiceItem`.
 /// One line of an invoice.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, async_graphql::SimpleObject)]
+#[graphql(name = "InvoiceItem")]
 pub struct ItemRow {
     /// The invoice.
+    #[graphql(skip)]
     pub invoice_id: Uuid,
     /// 1-based position.
     pub line_no: i32,
@@ -108,11 +111,11 @@ pub struct ItemRow {
     pub description: String,
     /// How many.
     pub quantity: Decimal,
-    /// Price of one.
+    /// Price of one, without IVA.
     pub unit_price: Decimal,
-    /// Discount on the line.
+    /// Discount on the whole line.
     pub discount: Option<Decimal>,
-    /// `"21"`, `"10.5"`, `"exempt"`, `"not_taxed"`; `None` on class C.
+    /// `"21"`, `"10.5"`, `"exempt"`, `"not_taxed"` …; null on class C.
     pub iva: Option<String>,
     /// The line's net.
     pub net: Decimal,

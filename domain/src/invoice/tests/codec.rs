@@ -52,3 +52,21 @@ fn reads_a_request_with_numbers_for_amounts() {
     assert_eq!(request.items[0].unit_price.to_string(), "1000.00");
     assert_eq!(request.items[0].quantity.to_string(), "1.5");
 }
+
+#[test]
+fn every_status_is_listed_once_and_reads_back_from_its_stored_name() {
+    let names: Vec<&str> = InvoiceStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len());
+    for status in InvoiceStatus::ALL {
+        assert_eq!(InvoiceStatus::parse(status.as_str()), Some(status));
+        assert_eq!(
+            serde_json::to_value(status).unwrap(),
+            json!(status.as_str())
+        );
+        assert!(status.summary().ends_with('.'));
+    }
+    assert_eq!(InvoiceStatus::parse("paid"), None);
+}
