@@ -11,7 +11,8 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use commands::handler::{CommandError, RejectionKind};
+use commands::handler::CommandError;
+use domain::RejectionKind;
 use projections::ProjectionError;
 
 /// One field that was wrong.
@@ -170,23 +171,21 @@ impl IntoResponse for ApiError {
 impl From<CommandError> for ApiError {
     fn from(err: CommandError) -> Self {
         match err {
-            CommandError::Rejected {
-                kind,
-                code,
-                field,
-                detail,
-            } => match (kind, field) {
-                (RejectionKind::Conflict, _) => Self::new(StatusCode::CONFLICT, code, detail),
-                (RejectionKind::NotFound, _) => Self::new(StatusCode::NOT_FOUND, code, detail),
-                (RejectionKind::Invalid, Some(field)) => Self::validation(vec![FieldError {
-                    field,
-                    code: code.to_owned(),
-                    detail,
-                }]),
-                (RejectionKind::Invalid, None) => {
-                    Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+            CommandError::Rejected(refusal) => {
+                let (code, detail) = (refusal.code(), refusal.to_string());
+                match (refusal.kind(), refusal.field()) {
+                    (RejectionKind::Conflict, _) => Self::new(StatusCode::CONFLICT, code, detail),
+                    (RejectionKind::NotFound, _) => Self::new(StatusCode::NOT_FOUND, code, detail),
+                    (RejectionKind::Invalid, Some(field)) => Self::validation(vec![FieldError {
+                        field: field.into_owned(),
+                        code: code.to_owned(),
+                        detail,
+                    }]),
+                    (RejectionKind::Invalid, None) => {
+                        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+                    }
                 }
-            },
+            }
             CommandError::StaleVersion { expected, actual } => Self::new(
                 StatusCode::CONFLICT,
                 "version_conflict",

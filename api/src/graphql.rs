@@ -54,7 +54,7 @@ impl InvoiceHistory for StoreHistory {
         self.0
             .read_stream(tenant, &Invoice::stream_id(invoice), options)
             .await
-            .map_err(|e| ProjectionError::Stream(e.to_string()))
+            .map_err(ProjectionError::stream)
     }
 
     async fn events_of_many(
@@ -66,7 +66,7 @@ impl InvoiceHistory for StoreHistory {
         self.0
             .read_streams(tenant, &streams)
             .await
-            .map_err(|e| ProjectionError::Stream(e.to_string()))
+            .map_err(ProjectionError::stream)
     }
 }
 

@@ -166,7 +166,7 @@ pub async fn request_certificate(
     let stream = Taxpayer::stream_id(tenant, &cuit);
     let (taxpayer, _) = handler::load::<Taxpayer>(deps.store, tenant, &stream).await?;
     if !taxpayer.is_registered() {
-        return Err(CommandError::rejected(&domain::taxpayer::TaxpayerError::NotRegistered).into());
+        return Err(CommandError::rejected(domain::taxpayer::TaxpayerError::NotRegistered).into());
     }
     let prepared = deps
         .credentials

@@ -13,7 +13,8 @@ use std::{
 };
 
 use domain::{
-    TenantId,
+    DomainError, TenantId,
+    invoice::InvoiceError,
     taxpayer::{IssuerSnapshot, Taxpayer},
     values::Cuit,
 };
@@ -21,9 +22,16 @@ use eventstore::EventStore;
 
 use crate::handler::{self, CommandError};
 
-/// Refusal codes a newer snapshot of the issuer could turn into an acceptance.
-pub const STALE_SNAPSHOT_CODES: &[&str] =
-    &["unknown_point_of_sale", "letter_not_allowed_for_issuer"];
+/// Whether a newer snapshot of the issuer could turn this refusal into an acceptance: a point of
+/// sale, or a letter the issuer may use, added since the snapshot was taken.
+pub fn stale_snapshot_could_explain(refusal: &CommandError) -> bool {
+    matches!(
+        refusal,
+        CommandError::Rejected(DomainError::Invoice(
+            InvoiceError::UnknownPointOfSale(_) | InvoiceError::LetterNotAllowedForIssuer { .. }
+        ))
+    )
+}
 
 /// Where a snapshot came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

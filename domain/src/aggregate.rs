@@ -16,7 +16,7 @@ pub trait Aggregate: Default + Clone {
     /// What happened.
     type Event: DomainEvent;
     /// Why a command was refused.
-    type Error: std::error::Error + ErrorCode;
+    type Error: std::error::Error + ErrorCode + Into<crate::DomainError>;
 
     /// The events a command produces in the current state, or why it is refused. Pure.
     fn decide(
@@ -54,10 +54,23 @@ pub trait DomainEvent: Sized {
     ) -> Result<Self, DecodeError>;
 }
 
-/// A stable, machine-readable reason for a refusal, and the request field to blame.
+/// What kind of refusal a domain error is, for callers that map it (HTTP: 422, 409, 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// The command's content breaks a rule.
+    Invalid,
+    /// The command clashes with the aggregate's current state (already done, already exists).
+    Conflict,
+    /// The aggregate the command is about does not exist.
+    NotFound,
+}
+
+/// A stable, machine-readable reason for a refusal, its kind, and the request field to blame.
 pub trait ErrorCode {
     /// Stable snake_case code (`invalid_cuit`, `totals_mismatch` …), used in problem+json.
     fn code(&self) -> &'static str;
+    /// What kind of refusal it is.
+    fn kind(&self) -> RejectionKind;
     /// The request field at fault, JSON-pointer-ish (`receiver.document_number`, `items[2].iva_rate`).
     fn field(&self) -> Option<Cow<'static, str>>;
 }
@@ -93,6 +106,10 @@ impl ErrorCode for DecodeError {
             Self::UnsupportedVersion { .. } => "unsupported_event_version",
             Self::InvalidData { .. } => "invalid_event_data",
         }
+    }
+
+    fn kind(&self) -> RejectionKind {
+        RejectionKind::Invalid
     }
 
     fn field(&self) -> Option<Cow<'static, str>> {

@@ -16,6 +16,7 @@ pub mod arca_service;
 pub mod envelope;
 pub mod ids;
 pub mod invoice;
+pub mod rejection;
 pub mod schemas;
 pub mod series;
 pub mod taxpayer;
@@ -25,6 +26,9 @@ pub mod testing;
 pub mod values;
 pub mod webhook;
 
-pub use aggregate::{Aggregate, Context, DecodeError, DomainEvent, ErrorCode, Policy};
+pub use aggregate::{
+    Aggregate, Context, DecodeError, DomainEvent, ErrorCode, Policy, RejectionKind,
+};
 pub use envelope::{EventMetadata, GlobalPosition, NewEvent, RecordedEvent, StreamId};
 pub use ids::{ApiKeyId, InvoiceId, SubscriptionId, TenantId};
+pub use rejection::DomainError;

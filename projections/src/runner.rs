@@ -303,7 +303,7 @@ impl<P: Projector, L: GlobalLog> Runner<P, L> {
                     failures += 1;
                     let pause = retry.delay(failures);
                     let name = self.projector.name();
-                    tracing::warn!(projection = name, error = ?error, ?pause, "projection batch failed; retrying");
+                    tracing::warn!(projection = name, error = %infra::Causes(&error), ?pause, "projection batch failed; retrying");
                     pause
                 }
             };

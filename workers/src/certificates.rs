@@ -138,7 +138,10 @@ pub async fn watch_expiry(
         match note_expiring_certificates(&store, metrics, &credentials, &ctx).await {
             Ok(0) => {}
             Ok(noted) => tracing::info!(noted, "certificates expiring within 30 days noted"),
-            Err(error) => tracing::warn!(%error, "certificate expiry pass failed"),
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "certificate expiry pass failed"
+            ),
         }
         tokio::select! {
             () = &mut shutdown => return Ok(()),

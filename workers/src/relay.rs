@@ -34,8 +34,12 @@ pub struct JetStreamBus(pub Bus);
 fn failure(error: BusError) -> BusFailure {
     match error {
         BusError::WrongLastSequence => BusFailure::WrongLastSequence,
-        BusError::Unavailable(why) | BusError::StreamNotFound(why) => BusFailure::Unavailable(why),
-        BusError::Config(why) | BusError::Rejected(why) => BusFailure::Refused(why),
+        unavailable @ (BusError::Unavailable { .. } | BusError::StreamNotFound(_)) => {
+            BusFailure::Unavailable(unavailable.into())
+        }
+        refused @ (BusError::Config(_) | BusError::Rejected { .. }) => {
+            BusFailure::Refused(refused.into())
+        }
     }
 }
 
@@ -101,7 +105,7 @@ pub async fn run(
     while let Err(error) = bus.ensure_stream().await {
         failures += 1;
         let pause = STREAM_RETRY.delay(failures);
-        tracing::warn!(%error, ?pause, "JetStream stream not ready; retrying");
+        tracing::warn!(error = %infra::Causes(&error), ?pause, "JetStream stream not ready; retrying");
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = tokio::time::sleep(pause) => {}

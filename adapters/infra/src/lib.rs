@@ -1,7 +1,8 @@
 //! Mechanisms every role of the system shares, each written once: Postgres advisory locks and
 //! leases with the one table of lock namespaces ([`lease`]), the retry loops' [`Backoff`], the
 //! Prometheus exporter whose readings are taken just before a scrape ([`Exporter`]) and the
-//! shutdown signal many tasks wait on ([`Shutdown`]).
+//! shutdown signal many tasks wait on ([`Shutdown`]), and the log lines' view of an error with its
+//! chain of causes ([`Causes`]).
 //!
 //! Depends on no crate of the workspace: no domain type, no port, no adapter. Whatever needs one
 //! of these mechanisms (the event store's relay, the read side, the workers, the API) uses it from
@@ -9,11 +10,13 @@
 #![warn(missing_docs)]
 
 pub mod backoff;
+pub mod causes;
 pub mod lease;
 pub mod metrics;
 pub mod shutdown;
 
 pub use backoff::Backoff;
+pub use causes::Causes;
 pub use lease::{Lease, Leases, LockSpace};
 pub use metrics::Exporter;
 pub use shutdown::Shutdown;

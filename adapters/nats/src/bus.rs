@@ -142,7 +142,10 @@ impl Bus {
         let client = options
             .connect(config.url.as_str())
             .await
-            .map_err(|e| BusError::Unavailable(format!("connecting to {}: {e}", config.url)))?;
+            .map_err(BusError::unavailable(format!(
+                "connecting to {}",
+                config.url
+            )))?;
         let js = async_nats::jetstream::ContextBuilder::new()
             .timeout(config.timeout)
             .ack_timeout(config.timeout)
@@ -179,9 +182,9 @@ impl Bus {
             Err(e) if is_stream_not_found(&e.kind()) => {
                 self.js.create_stream(config).await.map(|_| ())
             }
-            Err(e) => return Err(stream_error(&e.kind(), &e)),
+            Err(e) => return Err(stream_error(e)),
         }
-        .map_err(|e| BusError::Unavailable(format!("creating or updating the stream: {e}")))
+        .map_err(BusError::unavailable("creating or updating the stream"))
     }
 
     /// Deletes the stream and every message in it (tests and tools only).
@@ -190,7 +193,7 @@ impl Bus {
             .delete_stream(&self.config.stream)
             .await
             .map(|_| ())
-            .map_err(|e| BusError::Unavailable(format!("deleting the stream: {e}")))
+            .map_err(BusError::unavailable("deleting the stream"))
     }
 
     /// Publishes one message and returns its stream sequence once acknowledged.
@@ -243,11 +246,11 @@ impl Bus {
             .js
             .get_stream(&self.config.stream)
             .await
-            .map_err(|e| stream_error(&e.kind(), &e))?;
+            .map_err(stream_error)?;
         let info = stream
             .info()
             .await
-            .map_err(|e| BusError::Unavailable(format!("reading stream info: {e}")))?;
+            .map_err(BusError::unavailable("reading stream info"))?;
         Ok(info.state.last_sequence)
     }
 
@@ -265,7 +268,7 @@ impl Bus {
             .js
             .get_stream_no_info(&self.config.stream)
             .await
-            .map_err(|e| stream_error(&e.kind(), &e))?;
+            .map_err(stream_error)?;
         match stream.get_raw_message(sequence).await {
             Ok(raw) => Ok(Some(StoredMessage {
                 sequence: raw.sequence,
@@ -274,9 +277,7 @@ impl Bus {
                 payload: raw.payload,
             })),
             Err(e) if matches!(e.kind(), LastRawMessageErrorKind::NoMessageFound) => Ok(None),
-            Err(e) => Err(BusError::Unavailable(format!(
-                "reading message {sequence}: {e}"
-            ))),
+            Err(e) => Err(BusError::unavailable(format!("reading message {sequence}"))(e)),
         }
     }
 
@@ -316,11 +317,11 @@ async fn wait(ack: async_nats::jetstream::context::PublishAckFuture) -> Result<u
 fn publish_error(error: async_nats::jetstream::context::PublishError) -> BusError {
     match error.kind() {
         PublishErrorKind::WrongLastSequence => BusError::WrongLastSequence,
-        PublishErrorKind::StreamNotFound => BusError::StreamNotFound(error.to_string()),
+        PublishErrorKind::StreamNotFound => BusError::StreamNotFound(error.into()),
         PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
-            BusError::Unavailable(format!("publishing: {error}"))
+            BusError::unavailable("publishing")(error)
         }
-        _ => BusError::Rejected(format!("publishing: {error}")),
+        _ => BusError::rejected("publishing")(error),
     }
 }
 
@@ -331,10 +332,10 @@ fn is_stream_not_found(kind: &GetStreamErrorKind) -> bool {
     matches!(kind, GetStreamErrorKind::JetStream(e) if e.error_code().0 == STREAM_NOT_FOUND)
 }
 
-fn stream_error(kind: &GetStreamErrorKind, error: &dyn std::fmt::Display) -> BusError {
-    if is_stream_not_found(kind) {
-        BusError::StreamNotFound(error.to_string())
+fn stream_error(error: async_nats::jetstream::context::GetStreamError) -> BusError {
+    if is_stream_not_found(&error.kind()) {
+        BusError::StreamNotFound(error.into())
     } else {
-        BusError::Unavailable(format!("reading the stream: {error}"))
+        BusError::unavailable("reading the stream")(error)
     }
 }

@@ -107,7 +107,7 @@ impl Bus {
             .js
             .get_stream_no_info(&self.config.stream)
             .await
-            .map_err(|e| BusError::Unavailable(format!("binding the stream: {e}")))?;
+            .map_err(BusError::unavailable("binding the stream"))?;
         let wanted = pull::Config {
             durable_name: Some(config.durable.clone()),
             filter_subject: config.filter_subject.clone(),
@@ -120,7 +120,7 @@ impl Bus {
         let inner = stream
             .get_or_create_consumer(&config.durable, wanted)
             .await
-            .map_err(|e| consumer_error(&e))?;
+            .map_err(consumer_error)?;
         Ok(Consumer {
             inner,
             client: self.client.clone(),
@@ -137,12 +137,12 @@ impl Bus {
             .js
             .get_stream_no_info(&self.config.stream)
             .await
-            .map_err(|e| BusError::Unavailable(format!("binding the stream: {e}")))?;
+            .map_err(BusError::unavailable("binding the stream"))?;
         stream
             .delete_consumer(name)
             .await
             .map(|_| ())
-            .map_err(|e| BusError::Unavailable(format!("deleting consumer {name}: {e}")))
+            .map_err(BusError::unavailable(format!("deleting consumer {name}")))
     }
 }
 
@@ -169,7 +169,10 @@ impl Consumer {
             .expires(wait)
             .messages()
             .await
-            .map_err(|e| BusError::Unavailable(format!("fetching from {}: {e}", self.name)))?;
+            .map_err(BusError::unavailable(format!(
+                "fetching from {}",
+                self.name
+            )))?;
         let mut out = Vec::new();
         while let Some(next) = batch.next().await {
             match next {
@@ -210,12 +213,12 @@ impl Consumer {
                 .acker
                 .ack_with(kind)
                 .await
-                .map_err(|e| BusError::Unavailable(format!("acknowledging: {e}")))?;
+                .map_err(BusError::unavailable("acknowledging"))?;
         }
         self.client
             .flush()
             .await
-            .map_err(|e| BusError::Unavailable(format!("flushing acknowledgements: {e}")))
+            .map_err(BusError::unavailable("flushing acknowledgements"))
     }
 }
 
@@ -223,7 +226,7 @@ fn delivery(message: async_nats::jetstream::Message) -> Result<Delivery, BusErro
     let (sequence, delivered) = message
         .info()
         .map(|info| (info.stream_sequence, info.delivered))
-        .map_err(|e| BusError::Rejected(format!("a delivery without metadata: {e}")))?;
+        .map_err(BusError::rejected("a delivery without metadata"))?;
     let (message, acker) = message.split();
     Ok(Delivery {
         message: StoredMessage {
@@ -237,15 +240,15 @@ fn delivery(message: async_nats::jetstream::Message) -> Result<Delivery, BusErro
     })
 }
 
-fn consumer_error(error: &async_nats::jetstream::stream::ConsumerError) -> BusError {
+fn consumer_error(error: async_nats::jetstream::stream::ConsumerError) -> BusError {
     use async_nats::jetstream::stream::ConsumerErrorKind;
     match error.kind() {
         ConsumerErrorKind::JetStream(e) if e.error_code().0 == STREAM_NOT_FOUND => {
-            BusError::StreamNotFound(error.to_string())
+            BusError::StreamNotFound(error.into())
         }
         ConsumerErrorKind::TimedOut | ConsumerErrorKind::Request => {
-            BusError::Unavailable(format!("creating the consumer: {error}"))
+            BusError::unavailable("creating the consumer")(error)
         }
-        _ => BusError::Rejected(format!("creating the consumer: {error}")),
+        _ => BusError::rejected("creating the consumer")(error),
     }
 }

@@ -92,7 +92,7 @@ async fn an_unreachable_server_is_unavailable_not_a_panic() -> anyhow::Result<()
     let mut config = BusConfig::new("nats://127.0.0.1:9", "T_UNREACHABLE", "t.unreachable");
     config.timeout = Duration::from_millis(500);
     match Bus::connect(config).await {
-        Err(BusError::Unavailable(_)) => Ok(()),
+        Err(BusError::Unavailable { .. }) => Ok(()),
         other => anyhow::bail!("expected Unavailable, got {other:?}"),
     }
 }

@@ -22,8 +22,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::{
-    Context, EventMetadata, GlobalPosition, InvoiceId, RecordedEvent, TenantId,
-    invoice::{Invoice, InvoiceCommand, RequestInvoice},
+    Context, DomainError, EventMetadata, GlobalPosition, InvoiceId, RecordedEvent, TenantId,
+    invoice::{Invoice, InvoiceCommand, InvoiceError, RequestInvoice},
     values::Cuit,
 };
 use eventstore::ReadOptions;
@@ -38,7 +38,7 @@ use super::{
 };
 use commands::{
     handler::{self, Command, CommandError, EventIds, Executed},
-    issuers::{STALE_SNAPSHOT_CODES, Source},
+    issuers::{self, Source},
     tenants::Principal,
 };
 
@@ -98,7 +98,10 @@ async fn accept(
     let result = decide(&state, &ctx, principal, headers, id, &hash, parsed).await?;
     let lost_race = match &result {
         Ok(done) => done.outcome.as_ref().is_some_and(|o| o.already_stored),
-        Err(_) => refused_for(&result, &["already_requested"]),
+        Err(refusal) => matches!(
+            refusal,
+            CommandError::Rejected(DomainError::Invoice(InvoiceError::AlreadyRequested))
+        ),
     };
     if lost_race && headers.idempotency_key.is_some() {
         // Another request with the same key got there first: answer as a replay of it.
@@ -163,7 +166,11 @@ async fn decide(
         command(request.clone()),
     )
     .await;
-    if source == Source::Cache && refused_for(&result, STALE_SNAPSHOT_CODES) {
+    if source == Source::Cache
+        && result
+            .as_ref()
+            .is_err_and(issuers::stale_snapshot_could_explain)
+    {
         // The cached issuer may be behind its stream (a point of sale added elsewhere).
         if let Some(fresh) = issuers
             .reload(principal.tenant_id, request.issuer.cuit)
@@ -238,10 +245,6 @@ async fn replay(
         Some(first.position),
         true,
     )))
-}
-
-fn refused_for<T>(result: &Result<T, CommandError>, codes: &[&str]) -> bool {
-    matches!(result, Err(CommandError::Rejected { code, .. }) if codes.contains(code))
 }
 
 fn issuer_not_registered(cuit: Cuit) -> ApiError {

@@ -1,11 +1,11 @@
 //! The generic command handler: load an aggregate from its stream, decide, append with the
 //! expected version, and retry on a concurrent write.
 
-use std::{borrow::Cow, sync::Arc};
+use std::sync::Arc;
 
 use domain::{
-    EventMetadata, NewEvent, RecordedEvent, StreamId, TenantId,
-    aggregate::{Aggregate, Context, DomainEvent, ErrorCode},
+    DomainError, EventMetadata, NewEvent, RecordedEvent, StreamId, TenantId,
+    aggregate::{Aggregate, Context, DomainEvent},
 };
 use eventstore::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
 use uuid::Uuid;
@@ -25,18 +25,10 @@ const MAX_ATTEMPTS: u32 = 12;
 /// Why a command did not produce events.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    /// The domain refused the command: a business rule, not a failure.
-    #[error("{code}: {detail}")]
-    Rejected {
-        /// What kind of refusal it is.
-        kind: RejectionKind,
-        /// Stable snake_case code of the rule.
-        code: &'static str,
-        /// The request field to blame, when there is one.
-        field: Option<String>,
-        /// Human explanation.
-        detail: String,
-    },
+    /// The domain refused the command: a business rule, not a failure. Callers match the
+    /// domain's variants (`DomainError::Series(SeriesError::AlreadyOpened)`), never its code text.
+    #[error("{code}: {0}", code = .0.code())]
+    Rejected(DomainError),
     /// The caller's expected version (`If-Match`) is not the stream's.
     #[error("stale expected version {expected}")]
     StaleVersion {
@@ -56,55 +48,17 @@ pub enum CommandError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// What kind of refusal a domain error is, for callers that map it (HTTP: 422, 409, 404).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RejectionKind {
-    /// The command's content breaks a rule.
-    Invalid,
-    /// The command clashes with the aggregate's current state (already done, already exists).
-    Conflict,
-    /// The aggregate the command is about does not exist.
-    NotFound,
-}
-
-impl RejectionKind {
-    /// The kind of a domain error, from its stable code: refusals that clash with what already
-    /// happened are conflicts, refusals about a missing aggregate are "not found", the rest are
-    /// invalid content.
-    pub fn of(code: &str) -> Self {
-        match code {
-            "already_registered"
-            | "point_of_sale_exists"
-            | "already_created"
-            | "api_key_exists"
-            | "already_requested"
-            | "already_authorized"
-            | "invalid_transition"
-            | "subscription_exists"
-            | "signing_key_in_use"
-            | "subscription_already_paused"
-            | "subscription_not_paused"
-            | "subscription_disabled"
-            | "subscription_not_disabled"
-            | "subscription_not_active" => Self::Conflict,
-            "not_registered"
-            | "tenant_not_found"
-            | "not_requested"
-            | "unknown_api_key"
-            | "subscription_not_found" => Self::NotFound,
-            _ => Self::Invalid,
-        }
-    }
-}
-
 impl CommandError {
     /// Wraps a domain rejection.
-    pub fn rejected<E: std::error::Error + ErrorCode>(err: &E) -> Self {
-        Self::Rejected {
-            kind: RejectionKind::of(err.code()),
-            code: err.code(),
-            field: err.field().map(Cow::into_owned),
-            detail: err.to_string(),
+    pub fn rejected(err: impl Into<DomainError>) -> Self {
+        Self::Rejected(err.into())
+    }
+
+    /// The domain's refusal, when this is one.
+    pub fn refusal(&self) -> Option<&DomainError> {
+        match self {
+            Self::Rejected(refusal) => Some(refusal),
+            _ => None,
         }
     }
 }
@@ -296,7 +250,7 @@ where
         Ok(decided) => decided,
         Err(refusal) => {
             return Ok(Decided::Refused {
-                error: CommandError::rejected(&refusal),
+                error: CommandError::rejected(refusal),
                 seen: state,
                 at: version,
             });

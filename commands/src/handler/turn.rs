@@ -131,7 +131,7 @@ where
                 next = decided.iter().fold(next, A::evolve);
                 answers.push(Ok(()));
             }
-            Err(refusal) => answers.push(Err(CommandError::rejected(&refusal))),
+            Err(refusal) => answers.push(Err(CommandError::rejected(refusal))),
         }
     }
     (answers, events)

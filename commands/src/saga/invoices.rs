@@ -1,12 +1,12 @@
 //! The invoice side of the saga: lifecycle commands that tolerate being sent twice, so a step
 //! repeated after a crash finds its earlier effect and moves on.
 
-use domain::InvoiceId;
 use domain::TenantId;
 use domain::invoice::{
     ArcaMessage, Invoice, InvoiceCommand, InvoiceRequested, InvoiceStatus, MarkSubmitted,
     RecordCae, RecordRejection, RecordUnknownOutcome, ReleaseNumber,
 };
+use domain::{DomainError, InvoiceId};
 
 use super::{Saga, SagaError};
 use crate::handler::{self, Command, CommandError, EventIds};
@@ -118,9 +118,7 @@ impl Saga {
         for ((id, step), answer) in steps.into_iter().zip(answers) {
             match answer {
                 Ok(done) => self.keep_invoice(tenant, id, &done.state, done.version),
-                Err(CommandError::Rejected { code, detail, .. }) => {
-                    refused.push((id, step, code, detail));
-                }
+                Err(CommandError::Rejected(refusal)) => refused.push((id, step, refusal)),
                 Err(other) => return Err(other.into()),
             }
         }
@@ -132,23 +130,24 @@ impl Saga {
     async fn check_refusals(
         &self,
         tenant: TenantId,
-        refused: Vec<(InvoiceId, Step, &'static str, String)>,
+        refused: Vec<(InvoiceId, Step, DomainError)>,
     ) -> Result<(), SagaError> {
         if refused.is_empty() {
             return Ok(());
         }
         let ids: Vec<InvoiceId> = refused.iter().map(|(id, ..)| *id).collect();
         let invoices = self.read_invoices(tenant, &ids).await?;
-        for ((id, step, code, detail), (invoice, at)) in refused.into_iter().zip(invoices) {
+        for ((id, step, refusal), (invoice, at)) in refused.into_iter().zip(invoices) {
             self.keep_invoice(tenant, id, &invoice, at);
             if step.done_in(&invoice) {
                 continue;
             }
-            tracing::error!(invoice = %id.as_uuid(), code, detail, ?step, "the invoice refused a saga step");
-            return Err(CommandError::Unexpected(anyhow::anyhow!(
-                "invoice {} refused {step:?}: {code}",
-                id.as_uuid()
-            ))
+            let code = refusal.code();
+            tracing::error!(invoice = %id.as_uuid(), code, detail = %refusal, ?step, "the invoice refused a saga step");
+            return Err(CommandError::Unexpected(
+                anyhow::Error::new(refusal)
+                    .context(format!("invoice {} refused {step:?}", id.as_uuid())),
+            )
             .into());
         }
         Ok(())

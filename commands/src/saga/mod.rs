@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 use domain::aggregate::{Aggregate as _, Context, Policy};
 use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
-use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
-use domain::{DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
+use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesError, SeriesKey};
+use domain::{DomainError, DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
 use eventstore::EventStore;
 
 pub use drive::Drive;
@@ -202,10 +202,7 @@ impl Saga {
         match self.series_command(tenant, key, open).await {
             Ok(_) => Ok(()),
             // Another worker opened it in the meantime.
-            Err(CommandError::Rejected {
-                code: "series_already_opened",
-                ..
-            }) => Ok(()),
+            Err(CommandError::Rejected(DomainError::Series(SeriesError::AlreadyOpened))) => Ok(()),
             Err(other) => Err(other.into()),
         }
     }
@@ -256,11 +253,11 @@ impl Saga {
 /// A refusal because the series is blocked or halted is "try later", anything else is an error.
 fn busy_or(error: CommandError, tenant: TenantId, key: &SeriesKey) -> SagaError {
     match &error {
-        CommandError::Rejected { code, .. }
-            if ["series_blocked", "series_halted", "series_not_opened"].contains(code) =>
-        {
-            SagaError::SeriesBusy { tenant, key: *key }
-        }
+        CommandError::Rejected(DomainError::Series(
+            SeriesError::Blocked { .. }
+            | SeriesError::Halted { .. }
+            | SeriesError::NotOpened { .. },
+        )) => SagaError::SeriesBusy { tenant, key: *key },
         _ => SagaError::Command(error),
     }
 }

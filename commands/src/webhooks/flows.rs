@@ -72,7 +72,7 @@ pub async fn create_subscription(
     // Refuse bad input before a key is stored.
     Subscription::default()
         .decide(command.clone(), ctx)
-        .map_err(|e| CommandError::rejected(&e))?;
+        .map_err(CommandError::rejected)?;
     let secret = deps.secrets.issue(metadata.tenant_id, id, key_id).await?;
     let executed = run(deps, ctx, metadata, id, command, true).await?;
     Ok((executed, secret))
@@ -100,7 +100,7 @@ pub async fn rotate_secret(
     // Refuse before a key is stored; the append below decides again on the latest state.
     state
         .decide(command.clone(), ctx)
-        .map_err(|e| CommandError::rejected(&e))?;
+        .map_err(CommandError::rejected)?;
     let secret = deps.secrets.issue(metadata.tenant_id, id, key_id).await?;
     let executed = run(deps, ctx, metadata, id, command, false).await?;
     Ok((executed, secret))

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 
 /// A refused availability report.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +21,10 @@ pub enum ArcaServiceError {
 }
 
 impl ErrorCode for ArcaServiceError {
+    fn kind(&self) -> RejectionKind {
+        RejectionKind::Invalid
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Self::NoFailures => "no_failures",

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use time::Date;
 
 use super::state::InvoiceStatus;
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 use crate::values::{
     CuitError, DocType, ExchangeRateError, IssuerIvaCondition, IvaCondition, Money, VoucherClass,
     VoucherType,
@@ -212,6 +212,17 @@ pub enum InvoiceError {
 }
 
 impl ErrorCode for InvoiceError {
+    fn kind(&self) -> RejectionKind {
+        use InvoiceError::*;
+        match self {
+            AlreadyRequested | AlreadyAuthorized | InvalidTransition { .. } => {
+                RejectionKind::Conflict
+            }
+            NotRequested { .. } => RejectionKind::NotFound,
+            _ => RejectionKind::Invalid,
+        }
+    }
+
     fn code(&self) -> &'static str {
         InvoiceError::code(self)
     }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 
 /// A refused series command. [`SeriesError::code`] is stable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +120,11 @@ pub enum SeriesError {
 }
 
 impl ErrorCode for SeriesError {
+    fn kind(&self) -> RejectionKind {
+        // The saga's own commands: every refusal is about content or order, never a 404/409.
+        RejectionKind::Invalid
+    }
+
     fn code(&self) -> &'static str {
         SeriesError::code(self)
     }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 
 /// A refused taxpayer command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +78,14 @@ impl TaxpayerError {
 }
 
 impl ErrorCode for TaxpayerError {
+    fn kind(&self) -> RejectionKind {
+        match self {
+            Self::AlreadyRegistered | Self::PointOfSaleExists(_) => RejectionKind::Conflict,
+            Self::NotRegistered => RejectionKind::NotFound,
+            _ => RejectionKind::Invalid,
+        }
+    }
+
     fn code(&self) -> &'static str {
         TaxpayerError::code(self)
     }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 use crate::ids::ApiKeyId;
 
 /// A refused tenant command.
@@ -59,6 +59,14 @@ impl TenantError {
 }
 
 impl ErrorCode for TenantError {
+    fn kind(&self) -> RejectionKind {
+        match self {
+            Self::AlreadyCreated | Self::ApiKeyExists(_) => RejectionKind::Conflict,
+            Self::NotCreated | Self::UnknownApiKey(_) => RejectionKind::NotFound,
+            _ => RejectionKind::Invalid,
+        }
+    }
+
     fn code(&self) -> &'static str {
         TenantError::code(self)
     }

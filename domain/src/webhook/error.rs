@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::ErrorCode;
+use crate::aggregate::{ErrorCode, RejectionKind};
 
 /// A refused subscription command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +85,20 @@ impl SubscriptionError {
 }
 
 impl ErrorCode for SubscriptionError {
+    fn kind(&self) -> RejectionKind {
+        match self {
+            Self::AlreadyCreated
+            | Self::KeyInUse
+            | Self::AlreadyPaused
+            | Self::NotPaused
+            | Self::Disabled
+            | Self::NotDisabled
+            | Self::NotActive => RejectionKind::Conflict,
+            Self::NotFound => RejectionKind::NotFound,
+            _ => RejectionKind::Invalid,
+        }
+    }
+
     fn code(&self) -> &'static str {
         SubscriptionError::code(self)
     }

@@ -375,7 +375,7 @@ where
             _ = ticks.tick() => {
                 let (applied, position) = tally.lock().map(|t| *t).unwrap_or_default();
                 let head = log.head().await.unwrap_or_else(|error| {
-                    tracing::warn!(%error, "reading the log head for progress failed");
+                    tracing::warn!(error = %infra::Causes(&error), "reading the log head for progress failed");
                     None
                 });
                 let seconds = started.elapsed().as_secs_f64().max(f64::EPSILON);

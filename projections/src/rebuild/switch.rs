@@ -248,9 +248,7 @@ impl<P: Projector, L: GlobalLog> Switch<'_, P, L> {
             let batch = self.log.read_after(at, self.options.batch_size).await?;
             let upto = &batch[..batch.partition_point(|e| e.position <= to)];
             let Some(last) = upto.last().map(|e| e.position) else {
-                return Err(ProjectionError::Log(format!(
-                    "the log shows nothing after {at:?} though a generation stands at {to:?}"
-                )));
+                return Err(ProjectionError::LogEndsEarly { at, to });
             };
             applied += apply_in(conn, projector, generation, upto).await?;
             at = last;

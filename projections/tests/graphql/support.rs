@@ -37,7 +37,7 @@ impl GlobalLog for Store {
         self.0
             .read_all(after, limit)
             .await
-            .map_err(|e| ProjectionError::Log(e.to_string()))
+            .map_err(ProjectionError::log)
     }
 }
 
@@ -57,7 +57,7 @@ impl InvoiceHistory for Store {
         self.0
             .read_stream(tenant, &Invoice::stream_id(invoice), options)
             .await
-            .map_err(|e| ProjectionError::Stream(e.to_string()))
+            .map_err(ProjectionError::stream)
     }
 
     async fn events_of_many(
@@ -70,7 +70,7 @@ impl InvoiceHistory for Store {
         self.0
             .read_streams(tenant, &streams)
             .await
-            .map_err(|e| ProjectionError::Stream(e.to_string()))
+            .map_err(ProjectionError::stream)
     }
 }
 

@@ -39,7 +39,7 @@ impl GlobalLog for StoreLog {
         self.0
             .read_all(after, limit)
             .await
-            .map_err(|e| ProjectionError::Log(e.to_string()))
+            .map_err(ProjectionError::log)
     }
 }
 

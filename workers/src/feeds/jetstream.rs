@@ -308,7 +308,7 @@ impl<P: Projector + Clone> JetStreamFeed<P> {
                 let pause = self.pause_after(self.failures);
                 tracing::warn!(
                     projection = self.projector.name(),
-                    %error,
+                    error = %infra::Causes(&error),
                     ?pause,
                     "projection batch from JetStream failed; retrying"
                 );
@@ -342,7 +342,7 @@ fn decode(delivery: &Delivery) -> Option<RecordedEvent> {
         Err(error) => {
             tracing::error!(
                 sequence = delivery.message.sequence,
-                %error,
+                error = %infra::Causes(&error),
                 "a message on the events stream is not an event; skipped"
             );
             None

@@ -67,7 +67,7 @@ impl GlobalLog for StoreLog {
         self.0
             .read_all(after, limit)
             .await
-            .map_err(|error| ProjectionError::Log(error.to_string()))
+            .map_err(ProjectionError::log)
     }
 }
 

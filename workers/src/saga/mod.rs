@@ -179,7 +179,7 @@ impl<L: GlobalLog> SagaWorker<L> {
                 Err(error) => {
                     let failures = self.retry.get(&series).map_or(0, |r| r.failures) + 1;
                     let pause = BACKOFF.delay(failures);
-                    tracing::warn!(series = %series.1.stream_id(), %error, ?pause, "driving the series failed; retrying");
+                    tracing::warn!(series = %series.1.stream_id(), error = %infra::Causes(&error), ?pause, "driving the series failed; retrying");
                     let at = now + pause;
                     self.retry.insert(series, Retry { at, failures });
                 }
@@ -205,7 +205,7 @@ impl<L: GlobalLog> SagaWorker<L> {
                 .map(|(series, _)| series)
                 .collect(),
             Err(error) => {
-                tracing::warn!(%error, "looking for series with work failed");
+                tracing::warn!(error = %infra::Causes(&error), "looking for series with work failed");
                 Vec::new()
             }
         }
@@ -213,12 +213,10 @@ impl<L: GlobalLog> SagaWorker<L> {
 
     /// One batch after the intake's checkpoint: reserved, then the checkpoint moved over it.
     async fn intake(&mut self) -> Result<(usize, Vec<(TenantId, SeriesKey)>), SagaError> {
-        let unexpected =
-            |e: String| SagaError::Command(commands::CommandError::Unexpected(anyhow::anyhow!(e)));
         if !self
             .leads_intake()
             .await
-            .map_err(|e| unexpected(e.to_string()))?
+            .map_err(unexpected("taking the intake lease"))?
         {
             return Ok((0, Vec::new()));
         }
@@ -226,24 +224,24 @@ impl<L: GlobalLog> SagaWorker<L> {
             .pool
             .acquire()
             .await
-            .map_err(|e| unexpected(e.to_string()))?;
+            .map_err(unexpected("connecting for the intake checkpoint"))?;
         let after = load_checkpoint(&mut conn, INTAKE, 1)
             .await
-            .map_err(|e| unexpected(e.to_string()))?
+            .map_err(unexpected("loading the intake checkpoint"))?
             .position;
         drop(conn);
         let batch = self
             .log
             .read_after(after, INTAKE_BATCH)
             .await
-            .map_err(|e| unexpected(e.to_string()))?;
+            .map_err(unexpected("reading the log after the intake checkpoint"))?;
         if batch.is_empty() {
             return Ok((0, Vec::new()));
         }
         let touched = self.saga.intake(&batch).await?;
         apply_batch(&self.pool, &IntakeCheckpoint, 1, &batch)
             .await
-            .map_err(|e| unexpected(e.to_string()))?;
+            .map_err(unexpected("moving the intake checkpoint"))?;
         Ok((batch.len(), touched))
     }
 
@@ -345,4 +343,16 @@ fn add(total: &mut Drive, one: Drive) {
     total.reconciliations += one.reconciliations;
     total.recovered += one.recovered;
     total.halted |= one.halted;
+}
+
+/// An infrastructure failure of the intake, its cause kept for the log line.
+fn unexpected<E>(what: &'static str) -> impl FnOnce(E) -> SagaError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    move |e| {
+        SagaError::Command(commands::CommandError::Unexpected(
+            anyhow::Error::new(e).context(what),
+        ))
+    }
 }

@@ -167,7 +167,7 @@ async fn follow(
             Err(error) => {
                 failures += 1;
                 let pause = retry.delay(failures);
-                tracing::warn!(error = ?error, ?pause, "saga step failed; retrying");
+                tracing::warn!(error = %infra::Causes(&error), ?pause, "saga step failed; retrying");
                 pause
             }
         };

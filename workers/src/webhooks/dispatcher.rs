@@ -223,7 +223,10 @@ impl Dispatcher {
                 match self.claim().await {
                     Ok(claimed) => claimed,
                     Err(error) => {
-                        tracing::warn!(%error, "taking due webhook deliveries failed; retrying");
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "taking due webhook deliveries failed; retrying"
+                        );
                         Vec::new()
                     }
                 }
@@ -237,7 +240,10 @@ impl Dispatcher {
             }
             if tokio::time::Instant::now() >= sweep_at {
                 if let Err(error) = self.shared.followups.sweep().await {
-                    tracing::warn!(%error, "appending webhook outcome events failed; retrying");
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "appending webhook outcome events failed; retrying"
+                    );
                 }
                 sweep_at = tokio::time::Instant::now() + Duration::from_secs(1);
             }

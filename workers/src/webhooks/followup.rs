@@ -179,7 +179,9 @@ impl Appender {
                 .await;
         match due {
             Ok(due) => self.append(due).await,
-            Err(error) => tracing::warn!(%error, "reading finished deliveries"),
+            Err(error) => {
+                tracing::warn!(error = %infra::Causes(&error), "reading finished deliveries")
+            }
         }
     }
 
@@ -252,7 +254,7 @@ impl Appender {
         }
         .await;
         if let Err(error) = cleared {
-            tracing::warn!(%error, "clearing settled deliveries failed; the sweep repeats them");
+            tracing::warn!(error = %infra::Causes(&error), "clearing settled deliveries failed; the sweep repeats them");
         }
     }
 
@@ -285,7 +287,7 @@ impl Appender {
             .execute(&self.pool)
             .await;
             if let Err(error) = skipped {
-                tracing::warn!(%error, %subscription, "keeping a disabled subscription's deliveries");
+                tracing::warn!(error = %infra::Causes(&error), %subscription, "keeping a disabled subscription's deliveries");
             }
         }
     }

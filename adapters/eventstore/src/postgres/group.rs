@@ -249,7 +249,7 @@ async fn commit(pool: &PgPool, requests: &mut Vec<Request>, counters: &Counters)
         Err(error) if is_unavailable(&error) => {
             // Appending one by one would wait for the database once per append; every member
             // can retry safely instead.
-            tracing::warn!(%error, "group commit failed: database unavailable");
+            tracing::warn!(error = %infra::Causes(&error), "group commit failed: database unavailable");
             let message = error.to_string();
             let mut error = Some(error);
             for request in requests.drain(..) {
@@ -259,7 +259,7 @@ async fn commit(pool: &PgPool, requests: &mut Vec<Request>, counters: &Counters)
         }
         Err(error) => {
             counters.fallbacks.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(%error, "group commit failed as a whole; appending one by one");
+            tracing::info!(error = %infra::Causes(&error), "group commit failed as a whole; appending one by one");
             for request in requests.drain(..) {
                 let answer = match Batch::new(&request.stream, request.expected, &request.events) {
                     Ok(batch) => append_one(pool, &batch).await,

@@ -41,19 +41,19 @@ impl PublishedMessage {
 }
 
 /// Why the bus failed a request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum BusFailure {
     /// The bus cannot be reached or did not answer in time; the relay retries with backoff.
     /// Messages of a failed publish may or may not have been stored.
-    #[error("bus unavailable: {0}")]
-    Unavailable(String),
+    #[error("bus unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A message's `Nats-Expected-Last-Sequence` did not match: the stream is ahead of the
     /// relay's checkpoint. That message and the ones after it were not stored.
     #[error("the stream is not at the expected last sequence")]
     WrongLastSequence,
     /// Anything else the bus refused.
-    #[error("bus refused the request: {0}")]
-    Refused(String),
+    #[error("bus refused the request")]
+    Refused(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The bus the relay publishes to: a stream whose sequence is dense and starts at 1.

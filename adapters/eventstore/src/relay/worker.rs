@@ -171,9 +171,9 @@ impl Relay {
                     failures = failures.saturating_add(1);
                     let pause = self.config.backoff().delay(failures);
                     if error.is_transient() {
-                        tracing::warn!(error = %error, failures, ?pause, "relay step failed; retrying");
+                        tracing::warn!(error = %infra::Causes(&error), failures, ?pause, "relay step failed; retrying");
                     } else {
-                        tracing::error!(error = %error, failures, ?pause, "relay stopped publishing; see `arca audit verify`");
+                        tracing::error!(error = %infra::Causes(&error), failures, ?pause, "relay stopped publishing; see `arca audit verify`");
                     }
                     pause
                 }

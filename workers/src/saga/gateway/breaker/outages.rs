@@ -54,7 +54,7 @@ impl StoreOutages {
         };
         let ctx = Context::new(OffsetDateTime::now_utc());
         if let Err(error) = handler::execute(&self.store, &self.metrics, &ctx, cmd).await {
-            tracing::error!(%environment, %error, "recording ARCA's availability failed");
+            tracing::error!(%environment, error = %infra::Causes(&error), "recording ARCA's availability failed");
         }
     }
 }
