@@ -93,6 +93,15 @@ ensure_py_verifier() {
   export ARCA_WEBHOOK_VERIFIER_PYTHON="$py"
 }
 
+# ops/check-layering looks for unused dependencies with cargo-machete, built from source once.
+MACHETE_VERSION=0.9.2
+ensure_machete() {
+  if ! cargo machete --version 2>/dev/null | grep -q "$MACHETE_VERSION"; then
+    log "installing cargo-machete $MACHETE_VERSION"
+    cargo install --quiet --locked cargo-machete --version "$MACHETE_VERSION"
+  fi
+}
+
 ensure_services() {
   ensure_postgres
   ensure_nats

@@ -3,8 +3,6 @@
 
 use prometheus::{IntCounterVec, Opts, Registry};
 
-use crate::handler::CommandError;
-
 /// How a command ended, as the `outcome` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -26,16 +24,6 @@ impl Outcome {
             Self::Rejected => "rejected",
             Self::Conflict => "conflict",
             Self::Error => "error",
-        }
-    }
-
-    /// The outcome of a command's result.
-    pub fn of<T>(result: &Result<T, CommandError>) -> Self {
-        match result {
-            Ok(_) => Self::Ok,
-            Err(CommandError::Rejected { .. }) => Self::Rejected,
-            Err(CommandError::StaleVersion { .. } | CommandError::Contended) => Self::Conflict,
-            Err(CommandError::Unavailable(_) | CommandError::Unexpected(_)) => Self::Error,
         }
     }
 }

@@ -22,7 +22,6 @@ pub mod query;
 pub mod rebuild;
 mod runner;
 pub mod schema;
-pub mod subscriptions;
 
 pub use checkpoint::{Checkpoint, all_checkpoints, load_checkpoint};
 pub use error::ProjectionError;
@@ -30,4 +29,3 @@ pub use history::InvoiceHistory;
 pub use invoices::InvoicesProjector;
 pub use rebuild::{RebuildError, RebuildOptions, RebuildReport, SERVING_GENERATION, rebuild};
 pub use runner::{BatchCommitted, GlobalLog, Projector, Runner, apply_batch, apply_in};
-pub use subscriptions::SubscriptionsProjector;

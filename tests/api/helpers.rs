@@ -16,13 +16,14 @@ use domain::{
     values::Money,
 };
 use eventstore::{EventStore, PgEventStore};
-use projections::{InvoicesProjector, Runner, SubscriptionsProjector};
+use projections::{InvoicesProjector, Runner};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::macros::datetime;
 use workers::feeds::StoreLog;
+use workers::webhooks::SubscriptionsProjector;
 
 /// The instant every test runs at: 2026-11-23 12:00 in Buenos Aires.
 pub const NOW: time::OffsetDateTime = datetime!(2026-11-23 15:00 UTC);

@@ -5,7 +5,8 @@
 //! - [`feeds`]: the live projections, fed from a durable JetStream consumer or the store's log;
 //! - [`saga`]: the ARCA saga's runtime (intake, series leases, the WSAA/WSFEv1 gateway with its
 //!   ticket broker, circuit breaker and evidence), and in `sim` the simulator it talks to;
-//! - [`webhooks`]: the webhook delivery engine (fan-out, dispatcher, signing keys, redeliveries);
+//! - [`webhooks`]: the webhook delivery engine (fan-out, dispatcher, signing keys, redeliveries,
+//!   and the subscriptions projection that keeps its tables: the `webhooks` schema is its own);
 //! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due.
 //!
 //! Takes typed configurations ([`WorkersConfig`] and its parts), never the settings file, the
@@ -102,7 +103,7 @@ pub async fn run(
         feeds::run_projector(
             &feed,
             metrics,
-            projections::SubscriptionsProjector::new(),
+            webhooks::SubscriptionsProjector::new(),
             shutdown.wait()
         ),
         webhooks::run_fanout(&feed, &config.webhooks, metrics, shutdown.wait()),

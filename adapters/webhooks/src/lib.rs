@@ -1,7 +1,8 @@
 //! Outbound webhook delivery: signing payloads per the Standard Webhooks spec, an HTTP client that
 //! refuses private and other non-public addresses after DNS resolution, and the retry schedule.
 //!
-//! Depends on `domain` values only; never on the command or read side, never on another adapter.
+//! Depends on no workspace crate (not even `domain`: it signs bytes and posts them); never on the
+//! command or read side, never on another adapter.
 
 mod client;
 mod policy;

@@ -11,7 +11,7 @@ use eventstore::EventStore;
 use futures::future::join_all;
 
 use super::{Command, CommandError, Decided, Executed, catch_up, decide_on, execute_from, fold};
-use crate::metrics::{CommandMetrics, Outcome};
+use crate::metrics::CommandMetrics;
 
 /// A stream's state folded up to a version (`None`: the stream is empty), as a caller kept it.
 pub type Known<A> = Option<(A, Option<u64>)>;
@@ -97,7 +97,7 @@ where
         }
         Ok(Decided::Refused { error, .. }) | Err(error) => Err(error),
     };
-    metrics.record(&super::command_name::<A>(), Outcome::of(&result));
+    metrics.record(&super::command_name::<A>(), super::outcome(&result));
     result
 }
 

@@ -63,6 +63,16 @@ impl CommandError {
     }
 }
 
+/// The `outcome` label of a command's result.
+pub(crate) fn outcome<T>(result: &Result<T, CommandError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(CommandError::Rejected(_)) => Outcome::Rejected,
+        Err(CommandError::StaleVersion { .. } | CommandError::Contended) => Outcome::Conflict,
+        Err(CommandError::Unavailable(_) | CommandError::Unexpected(_)) => Outcome::Error,
+    }
+}
+
 impl From<StoreError> for CommandError {
     fn from(err: StoreError) -> Self {
         match err {
@@ -158,7 +168,7 @@ where
     A::Command: Clone,
 {
     let result = decide_and_append(store, ctx, cmd, known).await;
-    metrics.record(&command_name::<A>(), Outcome::of(&result));
+    metrics.record(&command_name::<A>(), outcome(&result));
     result
 }
 

@@ -48,7 +48,7 @@ where
     match &result {
         Ok(answers) => answers
             .iter()
-            .for_each(|answer| metrics.record(&name, Outcome::of(answer))),
+            .for_each(|answer| metrics.record(&name, super::outcome(answer))),
         Err(error) => {
             let outcome = match error {
                 CommandError::Contended => Outcome::Conflict,

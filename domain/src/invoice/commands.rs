@@ -1,19 +1,17 @@
-//! What an invoice can be asked to do, and the parts of a request that events reuse.
+//! What an invoice can be asked to do.
 //!
 //! Serde names are the request's JSON names, and the ones [`super::InvoiceError::field`] points at:
 //! `receiver.document_type`, `receiver.document_number`, `items[i].iva_rate`, `totals.total` …
 
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::events::{ArcaMessage, Totals};
+use super::parts::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
 use crate::ids::InvoiceId;
 use crate::taxpayer::IssuerSnapshot;
-use crate::values::{
-    Concept, Cuit, Currency, DocType, IvaCondition, IvaTreatment, Money, TributeKind, VoucherType,
-};
+use crate::values::{Concept, Currency, IvaTreatment, Money, VoucherType};
 
 /// The client's own totals; when given they must match the computed ones within ARCA's tolerance.
 pub type DeclaredTotals = Totals;
@@ -60,52 +58,6 @@ pub struct RequestInvoice {
     pub declared_totals: Option<DeclaredTotals>,
 }
 
-/// The receiver of a voucher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Receiver {
-    /// `DocTipo`.
-    #[serde(rename = "document_type")]
-    pub doc_type: DocType,
-    /// `DocNro`; 0 for an unidentified receiver (99).
-    #[serde(rename = "document_number")]
-    pub doc_number: u64,
-    /// Name or razón social, for the printed voucher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `CondicionIVAReceptorId`.
-    pub iva_condition: IvaCondition,
-}
-
-/// When services were provided and when they are due (`FchServDesde`, `FchServHasta`, `FchVtoPago`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct ServicePeriod {
-    /// First day of service.
-    #[serde(with = "crate::values::date")]
-    #[schemars(schema_with = "crate::values::date::schema")]
-    pub from: Date,
-    /// Last day of service; not before `from`.
-    #[serde(with = "crate::values::date")]
-    #[schemars(schema_with = "crate::values::date::schema")]
-    pub to: Date,
-    /// Payment due date; not before the issue date.
-    #[serde(with = "crate::values::date")]
-    #[schemars(schema_with = "crate::values::date::schema")]
-    pub payment_due: Date,
-}
-
-/// A date range (`PeriodoAsoc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Period {
-    /// First day.
-    #[serde(with = "crate::values::date")]
-    #[schemars(schema_with = "crate::values::date::schema")]
-    pub from: Date,
-    /// Last day; not before `from`.
-    #[serde(with = "crate::values::date")]
-    #[schemars(schema_with = "crate::values::date::schema")]
-    pub to: Date,
-}
-
 /// One line of what is sold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
@@ -123,50 +75,6 @@ pub struct Item {
     /// IVA treatment; required on class A, B and M vouchers, refused on class C.
     #[serde(default, rename = "iva_rate", skip_serializing_if = "Option::is_none")]
     pub iva: Option<IvaTreatment>,
-}
-
-/// A tax other than IVA (`Tributo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Tribute {
-    /// `Tributo/Id`.
-    pub kind: TributeKind,
-    /// `Desc`; required for kind 99 ("Otro").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// `BaseImp`.
-    pub base: Money,
-    /// `Alic`, a percentage, when the tribute has one.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::values::decimal::option"
-    )]
-    #[schemars(with = "Option<Decimal>")]
-    pub rate: Option<Decimal>,
-    /// `Importe`.
-    pub amount: Money,
-}
-
-/// A voucher this one refers to (`CbteAsoc`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct AssociatedVoucher {
-    /// `Tipo`.
-    pub voucher_type: VoucherType,
-    /// `PtoVta`, 1..=99998.
-    pub point_of_sale: u32,
-    /// `Nro`, 1..=99999999.
-    pub number: u64,
-    /// `Cuit` of its issuer, when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cuit: Option<Cuit>,
-    /// `CbteFch`, when given.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "crate::values::date::option"
-    )]
-    #[schemars(schema_with = "crate::values::date::option::schema")]
-    pub date: Option<Date>,
 }
 
 /// Records the voucher number reserved for this invoice in its series.

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use super::commands::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
+use super::parts::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
 use crate::aggregate::domain_events;
 use crate::ids::InvoiceId;
 use crate::values::{

@@ -9,6 +9,7 @@ mod decide;
 mod error;
 mod events;
 pub mod lifecycle;
+mod parts;
 pub mod rules;
 mod state;
 #[cfg(test)]
@@ -17,9 +18,8 @@ pub mod totals;
 
 pub use crate::taxpayer::IssuerSnapshot;
 pub use commands::{
-    AssignNumber, AssociatedVoucher, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, Period,
-    Receiver, RecordCae, RecordRejection, RecordUnknownOutcome, RecordWebhookOutcome,
-    ReleaseNumber, RequestInvoice, ServicePeriod, Tribute,
+    AssignNumber, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, RecordCae, RecordRejection,
+    RecordUnknownOutcome, RecordWebhookOutcome, ReleaseNumber, RequestInvoice,
 };
 pub use error::{InvoiceError, TotalsField};
 pub use events::{
@@ -27,5 +27,6 @@ pub use events::{
     InvoiceNumberReleased, InvoiceRejected, InvoiceRequested, InvoiceSubmitted, IvaLine,
     SubmissionOutcomeUnknown, Totals, WebhookDelivered, WebhookDeliveryFailed,
 };
+pub use parts::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
 pub use rules::dates::voucher_date_window;
 pub use state::{Authorization, Invoice, InvoiceStatus};

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::commands::{DeclaredTotals, Item, Tribute};
+use super::commands::{DeclaredTotals, Item};
 use super::error::{InvoiceError, TotalsField};
 use super::events::{InvoiceLine, IvaLine, Totals};
+use super::parts::Tribute;
 use crate::values::{IvaRate, IvaTreatment, Money, VoucherClass, round_half_even};
 
 /// What the items and tributes of a request add up to.

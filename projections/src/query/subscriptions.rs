@@ -1,5 +1,5 @@
 //! The webhook subscriptions read table (`webhooks.subscriptions`, kept by the
-//! [`crate::SubscriptionsProjector`]), always within one tenant: one subscription, or a page of
+//! `workers::webhooks::SubscriptionsProjector`), always within one tenant: one subscription, or a page of
 //! them oldest first. Deleted subscriptions are never answered.
 
 use domain::TenantId;

@@ -111,7 +111,7 @@ pub(super) fn start(
     });
     spawn(&mut tasks, "subscriptions projection", |s, m| {
         Box::pin(async move {
-            let projector = projections::SubscriptionsProjector::new();
+            let projector = workers::webhooks::SubscriptionsProjector::new();
             let feed = config::feed_setup(&s);
             feeds::run_projector(&feed, m.workers(), projector, std::future::pending()).await
         })

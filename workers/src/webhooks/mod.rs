@@ -26,6 +26,7 @@ mod payload;
 mod redeliveries;
 mod run;
 mod secrets;
+mod subscriptions;
 
 pub use control::StoreControl;
 pub use dispatcher::{DispatchConfig, Dispatcher, DispatcherParts};
@@ -39,3 +40,4 @@ pub use metrics::DeliveryMetrics;
 pub use redeliveries::PgRedeliveries;
 pub use run::{DeliveryConfig, run_dispatcher, run_fanout};
 pub use secrets::{PgSigningKeys, SigningKeyError};
+pub use subscriptions::{MAX_OLD_KEYS, SubscriptionsProjector};

@@ -7,10 +7,10 @@
 //! `valid_until`. [`PgSigningKeys::active`] answers the current secret first, then every
 //! rotated-away one still in its grace period (at most [`MAX_OLD_KEYS`]).
 
+use super::subscriptions::MAX_OLD_KEYS;
 use arca_ws::credentials::{Sealed, SealingKey};
 use commands::webhooks::{SecretFailure, SigningSecrets};
 use domain::{SubscriptionId, TenantId};
-use projections::subscriptions::MAX_OLD_KEYS;
 use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::PgPool;
 use time::OffsetDateTime;

@@ -1,6 +1,8 @@
 //! The `webhook_subscriptions` projection: one row per subscription in `webhooks.subscriptions`
 //! (what the delivery engine and the REST reads see), and the switch of signing keys in
-//! `webhooks.signing_keys` when an event names a new one.
+//! `webhooks.signing_keys` when an event names a new one. It lives with the delivery engine
+//! (it moved here from `projections`) because it writes the engine's key table: the `webhooks`
+//! schema has one owner, and the read side only reads it (`projections::query`).
 //!
 //! A key row is written (sealed) by the command side *before* the event that names it, so a key
 //! no event names is never used: the row's `key_id` column says which key is current, and a
@@ -19,8 +21,8 @@ use domain::{RecordedEvent, webhook::Subscription};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{ProjectionError, Projector};
 use fold::{Effects, Row};
+use projections::{ProjectionError, Projector};
 
 /// Rotated-away keys kept per subscription (the oldest beyond are deleted).
 pub const MAX_OLD_KEYS: i64 = 10;

@@ -7,7 +7,7 @@ use domain::{DomainEvent, RecordedEvent};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use projections::ProjectionError;
 
 /// A row of `webhooks.subscriptions`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
