@@ -1,5 +1,7 @@
-//! The webhook delivery engine, the only owner of the `webhooks.deliveries`, `attempts`, `bodies`,
-//! `outcomes_due`, `endpoint_health` and `signing_keys` tables.
+//! The webhook delivery engine, the only owner of the `webhooks` schema: the `deliveries`,
+//! `attempts`, `bodies`, `outcomes_due`, `endpoint_health` and `signing_keys` tables, and the
+//! `subscriptions` read table its [`SubscriptionsProjector`] keeps (moved here from `projections`:
+//! it also switches signing keys). The API reads the schema only through `projections::query`.
 //!
 //! - [`FanOut`] follows the event log (a durable JetStream consumer through
 //!   [`crate::feeds::JetStreamFeed`], or the store's log) and makes one
