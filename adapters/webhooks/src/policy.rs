@@ -29,6 +29,11 @@ const BLOCKED_V4: &[(Ipv4Addr, u8)] = &[
     (Ipv4Addr::new(240, 0, 0, 0), 4),     // reserved, and 255.255.255.255 broadcast
 ];
 
+/// The only IPv6 space allocated for global unicast (IANA); any address outside it that does not
+/// stand for an IPv4 address (see [`embedded_v4`]) is refused: `::ffff:0:a.b.c.d` (IPv4-translated),
+/// the rest of `::/8`, and every reserved block.
+const GLOBAL_UNICAST_V6: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2000, 0, 0, 0, 0, 0, 0, 0), 3);
+
 /// IPv6 ranges that are not public unicast. Forms embedding an IPv4 address are checked through
 /// that address instead (see [`embedded_v4`]).
 const BLOCKED_V6: &[(Ipv6Addr, u8)] = &[
@@ -80,7 +85,9 @@ pub fn is_public(ip: IpAddr) -> bool {
         IpAddr::V4(v4) => !BLOCKED_V4.iter().any(|&net| in_v4(v4, net)),
         IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public(IpAddr::V4(v4)),
-            None => !BLOCKED_V6.iter().any(|&net| in_v6(v6, net)),
+            None => {
+                in_v6(v6, GLOBAL_UNICAST_V6) && !BLOCKED_V6.iter().any(|&net| in_v6(v6, net))
+            }
         },
     }
 }
@@ -208,6 +215,27 @@ mod tests {
             "2002:0808:0808::1",
         ] {
             assert!(policy.is_allowed(ip(allowed)), "{allowed} is public");
+        }
+    }
+
+    #[test]
+    fn refuses_ipv6_outside_global_unicast_whatever_it_embeds() {
+        let policy = AddressPolicy::public_only();
+        for refused in [
+            // IPv4-translated (SIIT, RFC 6052's ::ffff:0:0/96), private and public alike.
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:169.254.169.254",
+            "::ffff:0:8.8.8.8",
+            // Reserved space around the embedded forms, and outside 2000::/3.
+            "::1:0:0:1",
+            "::ffff:1:7f00:1",
+            "0:0:0:1::7f00:1",
+            "4000::1",
+            "8000::1",
+            "e000::1",
+        ] {
+            assert!(!policy.is_allowed(ip(refused)), "{refused} must be refused");
         }
     }
 
