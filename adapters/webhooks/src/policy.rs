@@ -85,9 +85,7 @@ pub fn is_public(ip: IpAddr) -> bool {
         IpAddr::V4(v4) => !BLOCKED_V4.iter().any(|&net| in_v4(v4, net)),
         IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                in_v6(v6, GLOBAL_UNICAST_V6) && !BLOCKED_V6.iter().any(|&net| in_v6(v6, net))
-            }
+            None => in_v6(v6, GLOBAL_UNICAST_V6) && !BLOCKED_V6.iter().any(|&net| in_v6(v6, net)),
         },
     }
 }

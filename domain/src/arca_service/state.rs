@@ -55,7 +55,10 @@ impl ArcaService {
         Ok(vec![ArcaServiceEvent::Unavailable(ArcaUnavailable {
             environment: cmd.environment,
             since: cmd.since,
-            reason: cmd.reason.trim().chars().take(MAX_REASON).collect(),
+            reason: without_cuits(cmd.reason.trim())
+                .chars()
+                .take(MAX_REASON)
+                .collect(),
             consecutive_failures: cmd.failures,
         })])
     }
@@ -72,6 +75,40 @@ impl ArcaService {
             downtime_ms: u64::try_from(downtime).unwrap_or(u64::MAX),
         })]
     }
+}
+
+/// `text` with every CUIT-shaped number (11 digits, bare or as `20-12345678-6`) replaced by
+/// `[cuit]`: an outage is every tenant's news, and the failure that opened it may have come from
+/// one tenant's issuer.
+fn without_cuits(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run of digits and inner dashes that starts here, ending on a digit.
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '-') {
+            if chars[j].is_ascii_digit() {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        let run = &chars[i..end];
+        let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+        if digits == 11 {
+            out.push_str("[cuit]");
+        } else {
+            out.extend(run);
+        }
+        i = end;
+    }
+    out
 }
 
 impl Aggregate for ArcaService {

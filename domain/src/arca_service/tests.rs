@@ -137,3 +137,30 @@ fn the_stream_is_named_after_the_environment() {
         "arca-sim"
     );
 }
+
+#[test]
+fn an_outage_reason_never_names_an_issuer() {
+    // The event reaches every subscribed tenant: a CUIT in it would be another tenant's data.
+    for (reported, shown) in [
+        (
+            "WSAA ticket of 20-12345678-6: transport error in loginCms: timed out",
+            "WSAA ticket of [cuit]: transport error in loginCms: timed out",
+        ),
+        (
+            "SOAP fault in FECAESolicitar: 600: ValidacionDeToken: cuit 30712345678 no autorizado",
+            "SOAP fault in FECAESolicitar: 600: ValidacionDeToken: cuit [cuit] no autorizado",
+        ),
+        ("HTTP 503 after 1234567 ms", "HTTP 503 after 1234567 ms"),
+    ] {
+        let events = Scenario::<ArcaService>::given([])
+            .when(MarkUnavailable {
+                reason: reported.to_owned(),
+                ..mark_unavailable(5)
+            })
+            .events();
+        let [ArcaServiceEvent::Unavailable(event)] = events.as_slice() else {
+            panic!("one arca.unavailable expected, got {events:?}");
+        };
+        assert_eq!(event.reason, shown);
+    }
+}

@@ -107,8 +107,9 @@ impl WsGateway {
     /// The issuer's ticket; WSAA failing because ARCA is down counts against the circuit.
     async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, GatewayError> {
         self.tickets.auth(tenant, cuit).await.map_err(|e| {
-            if let (TicketError::Unreachable(reason), Some(b)) = (&e, &self.breaker) {
-                b.observe(Health::Failed(reason.clone()));
+            if let (TicketError::Unreachable { cause, .. }, Some(b)) = (&e, &self.breaker) {
+                // The outage is every tenant's news: its reason names no issuer.
+                b.observe(Health::Failed(format!("WSAA login: {cause}")));
             }
             GatewayError::NotSent(e.to_string())
         })

@@ -25,8 +25,13 @@ use crate::once::OnceMap;
 pub enum TicketError {
     /// WSAA did not answer properly (no connection, timeout, HTTP 5xx, a "try later" fault):
     /// ARCA is unavailable.
-    #[error("{0}")]
-    Unreachable(String),
+    #[error("WSAA ticket of {cuit}: {cause}")]
+    Unreachable {
+        /// The issuer whose ticket was asked for (kept out of what other tenants may see).
+        cuit: Cuit,
+        /// What WSAA did, naming no issuer.
+        cause: String,
+    },
     /// Anything else: no certificate, a login WSAA refused, the ticket store.
     #[error("{0}")]
     Refused(String),
@@ -34,15 +39,16 @@ pub enum TicketError {
 
 impl TicketError {
     fn of(cuit: Cuit, error: &BrokerError) -> Self {
-        let detail = format!("WSAA ticket of {cuit}: {error}");
+        let unreachable = || Self::Unreachable {
+            cuit,
+            cause: error.to_string(),
+        };
         match error {
             BrokerError::Arca(ArcaError::Transport { .. } | ArcaError::Malformed { .. }) => {
-                Self::Unreachable(detail)
+                unreachable()
             }
-            BrokerError::Arca(e @ ArcaError::Fault { .. }) if e.is_retryable() => {
-                Self::Unreachable(detail)
-            }
-            _ => Self::Refused(detail),
+            BrokerError::Arca(e @ ArcaError::Fault { .. }) if e.is_retryable() => unreachable(),
+            _ => Self::Refused(format!("WSAA ticket of {cuit}: {error}")),
         }
     }
 }
