@@ -392,3 +392,51 @@ async fn the_sim_demo_gives_an_issuer_a_certificate_from_the_development_ca(pool
         workers::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca).await;
     assert!(refused.is_err(), "only in sim");
 }
+
+/// An encrypted key whose KDF asks for `iterations` PBKDF2 rounds, over data that was never a key.
+fn costly_key(iterations: u32) -> String {
+    use der::EncodePem as _;
+    use pkcs8::pkcs5::{EncryptionScheme, pbes2};
+    let scheme =
+        pbes2::Parameters::pbkdf2_sha256_aes256cbc(iterations, &[7; 16], &[9; 16]).unwrap();
+    pkcs8::EncryptedPrivateKeyInfo {
+        encryption_algorithm: EncryptionScheme::Pbes2(scheme),
+        encrypted_data: &[0; 1232],
+    }
+    .to_pem(der::pem::LineEnding::LF)
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_key_whose_encryption_asks_for_too_much_work_is_refused_without_doing_it(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let (cert, _, _) = own_certificate(&dev_ca().unwrap(), RI_CUIT, 700 * DAY);
+    let body =
+        json!({"certificate": cert, "private_key": costly_key(90_000_000), "passphrase": "x"});
+    let refused = app
+        .call_as(
+            &app.key,
+            Method::PUT,
+            &certificate_path(RI_CUIT),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.code(), "invalid_private_key", "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("90000000 PBKDF2 iterations"),
+        "{}",
+        refused.body
+    );
+    let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
+    assert_eq!(count(&app, installed).await, 0);
+}

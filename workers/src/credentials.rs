@@ -3,12 +3,17 @@
 //! code. The store itself lives in `arca_ws::credentials` because the adapter is the one that
 //! needs the decrypted key (to sign WSAA logins) and already owns the `arca_ws` schema.
 
+use std::time::Duration;
+
 use arca_ws::credentials::{
     CertificateInfo, CredentialError, PgCredentialStore, inspect_certificate, key_for, new_request,
 };
 use commands::credentials::{CredentialFailure, IssuerCredentials, OwnKey, PreparedRequest};
 use domain::{TenantId, series::Environment, taxpayer::CertificateFacts, values::Cuit};
 use uuid::Uuid;
+
+/// How long reading a brought private key (its decryption included) may take.
+const KEY_READ_LIMIT: Duration = Duration::from_secs(10);
 
 /// [`IssuerCredentials`] over [`PgCredentialStore`], for one ARCA environment.
 #[derive(Debug, Clone)]
@@ -106,7 +111,26 @@ impl IssuerCredentials for PgIssuerCredentials {
         key: &OwnKey,
     ) -> Result<Uuid, CredentialFailure> {
         let info = inspect_certificate(certificate_pem).map_err(failure)?;
-        let private = key_for(&info, &key.pem, key.passphrase.as_deref()).map_err(failure)?;
+        // Decrypting a brought key runs its KDF: off the async threads, and bounded in time
+        // (its parameters are capped by `key_for` already; this bounds the rest).
+        let (pem, passphrase) = (key.pem.clone(), key.passphrase.clone());
+        let reading =
+            tokio::task::spawn_blocking(move || key_for(&info, &pem, passphrase.as_deref()));
+        let private = match tokio::time::timeout(KEY_READ_LIMIT, reading).await {
+            Ok(Ok(read)) => read.map_err(failure)?,
+            Ok(Err(stopped)) => {
+                return Err(CredentialFailure::Unavailable(
+                    anyhow::Error::new(stopped).context("reading the private key"),
+                ));
+            }
+            Err(_) => {
+                return Err(CredentialFailure::InvalidKey(format!(
+                    "reading the private key took more than {} s; re-encrypt it with ordinary \
+                     settings or upload it unencrypted over TLS",
+                    KEY_READ_LIMIT.as_secs()
+                )));
+            }
+        };
         self.store
             .store_key(tenant.as_uuid(), &cuit.to_string(), &private)
             .await

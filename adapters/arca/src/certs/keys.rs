@@ -159,7 +159,9 @@ pub fn read_key_pem(pem: &str, passphrase: Option<&str>) -> Result<RsaPrivateKey
         let pass = passphrase.ok_or_else(|| {
             ArcaError::Invalid("the private key is encrypted: a passphrase is needed".into())
         })?;
-        RsaPrivateKey::from_pkcs8_encrypted_pem(pem, pass).map_err(|e| bad(&e))
+        let (_, der) = der::Document::from_pem(pem).map_err(|e| bad(&e))?;
+        super::kdf::check_kdf(der.as_bytes())?;
+        RsaPrivateKey::from_pkcs8_encrypted_der(der.as_bytes(), pass).map_err(|e| bad(&e))
     } else if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
         RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| bad(&e))
     } else {

@@ -6,6 +6,7 @@
 
 mod ca_dir;
 mod dev;
+mod kdf;
 mod keys;
 mod passphrase;
 pub(crate) mod keys_util {
@@ -16,6 +17,10 @@ pub use ca_dir::{CA_CERT_FILE, CA_KEY_FILE, load_dev_ca, load_or_create_dev_ca, 
 pub use dev::{
     DevBundle, csr, csr_for_key, dev_bundle, dev_ca, dev_credentials, issue_leaf, sign_request,
     sign_request_at,
+};
+pub use kdf::{
+    MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_BLOCK_SIZE, MAX_SCRYPT_COST, MAX_SCRYPT_PARALLELIZATION,
+    check_kdf,
 };
 pub use keys::{Credentials, encrypt_key_pem, generate_key, load_cert_pem, read_key_pem};
 pub use passphrase::{KeyPassphrase, pass_file_for};
