@@ -440,3 +440,39 @@ async fn a_key_whose_encryption_asks_for_too_much_work_is_refused_without_doing_
     let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
     assert_eq!(count(&app, installed).await, 0);
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn the_simulator_refuses_a_certificate_arca_signed_and_writes_nothing(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    // A CA named as ARCA's production one: its certificates carry real keys.
+    let arca = arca_ws::certs::dev_ca_named("CN=Computadores,O=AFIP,C=AR").unwrap();
+    let (cert, key, pass) = own_certificate(&arca, RI_CUIT, 700 * DAY);
+    let body = json!({"certificate": cert, "private_key": key, "passphrase": pass});
+    let refused = app
+        .call_as(
+            &app.key,
+            Method::PUT,
+            &certificate_path(RI_CUIT),
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.code(), "invalid_certificate", "{}", refused.body);
+    assert!(
+        refused.body.to_string().contains("development CA"),
+        "{}",
+        refused.body
+    );
+    let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
+    assert_eq!(count(&app, installed).await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM arca_ws.issuer_keys").await,
+        0
+    );
+}

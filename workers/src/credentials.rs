@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use arca_ws::certs::DEV_CA_NAME;
 use arca_ws::credentials::{
     CertificateInfo, CredentialError, PgCredentialStore, inspect_certificate, key_for, new_request,
 };
@@ -26,6 +27,22 @@ impl PgIssuerCredentials {
     /// The vault over `store`, installing certificates for `environment`.
     pub fn new(store: PgCredentialStore, environment: Environment) -> Self {
         Self { store, environment }
+    }
+
+    /// A certificate this environment may install. In `sim` that is one a development CA issued:
+    /// a certificate ARCA signed has a real key behind it, which must never be sealed under the
+    /// simulator's development sealing key (nor would the simulator accept it).
+    fn installable(&self, certificate_pem: &str) -> Result<CertificateInfo, CredentialFailure> {
+        let info = inspect_certificate(certificate_pem).map_err(failure)?;
+        if self.environment == Environment::Sim && !info.from_dev_ca {
+            return Err(CredentialFailure::InvalidCertificate(format!(
+                "the simulator installs only certificates of the development CA ({DEV_CA_NAME}); \
+                 this one was issued by {}: install a certificate ARCA signed in homologacion or \
+                 produccion",
+                info.issuer
+            )));
+        }
+        Ok(info)
     }
 
     /// The underlying store (for the saga's "credentials of issuer X in environment Y").
@@ -98,9 +115,8 @@ impl IssuerCredentials for PgIssuerCredentials {
     }
 
     fn inspect(&self, certificate_pem: &str) -> Result<CertificateFacts, CredentialFailure> {
-        inspect_certificate(certificate_pem)
-            .map(|info| facts(&info))
-            .map_err(failure)
+        // First of every installation: a certificate the environment refuses writes nothing.
+        self.installable(certificate_pem).map(|info| facts(&info))
     }
 
     async fn store_own_key(
@@ -110,7 +126,7 @@ impl IssuerCredentials for PgIssuerCredentials {
         certificate_pem: &str,
         key: &OwnKey,
     ) -> Result<Uuid, CredentialFailure> {
-        let info = inspect_certificate(certificate_pem).map_err(failure)?;
+        let info = self.installable(certificate_pem)?;
         // Decrypting a brought key runs its KDF: off the async threads, and bounded in time
         // (its parameters are capped by `key_for` already; this bounds the rest).
         let (pem, passphrase) = (key.pem.clone(), key.passphrase.clone());
@@ -152,7 +168,7 @@ impl IssuerCredentials for PgIssuerCredentials {
         key_id: Uuid,
         certificate_pem: &str,
     ) -> Result<(), CredentialFailure> {
-        let info = inspect_certificate(certificate_pem).map_err(failure)?;
+        let info = self.installable(certificate_pem)?;
         self.store
             .attach_certificate(
                 tenant.as_uuid(),

@@ -189,9 +189,22 @@ pub fn csr_for_key(
 /// A fresh development CA (`CN=Computadores Dev, O=AFIP, C=AR`, ten years), the kind the
 /// simulator is told to trust.
 pub fn dev_ca() -> Result<Credentials, ArcaError> {
+    dev_ca_named(DEV_CA_NAME)
+}
+
+/// The name of every development CA [`dev_ca`] makes: no certificate ARCA signs carries it.
+pub const DEV_CA_NAME: &str = "CN=Computadores Dev,O=AFIP,C=AR";
+
+/// Whether `issuer` is the name of a development CA.
+pub fn is_dev_ca_name(issuer: &Name) -> bool {
+    name(DEV_CA_NAME).is_ok_and(|dev| &dev == issuer)
+}
+
+/// A fresh CA named `ca_name` (tests make CAs that are not the development one).
+pub fn dev_ca_named(ca_name: &str) -> Result<Credentials, ArcaError> {
     let ca_key = generate_key(2048)?;
     let signer = SigningKey::<Sha256>::new(ca_key.clone());
-    let ca_name = name("CN=Computadores Dev,O=AFIP,C=AR")?;
+    let ca_name = name(ca_name)?;
     let year = Duration::from_secs(365 * 24 * 3600);
     let builder = CertificateBuilder::new(
         Profile::Root,

@@ -15,8 +15,8 @@ pub(crate) mod keys_util {
 
 pub use ca_dir::{CA_CERT_FILE, CA_KEY_FILE, load_dev_ca, load_or_create_dev_ca, save_dev_ca};
 pub use dev::{
-    DevBundle, csr, csr_for_key, dev_bundle, dev_ca, dev_credentials, issue_leaf, sign_request,
-    sign_request_at,
+    DEV_CA_NAME, DevBundle, csr, csr_for_key, dev_bundle, dev_ca, dev_ca_named, dev_credentials,
+    is_dev_ca_name, issue_leaf, sign_request, sign_request_at,
 };
 pub use kdf::{
     MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_BLOCK_SIZE, MAX_SCRYPT_COST, MAX_SCRYPT_PARALLELIZATION,

@@ -30,6 +30,11 @@ pub struct CertificateInfo {
     pub not_after: OffsetDateTime,
     /// The certificate re-encoded as PEM (what is stored).
     pub pem: String,
+    /// Its issuer, RFC 4514 text.
+    pub issuer: String,
+    /// Whether a development CA ([`crate::certs::DEV_CA_NAME`]) issued it: the only
+    /// certificates the simulator takes, and never one ARCA signed.
+    pub from_dev_ca: bool,
 }
 
 /// Reads a PEM certificate.
@@ -60,6 +65,8 @@ pub fn inspect_certificate(pem: &str) -> Result<CertificateInfo, CredentialError
         not_before: time(tbs.validity.not_before)?,
         not_after: time(tbs.validity.not_after)?,
         pem: cert.to_pem(LineEnding::LF).map_err(|e| bad(&e))?,
+        issuer: tbs.issuer.to_string(),
+        from_dev_ca: crate::certs::is_dev_ca_name(&tbs.issuer),
     })
 }
 
