@@ -101,6 +101,44 @@ pub struct ApiConfig {
     pub sealing_key: arca_ws::credentials::SealingKey,
     /// Where webhooks may go: endpoints naming another literal address are refused.
     pub webhook_addresses: webhooks::AddressPolicy,
+    /// The pool reads go through.
+    pub reads: ReadPool,
+}
+
+/// The API's pool for reads, separate from the store's: reads can never starve appends, and a
+/// read statement cannot run longer than `statement_timeout`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadPool {
+    /// Connections at most.
+    pub max_connections: u32,
+    /// Postgres `statement_timeout` of every read.
+    pub statement_timeout: Duration,
+    /// How long a read waits for a free connection before answering 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ReadPool {
+    fn default() -> Self {
+        Self {
+            max_connections: 6,
+            statement_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ReadPool {
+    /// A pool on the database `like` connects to, its connections opened when first needed.
+    pub fn over(&self, like: &PgPool) -> PgPool {
+        let timeout = self.statement_timeout.as_millis().to_string();
+        let options = (*like.connect_options())
+            .clone()
+            .options([("statement_timeout", timeout.as_str())]);
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(self.acquire_timeout)
+            .connect_lazy_with(options)
+    }
 }
 
 impl ApiConfig {
@@ -125,11 +163,17 @@ impl ApiConfig {
             environment: settings.environment(),
             sealing_key: settings.sealing_key()?,
             webhook_addresses: settings.webhook_policy()?,
+            reads: ReadPool {
+                max_connections: settings.db_read_max_connections,
+                statement_timeout: Duration::from_millis(settings.db_read_statement_timeout_ms),
+                acquire_timeout: ReadPool::default().acquire_timeout,
+            },
         })
     }
 }
 
-/// The `api` crate's router over `store` and the read models in `pool`'s database, its ports
+/// The `api` crate's router over `store` and the read models in `pool`'s database (read through a
+/// pool of their own, [`ReadPool`]), its ports
 /// served by the Postgres adapters, recording into `metrics` and serving them on `GET /metrics`.
 pub fn router(
     store: Arc<dyn EventStore>,
@@ -138,6 +182,7 @@ pub fn router(
     config: &ApiConfig,
     metrics: &Metrics,
 ) -> Router {
+    let reads = config.reads.over(&pool);
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
@@ -147,7 +192,7 @@ pub fn router(
         )),
         environment: config.environment,
         webhook_secrets: Arc::new(PgSigningKeys::new(pool.clone(), config.sealing_key.clone())),
-        redeliveries: Arc::new(PgRedeliveries::new(pool.clone())),
+        redeliveries: Arc::new(PgRedeliveries::new(pool)),
         webhook_urls: UrlRules {
             allow_http: config.environment == domain::series::Environment::Sim,
             addresses: Some({
@@ -155,7 +200,7 @@ pub fn router(
                 Arc::new(move |ip| policy.is_allowed(ip))
             }),
         },
-        reads: pool,
+        reads,
         store,
         clock,
     };

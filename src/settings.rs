@@ -63,6 +63,10 @@ pub struct Settings {
     pub db_group_commit_writers: usize,
     /// Most appends one group commit carries.
     pub db_group_commit_max_batch: usize,
+    /// The API's separate pool for reads (never takes a connection appends need).
+    pub db_read_max_connections: u32,
+    /// Longest statement of a read (Postgres `statement_timeout`), milliseconds.
+    pub db_read_statement_timeout_ms: u64,
     /// NATS URL.
     pub nats_url: String,
     /// JetStream stream of events.
@@ -163,6 +167,11 @@ impl std::fmt::Debug for Settings {
             )
             .field("db_max_connections", &self.db_max_connections)
             .field("db_group_commit_writers", &self.db_group_commit_writers)
+            .field("db_read_max_connections", &self.db_read_max_connections)
+            .field(
+                "db_read_statement_timeout_ms",
+                &self.db_read_statement_timeout_ms,
+            )
             .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
             .field("nats_url", &self.nats_url)
             .field("nats_stream", &self.nats_stream)
@@ -256,6 +265,12 @@ impl Settings {
             || self.db_group_commit_writers >= self.db_max_connections as usize
         {
             bail!("db_group_commit_writers must be at least 1 and below db_max_connections");
+        }
+        if !(1..=512).contains(&self.db_read_max_connections) {
+            bail!("db_read_max_connections must be between 1 and 512");
+        }
+        if !(100..=600_000).contains(&self.db_read_statement_timeout_ms) {
+            bail!("db_read_statement_timeout_ms must be between 100 and 600000");
         }
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");

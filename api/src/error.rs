@@ -160,10 +160,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, problem) = self.into_problem();
         let mut response = (status, Json(problem)).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -238,7 +242,23 @@ impl From<ProjectionError> for ApiError {
                 "invalid_cursor",
                 "the cursor is not one this service gave out; start again without it",
             ),
+            ProjectionError::Database(e) if read_unavailable(&e) => {
+                Self::unavailable(anyhow::Error::new(e).context("reading the read model"))
+            }
             other => Self::internal(anyhow::Error::new(other).context("reading the read model")),
         }
     }
 }
+
+/// Whether a read failed for want of the database rather than for a fault: no connection free
+/// in time, the database unreachable, or the statement cancelled at its `statement_timeout`.
+fn read_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(e) => e.code().as_deref() == Some(QUERY_CANCELED),
+        _ => false,
+    }
+}
+
+/// Postgres' SQLSTATE for a statement cancelled (by `statement_timeout` among others).
+const QUERY_CANCELED: &str = "57014";

@@ -15,6 +15,7 @@ mod openapi;
 mod problems;
 #[path = "../common/prom.rs"]
 mod prom;
+mod read_pool;
 mod reads;
 mod saga;
 mod taxpayers;
