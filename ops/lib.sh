@@ -72,6 +72,10 @@ ensure_nats() {
 # The ARCA adapter's tests check our CMS signatures and CSRs with the openssl CLI.
 ensure_test_tools() {
   command -v openssl >/dev/null || { log "installing openssl"; apt_install openssl; }
+  # The NATS adapter's tests start their own nats-server (one that requires authentication).
+  if ! command -v nats-server >/dev/null && [ ! -x /usr/sbin/nats-server ]; then
+    log "installing nats-server"; apt_install nats-server
+  fi
   ensure_py_verifier
 }
 

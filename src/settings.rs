@@ -173,7 +173,7 @@ impl std::fmt::Debug for Settings {
                 &self.db_read_statement_timeout_ms,
             )
             .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
-            .field("nats_url", &self.nats_url)
+            .field("nats_url", &nats_bus::redacted_url(&self.nats_url))
             .field("nats_stream", &self.nats_stream)
             .field("nats_subject_prefix", &self.nats_subject_prefix)
             .field("projection_feed", &self.projection_feed)

@@ -15,10 +15,11 @@ use crate::error::BusError;
 /// The shortest `duplicate_window` accepted: longer than a relay's worst restart.
 pub const MIN_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// Where the stream lives and how it is named.
-#[derive(Debug, Clone)]
+/// Where the stream lives and how it is named. `Debug` never shows the URL's credentials.
+#[derive(Clone)]
 pub struct BusConfig {
-    /// NATS server URL, such as `nats://127.0.0.1:4222`.
+    /// NATS server URL, such as `nats://127.0.0.1:4222`; a server that requires authentication
+    /// takes it in the URL: `nats://user:password@host:4222` or `nats://token@host:4222`.
     pub url: String,
     /// JetStream stream name (no spaces, dots or wildcards), such as `ARCA_EVENTS`.
     pub stream: String,
@@ -31,6 +32,68 @@ pub struct BusConfig {
     pub publish_window: usize,
     /// How long to wait for a publish ack or an API answer.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for BusConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BusConfig")
+            .field("url", &redacted_url(&self.url))
+            .field("stream", &self.stream)
+            .field("subject_prefix", &self.subject_prefix)
+            .field("duplicate_window", &self.duplicate_window)
+            .field("publish_window", &self.publish_window)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// How a client proves who it is, as the URL says.
+enum Credentials {
+    /// `nats://user:password@host`.
+    UserPassword(String, String),
+    /// `nats://token@host`.
+    Token(String),
+}
+
+/// `url` (or a comma-separated list) without credentials, and the first credentials it carried:
+/// the client takes them as options (it does not read them from the URL).
+fn split_credentials(url: &str) -> (String, Option<Credentials>) {
+    let mut credentials = None;
+    let addresses: Vec<String> = url
+        .split(',')
+        .map(|one| {
+            let start = one.find("://").map_or(0, |s| s + 3);
+            match one[start..].rfind('@') {
+                Some(at) => {
+                    let userinfo = &one[start..start + at];
+                    credentials.get_or_insert_with(|| match userinfo.split_once(':') {
+                        Some((user, password)) => {
+                            Credentials::UserPassword(user.to_owned(), password.to_owned())
+                        }
+                        None => Credentials::Token(userinfo.to_owned()),
+                    });
+                    format!("{}{}", &one[..start], &one[start + at + 1..])
+                }
+                None => one.to_owned(),
+            }
+        })
+        .collect();
+    (addresses.join(","), credentials)
+}
+
+/// `url` (or a comma-separated list of them) with any credentials replaced by `***`, for logs
+/// and error messages.
+pub fn redacted_url(url: &str) -> String {
+    url.split(',')
+        .map(|one| match (one.find("://"), one.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}***{}", &one[..scheme + 3], &one[at..])
+            }
+            (None, Some(at)) => format!("***{}", &one[at..]),
+            _ => one.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 impl BusConfig {
@@ -132,19 +195,26 @@ impl Bus {
 
     async fn open(config: BusConfig, lazily: bool) -> Result<Self, BusError> {
         config.validate()?;
-        let mut options = ConnectOptions::new()
-            .connection_timeout(config.timeout)
-            .request_timeout(Some(config.timeout))
-            .max_reconnects(None);
+        let (address, credentials) = split_credentials(&config.url);
+        let mut options = match credentials {
+            Some(Credentials::UserPassword(user, password)) => {
+                ConnectOptions::with_user_and_password(user, password)
+            }
+            Some(Credentials::Token(token)) => ConnectOptions::with_token(token),
+            None => ConnectOptions::new(),
+        }
+        .connection_timeout(config.timeout)
+        .request_timeout(Some(config.timeout))
+        .max_reconnects(None);
         if lazily {
             options = options.retry_on_initial_connect();
         }
         let client = options
-            .connect(config.url.as_str())
+            .connect(address.as_str())
             .await
             .map_err(BusError::unavailable(format!(
                 "connecting to {}",
-                config.url
+                redacted_url(&config.url)
             )))?;
         let js = async_nats::jetstream::ContextBuilder::new()
             .timeout(config.timeout)

@@ -20,6 +20,6 @@ mod bus;
 mod consumer;
 mod error;
 
-pub use bus::{Bus, BusConfig, MIN_DUPLICATE_WINDOW, Outgoing, StoredMessage};
+pub use bus::{Bus, BusConfig, MIN_DUPLICATE_WINDOW, Outgoing, StoredMessage, redacted_url};
 pub use consumer::{Consumer, ConsumerConfig, Delivery};
 pub use error::BusError;

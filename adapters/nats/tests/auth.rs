@@ -1,0 +1,118 @@
+//! A NATS server that requires authentication: the bus connects with the credentials in its URL,
+//! is refused without them, and never repeats the password in an error or a `Debug` line.
+//! The test starts its own `nats-server` (on PATH or in /usr/sbin, as `ops/` installs it) on a
+//! free loopback port.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::{Context as _, ensure};
+use nats_bus::{Bus, BusConfig};
+use uuid::Uuid;
+
+const USER: &str = "arca";
+const PASSWORD: &str = "s3cret-not-in-logs";
+
+/// A nats-server with JetStream that only lets `USER`/`PASSWORD` in; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn start() -> anyhow::Result<Self> {
+        let binary = ["nats-server", "/usr/sbin/nats-server"]
+            .into_iter()
+            .find(|b| Command::new(b).arg("--version").output().is_ok())
+            .context("nats-server is not installed (ops/test installs it)")?;
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let dir = std::env::temp_dir().join(format!("arca-nats-auth-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir)?;
+        let child = Command::new(binary)
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(&dir)
+            .args(["--user", USER, "--pass", PASSWORD])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        Ok(Self { child, port, dir })
+    }
+
+    fn url(&self, credentials: &str) -> String {
+        format!("nats://{credentials}127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn config(url: &str) -> BusConfig {
+    let mut config = BusConfig::new(url, "AUTH_TEST", "authtest.events");
+    config.timeout = Duration::from_secs(2);
+    config
+}
+
+/// The error with every cause, as a log line shows it.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        text.push_str(&format!(": {cause}"));
+        next = cause.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_bus_authenticates_with_the_credentials_in_its_url() -> anyhow::Result<()> {
+    let server = Server::start()?;
+    let allowed = server.url(&format!("{USER}:{PASSWORD}@"));
+    // The server takes a moment to listen.
+    let mut bus = None;
+    for _ in 0..50 {
+        match Bus::connect(config(&allowed)).await {
+            Ok(connected) => {
+                bus = Some(connected);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let bus = bus.context("connecting with the right credentials")?;
+    bus.ensure_stream().await?;
+    ensure!(bus.last_sequence().await? == 0, "a new stream is empty");
+    ensure!(
+        !format!("{:?}", bus.config()).contains(PASSWORD),
+        "Debug shows the password: {:?}",
+        bus.config()
+    );
+
+    for refused in [
+        server.url(""),
+        server.url(&format!("{USER}:wrong-{PASSWORD}@")),
+    ] {
+        let error = match Bus::connect(config(&refused)).await {
+            Ok(bus) => match bus.ensure_stream().await {
+                Ok(()) => anyhow::bail!("{refused} was let in"),
+                Err(error) => error,
+            },
+            Err(error) => error,
+        };
+        let text = chain(&error);
+        ensure!(
+            !text.contains(PASSWORD),
+            "the error shows the password: {text}"
+        );
+    }
+    Ok(())
+}
