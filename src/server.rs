@@ -101,8 +101,26 @@ pub struct ApiConfig {
     pub sealing_key: arca_ws::credentials::SealingKey,
     /// Where webhooks may go: endpoints naming another literal address are refused.
     pub webhook_addresses: webhooks::AddressPolicy,
+    /// How long requests and reads may take, and the pool reads go through.
+    pub limits: RequestLimits,
+}
+
+/// What bounds the API's work per request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
     /// The pool reads go through.
     pub reads: ReadPool,
+    /// Longest a request may take before it is answered `503 request_timeout`.
+    pub request_timeout: Duration,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            reads: ReadPool::default(),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 /// The API's pool for reads, separate from the store's: reads can never starve appends, and a
@@ -163,10 +181,13 @@ impl ApiConfig {
             environment: settings.environment(),
             sealing_key: settings.sealing_key()?,
             webhook_addresses: settings.webhook_policy()?,
-            reads: ReadPool {
-                max_connections: settings.db_read_max_connections,
-                statement_timeout: Duration::from_millis(settings.db_read_statement_timeout_ms),
-                acquire_timeout: ReadPool::default().acquire_timeout,
+            limits: RequestLimits {
+                reads: ReadPool {
+                    max_connections: settings.db_read_max_connections,
+                    statement_timeout: Duration::from_millis(settings.db_read_statement_timeout_ms),
+                    acquire_timeout: ReadPool::default().acquire_timeout,
+                },
+                request_timeout: Duration::from_millis(settings.http_request_timeout_ms),
             },
         })
     }
@@ -182,7 +203,7 @@ pub fn router(
     config: &ApiConfig,
     metrics: &Metrics,
 ) -> Router {
-    let reads = config.reads.over(&pool);
+    let reads = config.limits.reads.over(&pool);
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
@@ -209,6 +230,7 @@ pub fn router(
         policy: config.policy.clone(),
         read_wait: config.read_wait,
         graphql: config.graphql,
+        request_timeout: config.limits.request_timeout,
     };
     api::router(services, &http, metrics.api())
 }

@@ -67,6 +67,8 @@ pub struct Settings {
     pub db_read_max_connections: u32,
     /// Longest statement of a read (Postgres `statement_timeout`), milliseconds.
     pub db_read_statement_timeout_ms: u64,
+    /// Longest an HTTP request may take, milliseconds.
+    pub http_request_timeout_ms: u64,
     /// NATS URL.
     pub nats_url: String,
     /// JetStream stream of events.
@@ -172,6 +174,7 @@ impl std::fmt::Debug for Settings {
                 "db_read_statement_timeout_ms",
                 &self.db_read_statement_timeout_ms,
             )
+            .field("http_request_timeout_ms", &self.http_request_timeout_ms)
             .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
             .field("nats_url", &nats_bus::redacted_url(&self.nats_url))
             .field("nats_stream", &self.nats_stream)
@@ -271,6 +274,12 @@ impl Settings {
         }
         if !(100..=600_000).contains(&self.db_read_statement_timeout_ms) {
             bail!("db_read_statement_timeout_ms must be between 100 and 600000");
+        }
+        if !(31_000..=600_000).contains(&self.http_request_timeout_ms) {
+            bail!(
+                "http_request_timeout_ms must be between 31000 (longer than the longest \
+                 `Prefer: wait`) and 600000"
+            );
         }
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");

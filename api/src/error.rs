@@ -262,3 +262,24 @@ fn read_unavailable(error: &sqlx::Error) -> bool {
 
 /// Postgres' SQLSTATE for a statement cancelled (by `statement_timeout` among others).
 const QUERY_CANCELED: &str = "57014";
+
+/// Answers `503 request_timeout` (with `Retry-After`) for a request still running after `limit`;
+/// its work is dropped where it stands (appends already made stay, as after a lost connection).
+pub(crate) async fn deadline(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request_timeout",
+            format!(
+                "the request took longer than {} ms; retry later",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
+    }
+}

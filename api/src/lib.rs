@@ -53,6 +53,8 @@ pub struct ApiConfig {
     pub read_wait: Duration,
     /// `/graphql`'s limits and GraphiQL.
     pub graphql: GraphqlConfig,
+    /// Longest a request may take before it is answered `503 request_timeout`.
+    pub request_timeout: Duration,
 }
 
 /// The whole HTTP surface of an API instance: `/v1`, `/graphql`, `/openapi.json`, `/healthz` and
@@ -79,6 +81,10 @@ pub fn router(services: Services, config: &ApiConfig, metrics: &ApiMetrics) -> R
             "/metrics",
             get(metrics::serve).with_state(metrics.exporter().clone()),
         )
+        .layer(middleware::from_fn_with_state(
+            config.request_timeout,
+            error::deadline,
+        ))
         // After the last route, so that every route's template is known to the middleware.
         .layer(middleware::from_fn_with_state(
             metrics.http().clone(),

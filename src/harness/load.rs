@@ -38,7 +38,7 @@ pub fn sim_api_config() -> ApiConfig {
             crate::settings::SIM_CREDENTIALS_SEED,
         ),
         webhook_addresses: webhooks::AddressPolicy::public_only(),
-        reads: crate::server::ReadPool::default(),
+        limits: crate::server::RequestLimits::default(),
     }
 }
 

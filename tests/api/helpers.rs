@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use api::GraphqlConfig;
 use arca::{
     metrics::Metrics,
-    server::{ApiConfig, ReadPool, router},
+    server::{ApiConfig, RequestLimits, router},
 };
 use commands::{
     ports::{Clock, FixedClock},
@@ -41,7 +41,7 @@ pub struct TestApp {
     pub store: Arc<dyn EventStore>,
     pub pool: PgPool,
     clock: Arc<dyn Clock>,
-    reads: ReadPool,
+    limits: RequestLimits,
 }
 
 pub struct Answer {
@@ -65,11 +65,11 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`] with another clock (the real one, to talk to the simulator).
     pub async fn spawn_with(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
-        Self::spawn_reading(pool, clock, ReadPool::default()).await
+        Self::spawn_limited(pool, clock, RequestLimits::default()).await
     }
 
-    /// Like [`TestApp::spawn_with`], its reads going through a pool made as `reads` says.
-    pub async fn spawn_reading(pool: PgPool, clock: Arc<dyn Clock>, reads: ReadPool) -> Self {
+    /// Like [`TestApp::spawn_with`], bounded by `limits`.
+    pub async fn spawn_limited(pool: PgPool, clock: Arc<dyn Clock>, limits: RequestLimits) -> Self {
         let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
@@ -86,7 +86,7 @@ impl TestApp {
         );
         tokio::spawn(async move { subscriptions.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &pool, &clock, &metrics, reads).await;
+        let addr = Self::serve(&store, &pool, &clock, &metrics, limits).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
@@ -95,7 +95,7 @@ impl TestApp {
             store,
             pool,
             clock,
-            reads,
+            limits,
         }
     }
 
@@ -107,7 +107,7 @@ impl TestApp {
                 &self.pool,
                 &self.clock,
                 &Metrics::new().unwrap(),
-                self.reads,
+                self.limits,
             )
             .await,
             client: reqwest::Client::new(),
@@ -115,7 +115,7 @@ impl TestApp {
             store: Arc::clone(&self.store),
             pool: self.pool.clone(),
             clock: Arc::clone(&self.clock),
-            reads: self.reads,
+            limits: self.limits,
         }
     }
 
@@ -124,7 +124,7 @@ impl TestApp {
         pool: &PgPool,
         clock: &Arc<dyn Clock>,
         metrics: &Metrics,
-        reads: ReadPool,
+        limits: RequestLimits,
     ) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
@@ -136,7 +136,7 @@ impl TestApp {
             environment: domain::series::Environment::Sim,
             sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
             webhook_addresses: webhooks::AddressPolicy::public_only(),
-            reads,
+            limits,
         };
         let app = router(
             Arc::clone(store),
@@ -153,12 +153,12 @@ impl TestApp {
 
     /// Spawns the app with a responsable inscripto and a monotributista, each with point of sale 1.
     pub async fn with_issuer(pool: PgPool) -> Self {
-        Self::with_issuer_reading(pool, ReadPool::default()).await
+        Self::with_issuer_limited(pool, RequestLimits::default()).await
     }
 
-    /// Like [`TestApp::with_issuer`], its reads going through a pool made as `reads` says.
-    pub async fn with_issuer_reading(pool: PgPool, reads: ReadPool) -> Self {
-        let app = Self::spawn_reading(pool, Arc::new(FixedClock(NOW)), reads).await;
+    /// Like [`TestApp::with_issuer`], bounded by `limits`.
+    pub async fn with_issuer_limited(pool: PgPool, limits: RequestLimits) -> Self {
+        let app = Self::spawn_limited(pool, Arc::new(FixedClock(NOW)), limits).await;
         app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
             .await;
         app.register_issuer(&app.key, MONO_CUIT, "monotributo")

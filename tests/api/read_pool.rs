@@ -1,9 +1,10 @@
 //! Reads go through a pool of their own with a statement timeout: a read that cannot finish
-//! answers 503 with `Retry-After`, and however many reads are stuck, appends go on.
+//! answers 503 with `Retry-After`, and however many reads are stuck, appends go on. A request
+//! past its deadline answers `503 request_timeout`.
 
 use std::time::Duration;
 
-use arca::server::ReadPool;
+use arca::server::{ReadPool, RequestLimits};
 use futures::future::join_all;
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -12,12 +13,15 @@ use crate::helpers::{TestApp, factura_b};
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn stuck_reads_answer_503_and_never_hold_back_appends(pool: PgPool) {
-    let reads = ReadPool {
-        max_connections: 1,
-        statement_timeout: Duration::from_millis(1500),
-        acquire_timeout: Duration::from_millis(500),
+    let limits = RequestLimits {
+        reads: ReadPool {
+            max_connections: 1,
+            statement_timeout: Duration::from_millis(1500),
+            acquire_timeout: Duration::from_millis(500),
+        },
+        ..RequestLimits::default()
     };
-    let app = TestApp::with_issuer_reading(pool, reads).await;
+    let app = TestApp::with_issuer_limited(pool, limits).await;
     let created = app.post("/v1/invoices", factura_b()).await;
     assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.body);
 
@@ -53,4 +57,39 @@ async fn stuck_reads_answer_503_and_never_hold_back_appends(pool: PgPool) {
 
     let page = app.get("/v1/invoices").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_request_past_its_deadline_answers_503_request_timeout(pool: PgPool) {
+    let limits = RequestLimits {
+        // The read would wait out a long statement timeout: the request's deadline comes first.
+        reads: ReadPool {
+            statement_timeout: Duration::from_secs(30),
+            ..ReadPool::default()
+        },
+        request_timeout: Duration::from_millis(800),
+    };
+    let app = TestApp::with_issuer_limited(pool, limits).await;
+    let mut lock = app.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE rm.invoices IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), app.get("/v1/invoices"))
+        .await
+        .expect("the request may not hang");
+    lock.rollback().await.unwrap();
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.code(), "request_timeout", "{}", answer.body);
+    assert_eq!(answer.headers["retry-after"], "1");
+    assert_eq!(
+        answer.headers["content-type"], "application/problem+json",
+        "{:?}",
+        answer.headers
+    );
 }
