@@ -250,36 +250,13 @@ impl From<ProjectionError> for ApiError {
     }
 }
 
-/// Whether a read failed for want of the database rather than for a fault: no connection free
-/// in time, the database unreachable, or the statement cancelled at its `statement_timeout`.
+/// Whether a read failed for want of the database rather than for a fault: unavailable as the
+/// event store counts it (no connection free in time, the database unreachable), or the
+/// statement cancelled at the read pool's `statement_timeout`.
 fn read_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(e) => e.code().as_deref() == Some(QUERY_CANCELED),
-        _ => false,
-    }
+    eventstore::is_unavailable(error)
+        || matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(QUERY_CANCELED))
 }
 
 /// Postgres' SQLSTATE for a statement cancelled (by `statement_timeout` among others).
 const QUERY_CANCELED: &str = "57014";
-
-/// Answers `503 request_timeout` (with `Retry-After`) for a request still running after `limit`;
-/// its work is dropped where it stands (appends already made stay, as after a lost connection).
-pub(crate) async fn deadline(
-    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "request_timeout",
-            format!(
-                "the request took longer than {} ms; retry later",
-                limit.as_millis()
-            ),
-        )
-        .into_response(),
-    }
-}

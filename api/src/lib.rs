@@ -25,10 +25,10 @@ use std::time::Duration;
 use axum::{
     Router,
     body::{Body, to_bytes},
-    extract::{DefaultBodyLimit, Request},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderName, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse as _, Response},
     routing::{get, post, put},
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -83,7 +83,7 @@ pub fn router(services: Services, config: &ApiConfig, metrics: &ApiMetrics) -> R
         )
         .layer(middleware::from_fn_with_state(
             config.request_timeout,
-            error::deadline,
+            deadline,
         ))
         // After the last route, so that every route's template is known to the middleware.
         .layer(middleware::from_fn_with_state(
@@ -91,6 +91,23 @@ pub fn router(services: Services, config: &ApiConfig, metrics: &ApiMetrics) -> R
             metrics::track,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Answers `503 request_timeout` (with `Retry-After`) for a request still running after `limit`;
+/// its work is dropped where it stands (appends already made stay, as after a lost connection).
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request_timeout",
+            format!(
+                "the request took longer than {} ms; retry later",
+                limit.as_millis()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// The REST API under `/v1`, plus `/openapi.json`.

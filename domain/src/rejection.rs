@@ -47,6 +47,8 @@ impl DomainError {
     }
 }
 
+// The same three questions as `ErrorCode`, asked of whichever aggregate refused; inherent, so
+// callers need no trait in scope.
 impl DomainError {
     /// Stable snake_case code of the rule.
     pub fn code(&self) -> &'static str {
@@ -61,20 +63,6 @@ impl DomainError {
     /// The request field to blame, when there is one.
     pub fn field(&self) -> Option<Cow<'static, str>> {
         self.inner().field()
-    }
-}
-
-impl ErrorCode for DomainError {
-    fn code(&self) -> &'static str {
-        DomainError::code(self)
-    }
-
-    fn kind(&self) -> RejectionKind {
-        DomainError::kind(self)
-    }
-
-    fn field(&self) -> Option<Cow<'static, str>> {
-        DomainError::field(self)
     }
 }
 

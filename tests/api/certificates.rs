@@ -407,12 +407,9 @@ fn costly_key(iterations: u32) -> String {
     .unwrap()
 }
 
-#[sqlx::test(migrator = "eventstore::MIGRATOR")]
-async fn a_key_whose_encryption_asks_for_too_much_work_is_refused_without_doing_it(pool: PgPool) {
-    let app = TestApp::with_issuer(pool).await;
-    let (cert, _, _) = own_certificate(&dev_ca().unwrap(), RI_CUIT, 700 * DAY);
-    let body =
-        json!({"certificate": cert, "private_key": costly_key(90_000_000), "passphrase": "x"});
+/// Installs `body` as `RI_CUIT`'s certificate, expecting `422 code` whose text mentions
+/// `mentioning`, and no certificate event written.
+async fn assert_install_refused(app: &TestApp, body: Value, code: &str, mentioning: &str) {
     let refused = app
         .call_as(
             &app.key,
@@ -428,17 +425,29 @@ async fn a_key_whose_encryption_asks_for_too_much_work_is_refused_without_doing_
         "{}",
         refused.body
     );
-    assert_eq!(refused.code(), "invalid_private_key", "{}", refused.body);
+    assert_eq!(refused.code(), code, "{}", refused.body);
     assert!(
-        refused
-            .body
-            .to_string()
-            .contains("90000000 PBKDF2 iterations"),
+        refused.body.to_string().contains(mentioning),
         "{}",
         refused.body
     );
     let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
-    assert_eq!(count(&app, installed).await, 0);
+    assert_eq!(count(app, installed).await, 0);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_key_whose_encryption_asks_for_too_much_work_is_refused_without_doing_it(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let (cert, _, _) = own_certificate(&dev_ca().unwrap(), RI_CUIT, 700 * DAY);
+    let body =
+        json!({"certificate": cert, "private_key": costly_key(90_000_000), "passphrase": "x"});
+    assert_install_refused(
+        &app,
+        body,
+        "invalid_private_key",
+        "90000000 PBKDF2 iterations",
+    )
+    .await;
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
@@ -448,29 +457,7 @@ async fn the_simulator_refuses_a_certificate_arca_signed_and_writes_nothing(pool
     let arca = arca_ws::certs::dev_ca_named("CN=Computadores,O=AFIP,C=AR").unwrap();
     let (cert, key, pass) = own_certificate(&arca, RI_CUIT, 700 * DAY);
     let body = json!({"certificate": cert, "private_key": key, "passphrase": pass});
-    let refused = app
-        .call_as(
-            &app.key,
-            Method::PUT,
-            &certificate_path(RI_CUIT),
-            Some(body),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
-    assert_eq!(refused.code(), "invalid_certificate", "{}", refused.body);
-    assert!(
-        refused.body.to_string().contains("development CA"),
-        "{}",
-        refused.body
-    );
-    let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
-    assert_eq!(count(&app, installed).await, 0);
+    assert_install_refused(&app, body, "invalid_certificate", "development CA").await;
     assert_eq!(
         count(&app, "SELECT count(*) FROM arca_ws.issuer_keys").await,
         0

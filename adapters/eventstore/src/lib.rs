@@ -58,7 +58,9 @@ pub mod relay;
 pub use double::StoreDouble;
 pub use memory::InMemoryEventStore;
 pub use port::{AppendOutcome, EventStore, ExpectedVersion, ReadOptions, StoreError};
-pub use postgres::{BatchObserver, GroupCommit, GroupCommitStats, PgEventStore, readings};
+pub use postgres::{
+    BatchObserver, GroupCommit, GroupCommitStats, PgEventStore, is_unavailable, readings,
+};
 
 /// Migrations of the whole database (every file under `schemas/migrations`), for start-up and
 /// `#[sqlx::test(migrator = "eventstore::MIGRATOR")]`.

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures::Stream;
 
 use crate::error::BusError;
+use crate::url::{Credentials, redacted_url, split_credentials};
 
 /// The shortest `duplicate_window` accepted: longer than a relay's worst restart.
 pub const MIN_DUPLICATE_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -45,55 +46,6 @@ impl std::fmt::Debug for BusConfig {
             .field("timeout", &self.timeout)
             .finish()
     }
-}
-
-/// How a client proves who it is, as the URL says.
-enum Credentials {
-    /// `nats://user:password@host`.
-    UserPassword(String, String),
-    /// `nats://token@host`.
-    Token(String),
-}
-
-/// `url` (or a comma-separated list) without credentials, and the first credentials it carried:
-/// the client takes them as options (it does not read them from the URL).
-fn split_credentials(url: &str) -> (String, Option<Credentials>) {
-    let mut credentials = None;
-    let addresses: Vec<String> = url
-        .split(',')
-        .map(|one| {
-            let start = one.find("://").map_or(0, |s| s + 3);
-            match one[start..].rfind('@') {
-                Some(at) => {
-                    let userinfo = &one[start..start + at];
-                    credentials.get_or_insert_with(|| match userinfo.split_once(':') {
-                        Some((user, password)) => {
-                            Credentials::UserPassword(user.to_owned(), password.to_owned())
-                        }
-                        None => Credentials::Token(userinfo.to_owned()),
-                    });
-                    format!("{}{}", &one[..start], &one[start + at + 1..])
-                }
-                None => one.to_owned(),
-            }
-        })
-        .collect();
-    (addresses.join(","), credentials)
-}
-
-/// `url` (or a comma-separated list of them) with any credentials replaced by `***`, for logs
-/// and error messages.
-pub fn redacted_url(url: &str) -> String {
-    url.split(',')
-        .map(|one| match (one.find("://"), one.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                format!("{}***{}", &one[..scheme + 3], &one[at..])
-            }
-            (None, Some(at)) => format!("***{}", &one[at..]),
-            _ => one.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 impl BusConfig {

@@ -19,7 +19,9 @@
 mod bus;
 mod consumer;
 mod error;
+mod url;
 
-pub use bus::{Bus, BusConfig, MIN_DUPLICATE_WINDOW, Outgoing, StoredMessage, redacted_url};
+pub use bus::{Bus, BusConfig, MIN_DUPLICATE_WINDOW, Outgoing, StoredMessage};
 pub use consumer::{Consumer, ConsumerConfig, Delivery};
 pub use error::BusError;
+pub use url::redacted_url;

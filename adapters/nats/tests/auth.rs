@@ -62,17 +62,6 @@ fn config(url: &str) -> BusConfig {
     config
 }
 
-/// The error with every cause, as a log line shows it.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        text.push_str(&format!(": {cause}"));
-        next = cause.source();
-    }
-    text
-}
-
 #[tokio::test]
 async fn the_bus_authenticates_with_the_credentials_in_its_url() -> anyhow::Result<()> {
     let server = Server::start()?;
@@ -108,7 +97,8 @@ async fn the_bus_authenticates_with_the_credentials_in_its_url() -> anyhow::Resu
             },
             Err(error) => error,
         };
-        let text = chain(&error);
+        // As a log line shows it, with every cause.
+        let text = infra::Causes(&error).to_string();
         ensure!(
             !text.contains(PASSWORD),
             "the error shows the password: {text}"

@@ -53,14 +53,6 @@ impl CommandError {
     pub fn rejected(err: impl Into<DomainError>) -> Self {
         Self::Rejected(err.into())
     }
-
-    /// The domain's refusal, when this is one.
-    pub fn refusal(&self) -> Option<&DomainError> {
-        match self {
-            Self::Rejected(refusal) => Some(refusal),
-            _ => None,
-        }
-    }
 }
 
 /// The `outcome` label of a command's result.

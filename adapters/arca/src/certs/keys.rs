@@ -159,9 +159,12 @@ pub fn read_key_pem(pem: &str, passphrase: Option<&str>) -> Result<RsaPrivateKey
         let pass = passphrase.ok_or_else(|| {
             ArcaError::Invalid("the private key is encrypted: a passphrase is needed".into())
         })?;
+        // Parsed once: its KDF checked before the derivation `decrypt` runs.
         let (_, der) = der::Document::from_pem(pem).map_err(|e| bad(&e))?;
-        super::kdf::check_kdf(der.as_bytes())?;
-        RsaPrivateKey::from_pkcs8_encrypted_der(der.as_bytes(), pass).map_err(|e| bad(&e))
+        let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_bytes()).map_err(|e| bad(&e))?;
+        super::kdf::check_kdf(&info)?;
+        let plain = info.decrypt(pass).map_err(|e| bad(&e))?;
+        RsaPrivateKey::from_pkcs8_der(plain.as_bytes()).map_err(|e| bad(&e))
     } else if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
         RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| bad(&e))
     } else {

@@ -18,10 +18,6 @@ pub use dev::{
     DEV_CA_NAME, DevBundle, csr, csr_for_key, dev_bundle, dev_ca, dev_ca_named, dev_credentials,
     is_dev_ca_name, issue_leaf, sign_request, sign_request_at,
 };
-pub use kdf::{
-    MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_BLOCK_SIZE, MAX_SCRYPT_COST, MAX_SCRYPT_PARALLELIZATION,
-    check_kdf,
-};
 pub use keys::{Credentials, encrypt_key_pem, generate_key, load_cert_pem, read_key_pem};
 pub use passphrase::{KeyPassphrase, pass_file_for};
 

@@ -25,8 +25,9 @@ pub(super) fn infrastructure(error: sqlx::Error) -> StoreError {
     }
 }
 
-/// Whether the error says the database cannot be reached or has no connection to spare.
-pub(super) fn is_unavailable(error: &sqlx::Error) -> bool {
+/// Whether the error says the database cannot be reached or has no connection to spare: what
+/// every Postgres caller (the store, the API's reads) answers as "unavailable, retry later".
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed

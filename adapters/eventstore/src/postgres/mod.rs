@@ -20,6 +20,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use self::append::Batch;
 use self::error::infrastructure;
+pub use self::error::is_unavailable;
 use self::group::GroupCommitter;
 pub use self::group::{BatchObserver, GroupCommit, GroupCommitStats};
 use crate::port::{
