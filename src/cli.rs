@@ -48,6 +48,9 @@ pub enum Cmd {
     /// Read-side tools.
     #[command(subcommand)]
     Projections(ProjectionsCmd),
+    /// Numbering series.
+    #[command(subcommand)]
+    Series(SeriesCmd),
     /// ARCA tools: `sim`, `certs csr|dev`, `wsaa login`, `wsfe dummy|last|get|params|authorize`.
     #[command(flatten)]
     Arca(arca_ws::cli::ArcaCommand),
@@ -87,6 +90,27 @@ pub enum ProjectionsCmd {
     Rebuild(rebuild::RebuildArgs),
     /// Drop the retired tables that rebuilds of a projection kept.
     DropRetired(rebuild::DropRetiredArgs),
+}
+
+/// Numbering series.
+#[derive(Debug, Subcommand)]
+pub enum SeriesCmd {
+    /// Ask the saga to resume a halted series of a tenant after ARCA's last authorized number
+    /// (the same as `POST /v1/taxpayers/{cuit}/series/{pos}/{type}/resume`).
+    Resume {
+        /// The tenant the series belongs to.
+        #[arg(long)]
+        tenant: uuid::Uuid,
+        /// The issuer's CUIT.
+        #[arg(long)]
+        cuit: String,
+        /// Point of sale.
+        #[arg(long)]
+        point_of_sale: u32,
+        /// ARCA voucher type code (1 Factura A, 6 Factura B, 11 Factura C …).
+        #[arg(long)]
+        voucher_type: u16,
+    },
 }
 
 /// Tenant administration.
@@ -149,8 +173,61 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Projections(ProjectionsCmd::DropRetired(args)) => {
             rebuild::drop_retired_command(&settings, args).await
         }
+        Cmd::Series(SeriesCmd::Resume {
+            tenant,
+            cuit,
+            point_of_sale,
+            voucher_type,
+        }) => {
+            let key = domain::series::SeriesKey {
+                environment: settings.environment(),
+                cuit: domain::values::Cuit::parse(&cuit).context("--cuit")?,
+                point_of_sale,
+                voucher_type: domain::values::VoucherType::from_code(voucher_type)
+                    .context("--voucher-type")?,
+            };
+            resume_series(&settings, domain::TenantId(tenant), &key).await
+        }
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
+}
+
+/// `arca series resume`: records an operator's request to resume the halted series.
+///
+/// # Errors
+/// No such series, a series that is not halted, store failures.
+async fn resume_series(
+    settings: &Settings,
+    tenant: domain::TenantId,
+    key: &domain::series::SeriesKey,
+) -> anyhow::Result<()> {
+    let store: Arc<dyn EventStore> = Arc::new(server::connect_store(settings).await?);
+    let (_, version) = commands::series::load(&store, tenant, key).await?;
+    anyhow::ensure!(
+        version.is_some(),
+        "no such series: {}",
+        key.stream_for(tenant)
+    );
+    let ctx = Context {
+        now: SystemClock.now(),
+        policy: config::policy(settings)?,
+    };
+    let metadata = domain::EventMetadata {
+        actor: Some("operator:cli".to_owned()),
+        ..domain::EventMetadata::for_tenant(tenant)
+    };
+    let metrics = commands::CommandMetrics::register(&prometheus::Registry::new())?;
+    let executed = commands::series::request_resume(&store, &metrics, &ctx, metadata, key)
+        .await
+        .context("asking to resume the series")?;
+    println!(
+        "resume requested for {} (the saga resumes it after ARCA's last authorized number)",
+        key.stream_id()
+    );
+    if executed.events.is_empty() {
+        eprintln!("it had been requested already");
+    }
+    Ok(())
 }
 
 /// Creates a tenant straight in the event store and returns its first key.

@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use domain::{EventMetadata, taxpayer::Taxpayer, values::Cuit};
+use domain::{taxpayer::Taxpayer, values::Cuit};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -112,7 +112,7 @@ pub async fn request(
         Some(org) => org.to_owned(),
         None => legal_name(&state, &principal, cuit).await?,
     };
-    let metadata = metadata(&principal, &headers);
+    let metadata = headers.metadata(&principal);
     let (prepared, _) = credentials::request_certificate(
         state.certificate_deps(),
         &state.context(),
@@ -153,7 +153,7 @@ pub async fn install(
     let (facts, executed) = credentials::install_certificate(
         state.certificate_deps(),
         &state.context(),
-        metadata(&principal, &headers),
+        headers.metadata(&principal),
         cuit,
         &body.certificate,
         own_key.as_ref(),
@@ -183,15 +183,6 @@ pub fn certificate_view(
         not_before: cert.not_before,
         not_after: cert.not_after,
         expiring: cert.expiry_noted,
-    }
-}
-
-fn metadata(principal: &Principal, headers: &CommandHeaders) -> EventMetadata {
-    EventMetadata {
-        actor: Some(principal.actor()),
-        request_id: headers.request_id.clone(),
-        correlation_id: headers.correlation_id,
-        ..EventMetadata::for_tenant(principal.tenant_id)
     }
 }
 

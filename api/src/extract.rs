@@ -75,6 +75,21 @@ pub struct CommandHeaders {
     pub tracestate: Option<String>,
 }
 
+impl CommandHeaders {
+    /// The metadata of the events a command of `principal` with these headers appends: actor,
+    /// request, correlation and trace context.
+    pub fn metadata(&self, principal: &commands::tenants::Principal) -> domain::EventMetadata {
+        domain::EventMetadata {
+            actor: Some(principal.actor()),
+            request_id: self.request_id.clone(),
+            correlation_id: self.correlation_id,
+            traceparent: self.traceparent.clone(),
+            tracestate: self.tracestate.clone(),
+            ..domain::EventMetadata::for_tenant(principal.tenant_id)
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
     type Rejection = ApiError;
 

@@ -16,6 +16,7 @@ pub mod graphql;
 pub mod invoices;
 pub mod metrics;
 pub mod openapi;
+pub mod series;
 pub mod state;
 pub mod taxpayers;
 pub mod webhooks;
@@ -126,6 +127,14 @@ fn v1(state: AppState, body_limit: usize) -> Router {
         .route(
             "/v1/taxpayers/{cuit}/certificate",
             put(certificates::install),
+        )
+        .route(
+            "/v1/taxpayers/{cuit}/series/{point_of_sale}/{voucher_type}",
+            get(series::get),
+        )
+        .route(
+            "/v1/taxpayers/{cuit}/series/{point_of_sale}/{voucher_type}/resume",
+            post(series::resume),
         )
         .route(
             "/v1/invoices",

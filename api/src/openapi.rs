@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{certificates, error, invoices, taxpayers, webhooks};
+use super::{certificates, error, invoices, series, taxpayers, webhooks};
 
 /// The command API.
 #[derive(OpenApi)]
@@ -15,7 +15,7 @@ use super::{certificates, error, invoices, taxpayers, webhooks};
     info(title = "arca: electronic invoicing with ARCA", version = "1",
          description = "Command API. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(taxpayers::register, taxpayers::get, taxpayers::add_point_of_sale,
-          certificates::request, certificates::install,
+          certificates::request, certificates::install, series::get, series::resume,
           invoices::request, invoices::read::get, invoices::read::list, invoices::events,
           webhooks::manage::create, webhooks::read::list, webhooks::read::get,
           webhooks::manage::update, webhooks::manage::delete, webhooks::manage::pause,

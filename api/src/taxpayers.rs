@@ -7,7 +7,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use domain::{
-    EventMetadata,
     taxpayer::{self as tp, Taxpayer, TaxpayerCommand},
     values::{Cuit, IssuerIvaCondition},
 };
@@ -165,14 +164,7 @@ async fn run(
     cuit: Cuit,
     command: TaxpayerCommand,
 ) -> Result<Executed<Taxpayer>, ApiError> {
-    let metadata = EventMetadata {
-        actor: Some(principal.actor()),
-        request_id: headers.request_id.clone(),
-        correlation_id: headers.correlation_id,
-        traceparent: headers.traceparent.clone(),
-        tracestate: headers.tracestate.clone(),
-        ..EventMetadata::for_tenant(principal.tenant_id)
-    };
+    let metadata = headers.metadata(&principal);
     let command = Command::<Taxpayer> {
         stream: Taxpayer::stream_id(principal.tenant_id, &cuit),
         command,
@@ -239,7 +231,7 @@ fn view(taxpayer: &Taxpayer, version: u64) -> TaxpayerView {
     }
 }
 
-fn path_cuit(text: &str) -> Result<Cuit, ApiError> {
+pub(crate) fn path_cuit(text: &str) -> Result<Cuit, ApiError> {
     Cuit::parse(text).map_err(|_| ApiError::not_found("no such taxpayer"))
 }
 

@@ -14,6 +14,7 @@ pub mod issuers;
 pub mod metrics;
 pub mod ports;
 pub mod saga;
+pub mod series;
 pub mod tenants;
 pub mod webhooks;
 

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use arca_ws::certs::{Credentials, dev_ca, save_dev_ca};
@@ -150,6 +150,41 @@ impl WorkerProcesses {
         child.wait().context("reaping the killed worker")?;
         self.kills += 1;
         Ok(())
+    }
+
+    /// SIGTERMs child `index` and waits up to `within` for it to exit: how long it took and
+    /// whether it exited cleanly.
+    ///
+    /// # Errors
+    /// No such child running, the signal could not be sent, or it still runs after `within`
+    /// (it is SIGKILLed then).
+    pub fn terminate(
+        &mut self,
+        index: usize,
+        within: Duration,
+    ) -> anyhow::Result<(Duration, bool)> {
+        let mut child = self
+            .children
+            .get_mut(index)
+            .and_then(Option::take)
+            .with_context(|| format!("worker {index} is not running"))?;
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .context("running kill -TERM")?;
+        anyhow::ensure!(sent.success(), "kill -TERM failed: {sent}");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().context("waiting for the worker")? {
+                return Ok((started.elapsed(), status.success()));
+            }
+            if started.elapsed() > within {
+                let _ = child.kill();
+                let _ = child.wait();
+                anyhow::bail!("worker {index} still ran {within:?} after SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Starts child `index` again after [`WorkerProcesses::kill`].

@@ -49,8 +49,9 @@ async fn series_response_hashes(app: &TestApp) -> Vec<String> {
         point_of_sale: 1,
         voucher_type: VoucherType::FacturaB,
     };
+    let tenant = app.tenant().await;
     app.store
-        .read_stream(app.tenant().await, &key.stream_id(), ReadOptions::default())
+        .read_stream(tenant, &key.stream_for(tenant), ReadOptions::default())
         .await
         .unwrap()
         .into_iter()

@@ -18,6 +18,7 @@ mod prom;
 mod read_pool;
 mod reads;
 mod saga;
+mod series;
 mod taxpayers;
 mod trace_context;
 mod webhook_deliveries;

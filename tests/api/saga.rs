@@ -38,7 +38,7 @@ pub(crate) async fn arca(app: &TestApp, answer_within: Duration) -> Arca {
 }
 
 /// The simulator trusting `ca`, and a saga worker with issuers' credentials from `source`.
-async fn arca_with(
+pub(crate) async fn arca_with(
     app: &TestApp,
     answer_within: Duration,
     ca: &Credentials,
@@ -63,7 +63,7 @@ pub(crate) async fn simulator(ca: &Credentials) -> RunningSim {
 }
 
 /// A saga instance talking to `sim`, its calls recorded in `metrics` when given.
-fn worker(
+pub(crate) fn worker(
     app: &TestApp,
     sim: &RunningSim,
     answer_within: Duration,
@@ -122,12 +122,12 @@ pub(crate) async fn settle(
     }
 }
 
-fn is_final(invoice: &Value) -> bool {
+pub(crate) fn is_final(invoice: &Value) -> bool {
     ["authorized", "rejected"].contains(&invoice["status"].as_str().unwrap_or_default())
 }
 
 /// Today's vouchers: the simulator checks dates against the real clock.
-fn today(mut body: Value) -> Value {
+pub(crate) fn today(mut body: Value) -> Value {
     body.as_object_mut().unwrap().remove("issue_date");
     body
 }
@@ -329,22 +329,7 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     assert_eq!(waiting.body["status"], "requested", "{}", waiting.body);
     assert!(sim.sim.ledger_report().is_empty(), "nothing was sent");
 
-    let metrics = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
-    let credentials = workers::credentials::PgIssuerCredentials::new(vault, Environment::Sim);
-    let deps = commands::credentials::CertificateDeps {
-        store: &app.store,
-        metrics: &metrics,
-        credentials: &credentials,
-    };
-    let ctx = domain::aggregate::Context {
-        now: time::OffsetDateTime::now_utc(),
-        policy: crate::helpers::policy(),
-    };
-    let tenant = app.tenant().await;
-    let cuit = domain::values::Cuit::parse(RI_CUIT).unwrap();
-    workers::certificates::install_sim_certificate(deps, &ctx, tenant, cuit, &ca)
-        .await
-        .unwrap();
+    crate::series::install(&app, &vault, &ca, &app.key, RI_CUIT).await;
     settle(&app, &mut worker, std::slice::from_ref(&id)).await;
     assert_eq!(state(&app, &id).await["status"], "authorized");
     ledger_is_clean(&sim, &[(6, 1)]);
@@ -519,7 +504,7 @@ async fn metrics_show_arca_calls_and_the_invoices_in_flight(pool: PgPool) {
     );
 }
 
-fn render(registry: &prometheus::Registry) -> String {
+pub(crate) fn render(registry: &prometheus::Registry) -> String {
     use prometheus::Encoder as _;
     let mut out = Vec::new();
     prometheus::TextEncoder::new()

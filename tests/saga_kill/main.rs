@@ -97,3 +97,63 @@ async fn two_worker_processes_one_killed_mid_run_give_every_invoice_exactly_one_
         "lost answers were reconciled: {reconciled}"
     );
 }
+
+/// A worker stops within 10 s of SIGTERM even while it waits on ARCA in a reconciliation (an
+/// answer that never comes, 30 s allowed for it).
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_worker_stops_within_ten_seconds_of_sigterm_in_the_middle_of_a_reconciliation(
+    pool: PgPool,
+) {
+    use arca_ws::sim::FaultSpec;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_, sim) = simulator_for_workers(dir.path()).await.unwrap();
+    let spec = |mode, times| FaultSpec {
+        mode,
+        times,
+        ..FaultSpec::default()
+    };
+    // The first authorization fails: the series blocks; every consultation then hangs.
+    sim.sim
+        .faults()
+        .set("FECAESolicitar", spec(FaultMode::Http500, Some(1)));
+    sim.sim
+        .faults()
+        .set("FECompConsultar", spec(FaultMode::Timeout, None));
+    let api = Api::start(&PgEventStore::new(pool.clone()), &sim_api_config())
+        .await
+        .unwrap();
+    let mut env = WorkerEnv::new(&database_url(&pool), &sim, dir.path(), &nats_url());
+    env.answer_within = Duration::from_secs(30);
+    let exe = Path::new(env!("CARGO_BIN_EXE_arca"));
+    let mut workers = WorkerProcesses::start(exe, env.clone(), 1).unwrap();
+    assert_eq!(api.request_all(1, 1).await, 0, "the invoice was accepted");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let blocked: i64 = sqlx::query_scalar(
+            "select count(*) from es.events where event_type = 'series.blocked'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if blocked > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the series never blocked:\n{}",
+            workers.log_tail(0)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Past the first pause (250 ms): the reconciliation waits on FECompConsultar.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (took, clean) = workers
+        .terminate(0, Duration::from_secs(40))
+        .unwrap_or_else(|e| panic!("{e}:\n{}", workers.log_tail(0)));
+    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
+    assert!(clean, "exited with an error:\n{}", workers.log_tail(0));
+    drop(workers);
+    env.delete_stream().await;
+}

@@ -1,5 +1,5 @@
 //! A credit or debit note must adjust a voucher ARCA authorized. Before a note is recorded, each
-//! voucher it refers to is looked up in its series' stream (`series-{env}-{cuit}-{pos}-{type}`):
+//! voucher it refers to is looked up in the tenant's stream of its series:
 //! a number above the series' last confirmed one has no CAE (still on its way to ARCA, refused,
 //! or never issued), so the note is refused with `associated_voucher_not_authorized` and ARCA is
 //! never asked to authorize it. A voucher of another issuer, or of a series this system has never
@@ -7,11 +7,10 @@
 
 use domain::TenantId;
 use domain::invoice::RequestInvoice;
-use domain::series::{Series, SeriesKey};
+use domain::series::SeriesKey;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
-use commands::handler;
 
 /// The stable code of the refusal.
 pub const NOT_AUTHORIZED: &str = "associated_voucher_not_authorized";
@@ -37,7 +36,7 @@ pub(super) async fn check(
             point_of_sale: voucher.point_of_sale,
             voucher_type: voucher.voucher_type,
         };
-        let (series, _) = handler::load::<Series>(state.store(), tenant, &key.stream_id()).await?;
+        let (series, _) = commands::series::load(state.store(), tenant, &key).await?;
         if series.status().is_some() && voucher.number > series.last_confirmed() {
             errors.push(FieldError {
                 field: format!("associated_vouchers[{i}].number"),

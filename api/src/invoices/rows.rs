@@ -121,6 +121,7 @@ fn view(row: &InvoiceRow) -> InvoiceView {
     InvoiceView {
         id: row.invoice_id,
         status: row.status.clone(),
+        waiting_reason: row.waiting_reason.clone(),
         version: u64::try_from(row.stream_version).unwrap_or_default(),
         issuer_cuit: row.issuer_cuit.to_string(),
         point_of_sale: u32::try_from(row.point_of_sale).unwrap_or_default(),

@@ -16,6 +16,12 @@ pub struct InvoiceView {
     pub id: uuid::Uuid,
     /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
     pub status: String,
+    /// Why it waits in its series, while something other than ARCA's answer holds it:
+    /// `waiting_for_certificate` (its issuer has no certificate for this ARCA environment:
+    /// install one), `certificate_refused` (WSAA refused the installed one) or `series_halted`
+    /// (its series waits for an operator's resume). It goes on by itself once the cause is gone.
+    #[schema(value_type = Option<String>, example = "waiting_for_certificate")]
+    pub waiting_reason: Option<String>,
     /// Version of its stream the view reflects.
     pub version: u64,
     /// The issuer's CUIT.

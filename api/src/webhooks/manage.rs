@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::body::{
     CreateBody, CreatedSubscription, RotateBody, RotatedSecret, TestAccepted, UpdateBody,
 };
-use super::{check_event_types, checked_url, command_headers, metadata, run, view};
+use super::{check_event_types, checked_url, command_headers, run, view};
 use crate::{
     error::ApiError,
     extract::{ApiJson, ApiPath, CommandHeaders},
@@ -59,7 +59,7 @@ pub async fn create(
     let (executed, secret) = flows::create_subscription(
         state.secret_deps(),
         &state.context(),
-        metadata(&principal, &headers),
+        headers.metadata(&principal),
         request,
     )
     .await?;
@@ -240,7 +240,7 @@ pub async fn rotate_secret(
     let (executed, secret) = flows::rotate_secret(
         state.secret_deps(),
         &ctx,
-        metadata(&principal, &headers),
+        headers.metadata(&principal),
         SubscriptionId(id),
         grace,
     )

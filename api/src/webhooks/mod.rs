@@ -11,7 +11,7 @@ pub mod read;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use domain::{
-    EventMetadata, GlobalPosition, SubscriptionId,
+    GlobalPosition, SubscriptionId,
     webhook::{EVENT_TYPES, Subscription, SubscriptionCommand},
 };
 
@@ -29,17 +29,6 @@ use commands::{
     webhooks::check_url,
 };
 
-fn metadata(principal: &Principal, headers: &CommandHeaders) -> EventMetadata {
-    EventMetadata {
-        actor: Some(principal.actor()),
-        request_id: headers.request_id.clone(),
-        correlation_id: headers.correlation_id,
-        traceparent: headers.traceparent.clone(),
-        tracestate: headers.tracestate.clone(),
-        ..EventMetadata::for_tenant(principal.tenant_id)
-    }
-}
-
 /// Runs a command on an existing subscription (`If-Match` honoured).
 async fn run(
     state: &AppState,
@@ -51,7 +40,7 @@ async fn run(
     let command = Command::<Subscription> {
         stream: Subscription::stream_id(id),
         command,
-        metadata: metadata(principal, headers),
+        metadata: headers.metadata(principal),
         expected: headers.if_match,
         fresh_stream: false,
         event_ids: EventIds::Fresh,

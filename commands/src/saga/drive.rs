@@ -1,10 +1,13 @@
 //! One series forward: submit the next batch, record ARCA's answer, reconcile when in doubt.
 
 use domain::series::{
-    CompleteSubmission, DetailOutcome, MAX_BATCH, NumberOutcome, Owed, Reconcile,
-    RecordUncertainOutcome, Series, SeriesKey, SeriesStatus, StartSubmission, UncertainReason,
+    CompleteSubmission, DetailOutcome, MAX_BATCH, NumberOutcome, OpenSeries, Owed, ParkReason,
+    ParkSeries, Reconcile, RecordUncertainOutcome, ReserveQueued, ResumeSeries, Series,
+    SeriesError, SeriesKey, SeriesStatus, StartSubmission, UncertainReason,
 };
-use domain::{InvoiceId, TenantId};
+use domain::{DomainError, InvoiceId, TenantId};
+
+use crate::CommandError;
 
 use super::gateway::{BatchAnswer, GatewayError, Voucher};
 use super::invoices::Step;
@@ -28,10 +31,19 @@ pub struct Drive {
     pub recovered: u32,
     /// The series is halted and waits for an operator.
     pub halted: bool,
+    /// The series stalled in this drive: its submissions failed too often in a row.
+    pub stalled: bool,
+    /// Why the series could not go on, when it is parked (the drive stopped there).
+    pub parked: Option<ParkReason>,
+    /// A submission's answer was lost in this drive: the next drive (which reconciles) should
+    /// wait a while, growing with the failures in a row.
+    pub setback: bool,
 }
 
 impl Saga {
-    /// Takes the series forward until it has nothing left to send (or is halted).
+    /// Takes the series forward until it has nothing left to send, is parked or halted, or a
+    /// submission's answer was lost (the caller drives it again after a pause, which
+    /// reconciles).
     ///
     /// Must run for a series in one process at a time: the caller holds its lease. A submission
     /// found in flight is therefore one whose worker stopped, and is reconciled.
@@ -54,7 +66,15 @@ impl Saga {
                 first = false;
             }
             match series.status() {
-                None => return Ok(report),
+                None if series.queue().is_empty() => return Ok(report),
+                None => {
+                    if !self.open(tenant, key, &mut report).await? {
+                        return Ok(report);
+                    }
+                }
+                Some(SeriesStatus::Halted) if series.resume_requested() => {
+                    self.resume(tenant, key).await?;
+                }
                 Some(SeriesStatus::Halted) => {
                     report.halted = true;
                     return Ok(report);
@@ -70,13 +90,85 @@ impl Saga {
                     let series = self.series_command(tenant, key, crash).await?;
                     self.follow_up(tenant, key, &series, None).await?;
                 }
+                Some(SeriesStatus::Open) if !series.queue().is_empty() => {
+                    self.series_command(tenant, key, ReserveQueued).await?;
+                }
                 Some(SeriesStatus::Open) => {
                     if !self.submit_next(tenant, key, &series, &mut report).await? {
+                        return Ok(report);
+                    }
+                    if report.setback {
                         return Ok(report);
                     }
                 }
             }
         }
+    }
+
+    /// Opens the series at ARCA's last authorized number; `false` when the issuer's certificate
+    /// keeps it parked (recorded, with the reason).
+    async fn open(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        report: &mut Drive,
+    ) -> Result<bool, SagaError> {
+        let last_authorized = match self.gateway.last_authorized(tenant, key).await {
+            Ok(last) => last,
+            Err(error) => {
+                return self
+                    .park_for(tenant, key, error, report)
+                    .await
+                    .map(|()| false);
+            }
+        };
+        match self
+            .series_command(tenant, key, OpenSeries { last_authorized })
+            .await
+        {
+            // Another worker opened it in the meantime.
+            Ok(_)
+            | Err(SagaError::Command(CommandError::Rejected(DomainError::Series(
+                SeriesError::AlreadyOpened,
+            )))) => Ok(true),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Parks the series when `error` is the issuer's certificate problem (and returns), or
+    /// passes `error` on.
+    async fn park_for(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        error: GatewayError,
+        report: &mut Drive,
+    ) -> Result<(), SagaError> {
+        let reason = match &error {
+            GatewayError::NoCertificate(_) => ParkReason::WaitingForCertificate,
+            GatewayError::CertificateRefused(_) => ParkReason::CertificateRefused,
+            _ => return Err(error.into()),
+        };
+        let detail = error.to_string();
+        let series = self
+            .series_command(tenant, key, ParkSeries { reason, detail })
+            .await?;
+        tracing::info!(reason = reason.as_str(), %error, "the series waits for its issuer's certificate");
+        report.parked = series.waiting_reason();
+        Ok(())
+    }
+
+    /// Resumes the halted series after ARCA's last authorized number, as an operator asked.
+    async fn resume(&self, tenant: TenantId, key: &SeriesKey) -> Result<(), SagaError> {
+        let last_authorized = self.gateway.last_authorized(tenant, key).await?;
+        let series = self
+            .series_command(tenant, key, ResumeSeries { last_authorized })
+            .await?;
+        tracing::warn!(
+            last_authorized,
+            "the halted series was resumed, as an operator asked"
+        );
+        self.follow_up(tenant, key, &series, None).await
     }
 
     /// Sends the lowest reserved numbers; `false` when there is nothing to send.
@@ -100,6 +192,10 @@ impl Saga {
         let (Some(&(first, _)), Some(&(last, _))) = (pending.first(), pending.last()) else {
             return Ok(false);
         };
+        if let Err(error) = self.gateway.ready(tenant, key).await {
+            self.park_for(tenant, key, error, report).await?;
+            return Ok(false);
+        }
         let ids: Vec<InvoiceId> = pending.iter().map(|(_, id)| *id).collect();
         // The invoices learn their numbers as they are marked submitted, below.
         let requests = self.kept_requests(tenant, &ids).await?;
@@ -132,20 +228,25 @@ impl Saga {
         report.submissions += 1;
         match self.gateway.authorize(tenant, key, &vouchers).await {
             Ok(answer) if out_of_sequence(&answer) => {
+                tracing::warn!(
+                    from = first,
+                    to = last,
+                    "ARCA answered 10016 (not the next number); the series is blocked until reconciled"
+                );
                 self.uncertain(tenant, key, UncertainReason::OutOfSequence, "error 10016")
                     .await?;
+                report.setback = true;
             }
             Ok(answer) => self.complete(tenant, key, answer, report).await?,
             Err(error) => {
                 tracing::warn!(%error, from = first, to = last, "no answer from ARCA; the series is blocked until reconciled");
                 let reason = match &error {
                     GatewayError::Uncertain { reason, .. } => *reason,
-                    GatewayError::NotSent(_) | GatewayError::Failed(_) => {
-                        UncertainReason::ConnectionDropped
-                    }
+                    _ => UncertainReason::ConnectionDropped,
                 };
                 self.uncertain(tenant, key, reason, &error.to_string())
                     .await?;
+                report.setback = true;
             }
         }
         Ok(true)
@@ -198,7 +299,7 @@ impl Saga {
         report: &mut Drive,
     ) -> Result<(), SagaError> {
         let Some(range) = series.in_flight() else {
-            return Err(SagaError::Command(crate::CommandError::Unexpected(
+            return Err(SagaError::Command(CommandError::Unexpected(
                 anyhow::anyhow!(
                     "series {} is blocked with nothing in flight",
                     key.stream_id()
@@ -213,6 +314,17 @@ impl Saga {
             .series_command(tenant, key, Reconcile { findings })
             .await?;
         report.reconciliations += 1;
+        if let Some(stall) = series.stall() {
+            tracing::error!(
+                reason = ?stall.reason,
+                failures = stall.failures,
+                from = stall.from,
+                to = stall.to,
+                "the series stalled: its submissions failed too often in a row; it waits for an operator (POST /v1/taxpayers/{{cuit}}/series/{{pos}}/{{type}}/resume or `arca series resume`)"
+            );
+            report.stalled = true;
+            report.halted = true;
+        }
         let recovered = series
             .owed()
             .iter()

@@ -43,6 +43,24 @@ pub enum GatewayError {
     /// with a fault body, an authentication error): for an authorization, treat as uncertain.
     #[error("ARCA failed: {0}")]
     Failed(String),
+    /// Nothing was sent: the issuer has no certificate for this environment. Its series waits
+    /// until one is installed.
+    #[error("{0}")]
+    NoCertificate(String),
+    /// Nothing was sent: WSAA refused the issuer's certificate (expired, revoked, not
+    /// authorized for WSFEv1). Its series waits until a certificate WSAA accepts is installed.
+    #[error("{0}")]
+    CertificateRefused(String),
+}
+
+impl GatewayError {
+    /// Whether nothing reached ARCA, so the call can be made again as is.
+    pub fn not_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::NotSent(_) | Self::NoCertificate(_) | Self::CertificateRefused(_)
+        )
+    }
 }
 
 /// The calls the saga makes, each on behalf of the tenant whose issuer's certificate signs it.
@@ -52,6 +70,13 @@ pub trait ArcaGateway: Send + Sync {
     /// circuit is open), when every call fails at once with [`GatewayError::NotSent`].
     fn accepting(&self) -> bool {
         true
+    }
+
+    /// Whether the issuer can sign calls now (a valid ticket, from its certificate): checked
+    /// before an intent is recorded, so an issuer without a usable certificate never leaves a
+    /// submission in doubt.
+    async fn ready(&self, _tenant: TenantId, _key: &SeriesKey) -> Result<(), GatewayError> {
+        Ok(())
     }
 
     /// `FECompUltimoAutorizado`: the last number ARCA authorized in the series (0 when none).

@@ -2,11 +2,16 @@
 //!
 //! Two steps, both safe to repeat after a crash at any point:
 //! - [`Saga::intake`] reserves numbers for newly requested invoices in their series' stream
-//!   (`series-{env}-{cuit}-{pos}-{type}`, optimistic concurrency, request order);
-//! - [`Saga::drive`] takes one series forward: the lowest reserved numbers (up to 250) go to ARCA
-//!   in one `FECAESolicitar`, with the intent recorded before the call (on the series, then on
-//!   each invoice, which learns its number there) and the outcome after it; a lost answer blocks
-//!   the series until `FECompConsultar` settles every number in doubt.
+//!   (one per tenant and series, optimistic concurrency, request order) — or queues them there
+//!   when the series cannot number yet. It never calls ARCA and never waits for one series'
+//!   trouble: whatever one issuer lacks, the intake moves on for everybody;
+//! - [`Saga::drive`] takes one series forward: it opens it at ARCA's last number, numbers what
+//!   waits in its queue, and sends the lowest reserved numbers (up to 250) in one
+//!   `FECAESolicitar`, with the intent recorded before the call (on the series, then on each
+//!   invoice, which learns its number there) and the outcome after it; a lost answer blocks the
+//!   series until `FECompConsultar` settles every number in doubt. An issuer without a usable
+//!   certificate parks its series with the reason; a halted series waits for an operator's
+//!   resume.
 //!
 //! The series' stream is where numbers live until they are sent: an invoice is not written to
 //! between its request and its submission, so the saga appends twice per invoice (submitted,
@@ -23,12 +28,13 @@ mod invoices;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use domain::aggregate::{Aggregate as _, Context, Policy};
 use domain::invoice::{Invoice, InvoiceEvent, InvoiceRequested};
-use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesError, SeriesKey};
-use domain::{DomainError, DomainEvent, EventMetadata, InvoiceId, RecordedEvent, TenantId};
+use domain::series::{ContentDigest, Environment, ReserveNumbers, Series, SeriesKey};
+use domain::{DomainEvent, EventMetadata, InvoiceId, RecordedEvent, StreamId, TenantId};
 use eventstore::EventStore;
 
 pub use drive::Drive;
@@ -53,15 +59,6 @@ pub enum SagaError {
     /// ARCA could not be asked.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
-    /// The series cannot take new numbers now (blocked or halted): drive it, then retry the
-    /// batch.
-    #[error("series {} is not taking numbers now", key.stream_id())]
-    SeriesBusy {
-        /// Its tenant.
-        tenant: TenantId,
-        /// The series.
-        key: SeriesKey,
-    },
 }
 
 /// The saga's dependencies.
@@ -76,6 +73,7 @@ pub struct Saga {
     applied: Arc<follow_up::Applied>,
     series: Arc<cache::SeriesCache>,
     invoices: Arc<cache::InvoiceCache>,
+    streams: Arc<Mutex<HashMap<(TenantId, SeriesKey), StreamId>>>,
 }
 
 impl Saga {
@@ -97,6 +95,7 @@ impl Saga {
             applied: Arc::default(),
             series: Arc::default(),
             invoices: Arc::default(),
+            streams: Arc::default(),
         }
     }
 
@@ -124,13 +123,14 @@ impl Saga {
         }
     }
 
-    /// Reserves numbers for the invoices requested in `events` (others are ignored); returns the
-    /// series that got work, in first-seen order.
+    /// Reserves numbers for the invoices requested in `events` (others are ignored), or queues
+    /// them in their series when it cannot number yet; returns the series that got work, in
+    /// first-seen order. Calls no one but the store.
     ///
     /// # Errors
-    /// [`SagaError::SeriesBusy`] when a series is blocked or halted, store and gateway failures
-    /// (the first, in series order, when several series failed; the others' reservations are
-    /// stored): retry the whole batch later (reservations are idempotent per invoice).
+    /// Store failures (the first, in series order, when several series failed; the others'
+    /// reservations are stored): retry the whole batch later (reservations are idempotent per
+    /// invoice).
     pub async fn intake(
         &self,
         events: &[RecordedEvent],
@@ -161,7 +161,9 @@ impl Saga {
         // series' own in request order.
         let reserved = groups.iter().map(|((tenant, key), invoices)| async move {
             for chunk in invoices.chunks(domain::series::MAX_BATCH) {
-                self.reserve(*tenant, key, chunk).await?;
+                let invoices = chunk.to_vec();
+                self.series_command(*tenant, key, ReserveNumbers { invoices })
+                    .await?;
             }
             Ok::<_, SagaError>(())
         });
@@ -171,40 +173,30 @@ impl Saga {
         Ok(groups.into_iter().map(|(key, _)| key).collect())
     }
 
-    /// Reserves numbers for `invoices` (one series, at most 250), each with its content's digest.
-    async fn reserve(
+    /// The series' stream for `tenant` ([`crate::series::stream_of`]), looked up once per
+    /// process.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn stream_of(
         &self,
         tenant: TenantId,
         key: &SeriesKey,
-        invoices: &[ToReserve],
-    ) -> Result<(), SagaError> {
-        self.open(tenant, key).await?;
-        let invoices = invoices.to_vec();
-        self.series_command(tenant, key, ReserveNumbers { invoices })
-            .await
-            .map_err(|e| busy_or(e, tenant, key))?;
-        Ok(())
-    }
-
-    /// Opens the series at ARCA's last authorized number, unless it is open already.
-    async fn open(&self, tenant: TenantId, key: &SeriesKey) -> Result<(), SagaError> {
-        // A series once opened stays open (or blocked, or halted): a kept state settles it.
-        let kept = self.series.get(&(tenant, *key));
-        if kept.is_some_and(|(series, _)| series.status().is_some()) {
-            return Ok(());
+    ) -> Result<StreamId, SagaError> {
+        let known = |streams: &Mutex<HashMap<_, StreamId>>| {
+            let map = streams.lock().unwrap_or_else(PoisonError::into_inner);
+            map.get(&(tenant, *key)).cloned()
+        };
+        if let Some(stream) = known(&self.streams) {
+            return Ok(stream);
         }
-        let (series, _) = self.load_series(tenant, key).await?;
-        if series.status().is_some() {
-            return Ok(());
+        let stream = crate::series::stream_of(&self.store, tenant, key).await?;
+        let mut map = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= 16_384 {
+            map.clear();
         }
-        let last_authorized = self.gateway.last_authorized(tenant, key).await?;
-        let open = domain::series::OpenSeries { last_authorized };
-        match self.series_command(tenant, key, open).await {
-            Ok(_) => Ok(()),
-            // Another worker opened it in the meantime.
-            Err(CommandError::Rejected(DomainError::Series(SeriesError::AlreadyOpened))) => Ok(()),
-            Err(other) => Err(other.into()),
-        }
+        map.insert((tenant, *key), stream.clone());
+        Ok(stream)
     }
 
     /// The series' current state: the one this process folded last, caught up with what was
@@ -215,7 +207,7 @@ impl Saga {
         key: &SeriesKey,
     ) -> Result<(Series, Option<u64>), SagaError> {
         let (kept, version) = self.series.get(&(tenant, *key)).unwrap_or_default();
-        let stream = key.stream_id();
+        let stream = self.stream_of(tenant, key).await?;
         let (series, version) =
             handler::catch_up(&self.store, tenant, &stream, kept, version).await?;
         self.series.put((tenant, *key), &series, version);
@@ -228,13 +220,14 @@ impl Saga {
         tenant: TenantId,
         key: &SeriesKey,
         command: impl Into<domain::series::SeriesCommand>,
-    ) -> Result<Series, CommandError> {
+    ) -> Result<Series, SagaError> {
+        let stream = self.stream_of(tenant, key).await?;
         let executed = handler::execute_from(
             &self.store,
             &self.metrics,
             &self.context(),
             Command::<Series> {
-                stream: key.stream_id(),
+                stream,
                 command: command.into(),
                 metadata: Self::metadata(tenant),
                 expected: None,
@@ -247,17 +240,5 @@ impl Saga {
         self.series
             .put((tenant, *key), &executed.state, executed.version);
         Ok(executed.state)
-    }
-}
-
-/// A refusal because the series is blocked or halted is "try later", anything else is an error.
-fn busy_or(error: CommandError, tenant: TenantId, key: &SeriesKey) -> SagaError {
-    match &error {
-        CommandError::Rejected(DomainError::Series(
-            SeriesError::Blocked { .. }
-            | SeriesError::Halted { .. }
-            | SeriesError::NotOpened { .. },
-        )) => SagaError::SeriesBusy { tenant, key: *key },
-        _ => SagaError::Command(error),
     }
 }

@@ -1,6 +1,7 @@
 //! How often the saga writes to an invoice; a worker stopping between an outcome recorded on
 //! the series and the same outcome recorded on its invoices (the next driver finishes the
-//! invoices and asks ARCA nothing again); a blocked series in an intake batch beside others.
+//! invoices and asks ARCA nothing again); a blocked series in an intake batch beside others; an
+//! issuer without a certificate parked while another issuer's invoices go on.
 
 #![allow(clippy::unwrap_used)] // test set-up panics on failure by design
 
@@ -64,11 +65,27 @@ impl StoreDouble for Stopping {
 struct Approving {
     calls: AtomicU32,
     doubting: Option<u32>,
+    /// The point of sale whose issuer has no certificate (while set).
+    uncertified: std::sync::Mutex<Option<u32>>,
+}
+
+impl Approving {
+    fn certified(&self, key: &SeriesKey) -> Result<(), GatewayError> {
+        if *self.uncertified.lock().unwrap() == Some(key.point_of_sale) {
+            return Err(GatewayError::NoCertificate("no certificate".to_owned()));
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl ArcaGateway for Approving {
-    async fn last_authorized(&self, _: TenantId, _: &SeriesKey) -> Result<u64, GatewayError> {
+    async fn ready(&self, _: TenantId, key: &SeriesKey) -> Result<(), GatewayError> {
+        self.certified(key)
+    }
+
+    async fn last_authorized(&self, _: TenantId, key: &SeriesKey) -> Result<u64, GatewayError> {
+        self.certified(key)?;
         Ok(0)
     }
 
@@ -252,23 +269,119 @@ async fn a_blocked_series_does_not_hold_back_the_numbers_of_another_series_in_th
         ..Approving::default()
     });
     let saga = saga(&store, &gateway);
-    // ARCA's answer for point of sale 1 is lost: its series blocks until reconciled.
+    // ARCA's answer for point of sale 1 is lost: its series blocks until reconciled, and the
+    // drive stops there (the next one, after a pause, reconciles).
     let (tenant, blocked) = three_requested_in_one_series(&saga).await;
-    assert!(saga.drive(tenant, &blocked).await.is_err());
+    let drove = saga.drive(tenant, &blocked).await.unwrap();
+    assert!(drove.setback, "{drove:?}");
     let (series, _) = saga.load_series(tenant, &blocked).await.unwrap();
     assert_eq!(series.status(), Some(domain::series::SeriesStatus::Blocked));
 
-    // One batch: first an invoice of the blocked series, then one of point of sale 2.
+    // One batch: first an invoice of the blocked series, then one of point of sale 2. Both are
+    // numbered: the blocked series' behind its numbers in doubt.
     let batch = [request_at(&saga, 4, 1).await, request_at(&saga, 5, 2).await];
-    let refused = saga.intake(&batch).await.unwrap_err();
-    assert!(
-        matches!(&refused, SagaError::SeriesBusy { key, .. } if *key == blocked),
-        "{refused:?}"
-    );
+    let touched = saga.intake(&batch).await.unwrap();
+    assert_eq!(touched.len(), 2);
+    let (series, _) = saga.load_series(tenant, &blocked).await.unwrap();
+    assert_eq!(series.number_of(InvoiceId(Uuid::from_u128(4))), Some(4));
     let other = SeriesKey {
         point_of_sale: 2,
         ..blocked
     };
+    saga.drive(tenant, &other).await.unwrap();
     let (series, _) = saga.load_series(tenant, &other).await.unwrap();
-    assert_eq!(series.number_of(InvoiceId(Uuid::from_u128(5))), Some(1));
+    assert!(series.settled(InvoiceId(Uuid::from_u128(5))));
+}
+
+#[tokio::test]
+async fn an_issuer_without_a_certificate_parks_its_series_while_others_get_their_cae() {
+    let store = Arc::new(InMemoryEventStore::new());
+    let gateway = Arc::new(Approving::default());
+    *gateway.uncertified.lock().unwrap() = Some(1);
+    let saga = saga(&store, &gateway);
+    // Point of sale 1's issuer posts first, then point of sale 2's: one intake batch.
+    let batch = [request_at(&saga, 1, 1).await, request_at(&saga, 2, 2).await];
+    let touched = saga.intake(&batch).await.unwrap();
+    let [(tenant, waiting), (_, going)] = touched.as_slice() else {
+        panic!("two series: {touched:?}")
+    };
+    let drove = saga.drive(*tenant, going).await.unwrap();
+    assert_eq!(drove.authorized, 1, "{drove:?}");
+    let drove = saga.drive(*tenant, waiting).await.unwrap();
+    assert_eq!(
+        drove.parked,
+        Some(domain::series::ParkReason::WaitingForCertificate)
+    );
+    let (series, _) = saga.load_series(*tenant, waiting).await.unwrap();
+    assert!(series.is_queued(InvoiceId(Uuid::from_u128(1))));
+    assert_eq!(
+        gateway.calls.load(Ordering::SeqCst),
+        1,
+        "nothing sent for it"
+    );
+
+    // The certificate arrives: the queued invoice is numbered and authorized.
+    *gateway.uncertified.lock().unwrap() = None;
+    let drove = saga.drive(*tenant, waiting).await.unwrap();
+    assert_eq!((drove.authorized, drove.parked), (1, None), "{drove:?}");
+}
+
+#[tokio::test]
+async fn a_series_opened_under_its_name_without_tenant_goes_on_there_and_a_second_tenant_gets_its_own()
+ {
+    use domain::DomainEvent as _;
+    use domain::series::{SeriesEvent, SeriesOpened};
+
+    let store = Arc::new(InMemoryEventStore::new());
+    let gateway = Arc::new(Approving::default());
+    let saga = saga(&store, &gateway);
+    let key = SeriesKey {
+        environment: Environment::Homologacion,
+        cuit: factura_b().issuer.cuit,
+        point_of_sale: 1,
+        voucher_type: factura_b().voucher_type,
+    };
+    // A series opened at 41 before streams named their tenant.
+    let opened = SeriesEvent::Opened(SeriesOpened {
+        last_authorized: 41,
+        opened_at: NOW,
+    });
+    let legacy = NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: opened.event_type().to_owned(),
+        schema_version: 1,
+        data: opened.to_data(),
+        metadata: EventMetadata::for_tenant(TENANT),
+    };
+    store
+        .append(&key.stream_id(), ExpectedVersion::NoStream, &[legacy])
+        .await
+        .unwrap();
+    let (tenant, series) = three_requested_in_one_series(&saga).await;
+    assert_eq!(series, key);
+    assert_eq!(saga.stream_of(tenant, &key).await.unwrap(), key.stream_id());
+    saga.drive(tenant, &key).await.unwrap();
+    let (state, _) = saga.load_series(tenant, &key).await.unwrap();
+    assert_eq!(
+        state.last_confirmed(),
+        44,
+        "numbered after 41, no number lost"
+    );
+    let tenantless = store
+        .read_stream(tenant, &key.stream_id(), ReadOptions::default())
+        .await
+        .unwrap();
+    assert!(tenantless.len() > 1, "the old stream goes on");
+    let own = store
+        .read_stream(tenant, &key.stream_for(tenant), ReadOptions::default())
+        .await
+        .unwrap();
+    assert!(own.is_empty());
+
+    // Another tenant with the same series numbers in a stream of its own.
+    let other = TenantId(Uuid::from_u128(8));
+    assert_eq!(
+        saga.stream_of(other, &key).await.unwrap(),
+        key.stream_for(other)
+    );
 }

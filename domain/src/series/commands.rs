@@ -2,7 +2,7 @@
 
 use time::Date;
 
-use super::events::{DetailOutcome, NumberOutcome, UncertainReason};
+use super::events::{DetailOutcome, NumberOutcome, ParkReason, UncertainReason};
 use super::fingerprint::{ContentDigest, Fingerprint};
 use crate::ids::InvoiceId;
 
@@ -13,12 +13,32 @@ pub struct OpenSeries {
     pub last_authorized: u64,
 }
 
-/// Holds the next consecutive numbers for invoices, in the order given (at most 250).
+/// Holds the next consecutive numbers for invoices, in the order given (at most 250); while the
+/// series cannot number (not open yet, halted, or older invoices queued), they are queued
+/// instead, in the same order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveNumbers {
     /// The invoices with the digest of their fiscal content.
     pub invoices: Vec<(InvoiceId, ContentDigest)>,
 }
+
+/// Numbers the oldest queued invoices (at most 250), once the series is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReserveQueued;
+
+/// Records why the saga cannot go on with the series for now (nothing when it is already
+/// parked for that reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkSeries {
+    /// Why.
+    pub reason: ParkReason,
+    /// What the saga was told, about this issuer only.
+    pub detail: String,
+}
+
+/// An operator asks for a halted series to be resumed after ARCA's last authorized number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestResume;
 
 /// Records the intent to send the lowest reserved numbers `from..=to` in one `FECAESolicitar`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +81,12 @@ pub enum Finding {
     },
     /// ARCA has nothing there (error 602).
     Missing,
+    /// ARCA has a voucher there that someone else of this system asked for (another tenant that
+    /// registered the same CUIT): whatever its content, it is not this series' to take.
+    AskedElsewhere {
+        /// The fingerprint of ARCA's echo at that number.
+        fingerprint: Fingerprint,
+    },
 }
 
 /// Resolves the numbers in doubt of a blocked series with what `FECompConsultar` found.
@@ -94,6 +120,12 @@ pub enum SeriesCommand {
     Reconcile(Reconcile),
     /// See [`ResumeSeries`].
     Resume(ResumeSeries),
+    /// See [`ReserveQueued`].
+    ReserveQueued(ReserveQueued),
+    /// See [`ParkSeries`].
+    Park(ParkSeries),
+    /// See [`RequestResume`].
+    RequestResume(RequestResume),
 }
 
 impl SeriesCommand {
@@ -107,6 +139,9 @@ impl SeriesCommand {
             Self::RecordUncertainOutcome(_) => "record_uncertain_outcome",
             Self::Reconcile(_) => "reconcile",
             Self::Resume(_) => "resume_series",
+            Self::ReserveQueued(_) => "reserve_queued",
+            Self::Park(_) => "park_series",
+            Self::RequestResume(_) => "request_resume",
         }
     }
 }
@@ -129,6 +164,9 @@ from_command!(
     RecordUncertainOutcome => RecordUncertainOutcome,
     Reconcile => Reconcile,
     ResumeSeries => Resume,
+    ReserveQueued => ReserveQueued,
+    ParkSeries => Park,
+    RequestResume => RequestResume,
 );
 
 /// Shorthand for an outcome of one number.

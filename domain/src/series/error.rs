@@ -121,8 +121,12 @@ pub enum SeriesError {
 
 impl ErrorCode for SeriesError {
     fn kind(&self) -> RejectionKind {
-        // The saga's own commands: every refusal is about content or order, never a 404/409.
-        RejectionKind::Invalid
+        match self {
+            // An operator asking to resume a series that is not halted.
+            Self::NotHalted => RejectionKind::Conflict,
+            // The saga's own commands: every other refusal is about content or order.
+            _ => RejectionKind::Invalid,
+        }
     }
 
     fn code(&self) -> &'static str {

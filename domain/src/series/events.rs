@@ -251,6 +251,123 @@ pub struct SeriesResumed {
     pub resumed_at: OffsetDateTime,
 }
 
+/// Why a series cannot go on by itself for now; its invoices show it while they wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkReason {
+    /// The issuer has no certificate for this ARCA environment: nothing goes out until one is
+    /// installed, then the series goes on by itself.
+    WaitingForCertificate,
+    /// WSAA refused the issuer's certificate (expired, revoked, not authorized for WSFEv1): it
+    /// goes on by itself once a certificate WSAA accepts is installed.
+    CertificateRefused,
+    /// Halted (ARCA holds other content at one of our numbers, or submissions failed too often
+    /// in a row): an operator resumes it.
+    SeriesHalted,
+}
+
+impl ParkReason {
+    /// The snake_case name, as the API shows it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::WaitingForCertificate => "waiting_for_certificate",
+            Self::CertificateRefused => "certificate_refused",
+            Self::SeriesHalted => "series_halted",
+        }
+    }
+
+    /// Every reason, for metrics and documentation.
+    pub const ALL: [Self; 3] = [
+        Self::WaitingForCertificate,
+        Self::CertificateRefused,
+        Self::SeriesHalted,
+    ];
+
+    /// Reads [`ParkReason::as_str`] back.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// An invoice waiting in a series' queue for its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QueuedRequest {
+    /// The invoice.
+    pub invoice_id: InvoiceId,
+    /// Its fiscal content, without the number.
+    pub content_digest: ContentDigest,
+}
+
+/// `series.requests_queued` v1: invoices that cannot be numbered yet (the series is not open,
+/// is halted, or has older invoices queued) wait in request order; they are numbered first
+/// once the series goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestsQueued {
+    /// The invoices, in request order.
+    pub invoices: Vec<QueuedRequest>,
+    /// Why they wait, when the series is parked.
+    pub reason: Option<ParkReason>,
+    /// When they were queued.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub queued_at: OffsetDateTime,
+}
+
+/// `series.parked` v1: the saga cannot go on with the series until its issuer's certificate
+/// problem is solved; it tries again by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesParked {
+    /// Why.
+    pub reason: ParkReason,
+    /// What the saga was told, about this issuer only.
+    pub detail: String,
+    /// When it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub parked_at: OffsetDateTime,
+}
+
+/// What kept failing before a series stalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StallReason {
+    /// ARCA kept answering 10016 ("not the next number") although it holds nothing at our
+    /// numbers: its count and ours disagree (a reset homologación ledger, numbers issued
+    /// elsewhere).
+    RepeatedOutOfSequence,
+    /// Submissions kept ending without an answer (timeouts, faults, dropped connections).
+    RepeatedFailures,
+}
+
+/// `series.stalled` v1: alert. Submissions failed [`SeriesStalled::failures`] times in a row
+/// without any number settled; the series halts instead of retrying without end, until an
+/// operator resumes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesStalled {
+    /// What kept failing.
+    pub reason: StallReason,
+    /// Failed submissions in a row.
+    pub failures: u32,
+    /// First number of the last attempt (free again: ARCA holds nothing there).
+    pub from: u64,
+    /// Last number of the last attempt.
+    pub to: u64,
+    /// When it was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub stalled_at: OffsetDateTime,
+}
+
+/// `series.resume_requested` v1: an operator asked the saga to resume a halted series after
+/// ARCA's last authorized number, which the saga asks ARCA for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ResumeRequested {
+    /// When it was asked.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub requested_at: OffsetDateTime,
+}
+
 domain_events! {
     /// Every series event.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,5 +392,13 @@ domain_events! {
         Halted(SeriesHalted) = "series.halted",
         /// See [`SeriesResumed`].
         Resumed(SeriesResumed) = "series.resumed",
+        /// See [`RequestsQueued`].
+        RequestsQueued(RequestsQueued) = "series.requests_queued",
+        /// See [`SeriesParked`].
+        Parked(SeriesParked) = "series.parked",
+        /// See [`SeriesStalled`].
+        Stalled(SeriesStalled) = "series.stalled",
+        /// See [`ResumeRequested`].
+        ResumeRequested(ResumeRequested) = "series.resume_requested",
     }
 }

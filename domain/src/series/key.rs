@@ -1,5 +1,10 @@
 //! Which series a number belongs to: (environment, CUIT, point of sale, voucher type), and its
-//! stream `series-{env}-{cuit}-{pos}-{type}`.
+//! stream, which belongs to one tenant: `series-{env}-{cuit}-{pos}-{type}-{tenant}`.
+//!
+//! Two tenants may register the same CUIT (an accountant and the business itself): each numbers
+//! in a stream of its own, and ARCA's single count of the series reconciles them (10016, then
+//! `FECompConsultar`). Series opened before streams named their tenant keep their first name,
+//! `series-{env}-{cuit}-{pos}-{type}` ([`SeriesKey::stream_id`]), for the tenant that owns it.
 
 use std::fmt;
 
@@ -7,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::StreamId;
+use crate::ids::TenantId;
 use crate::values::{Cuit, VoucherType};
 
 /// The ARCA environment a series lives in: numbers in homologación and production are unrelated,
@@ -64,14 +70,21 @@ pub struct SeriesKey {
 }
 
 impl SeriesKey {
-    /// The stream of the series: `series-{env}-{cuit}-{pos}-{type}`, such as
-    /// `series-produccion-20267565393-1-6`.
+    /// The series' name without a tenant, `series-{env}-{cuit}-{pos}-{type}` (such as
+    /// `series-produccion-20267565393-1-6`): the stream of series opened before streams named
+    /// their tenant, and the series' label in ARCA's evidence.
     pub fn stream_id(&self) -> StreamId {
         StreamId::new(self.to_string())
     }
 
-    /// Reads a key back from its stream id; `None` for anything [`SeriesKey::stream_id`] would not
-    /// have written.
+    /// The series' stream for `tenant`: `series-{env}-{cuit}-{pos}-{type}-{tenant}`, the tenant
+    /// as 32 hex digits.
+    pub fn stream_for(&self, tenant: TenantId) -> StreamId {
+        StreamId::new(format!("{self}-{}", tenant.as_uuid().simple()))
+    }
+
+    /// Reads a key back from its stream id, with or without its tenant; `None` for anything
+    /// [`SeriesKey::stream_id`] or [`SeriesKey::stream_for`] would not have written.
     pub fn from_stream_id(stream: &str) -> Option<Self> {
         let rest = stream.strip_prefix("series-")?;
         let mut parts = rest.split('-');
@@ -79,8 +92,14 @@ impl SeriesKey {
         let cuit = Cuit::parse(parts.next()?).ok()?;
         let point_of_sale = parse_digits::<u32>(parts.next()?)?;
         let voucher_type = VoucherType::from_code(parse_digits::<u16>(parts.next()?)?).ok()?;
-        if parts.next().is_some() {
-            return None;
+        if let Some(tenant) = parts.next() {
+            let simple = tenant.len() == 32
+                && tenant
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !simple || parts.next().is_some() {
+                return None;
+            }
         }
         Some(Self {
             environment,

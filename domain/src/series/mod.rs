@@ -10,6 +10,12 @@
 //! ([`SeriesBlocked`]) until `FECompConsultar` resolves every number in doubt ([`Reconcile`]):
 //! recovered, sendable again, or — when ARCA holds other content — halted for an operator.
 //! Never a guess, never a skipped or reused number.
+//!
+//! A series never holds its issuer's problems against anyone else: invoices that cannot be
+//! numbered yet (no certificate installed, a halted series) wait in the series' own queue
+//! ([`RequestsQueued`], with the reason its invoices show) and are numbered first once it goes
+//! on; submissions that keep failing without an answer stall the series ([`SeriesStalled`])
+//! after [`MAX_FAILED_SUBMISSIONS`] in a row instead of retrying without end.
 
 mod commands;
 mod decide;
@@ -23,15 +29,16 @@ mod state;
 mod tests;
 
 pub use commands::{
-    CompleteSubmission, Finding, OpenSeries, Reconcile, RecordUncertainOutcome, ReserveNumbers,
-    ResumeSeries, SeriesCommand, StartSubmission,
+    CompleteSubmission, Finding, OpenSeries, ParkSeries, Reconcile, RecordUncertainOutcome,
+    RequestResume, ReserveNumbers, ReserveQueued, ResumeSeries, SeriesCommand, StartSubmission,
 };
-pub use decide::MAX_BATCH;
+pub use decide::{MAX_BATCH, MAX_FAILED_SUBMISSIONS};
 pub use error::SeriesError;
 pub use events::{
-    DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased, NumbersReserved,
-    RecoveredNumber, ReleaseReason, ReleasedNumber, Reservation, SeriesBlocked, SeriesEvent,
-    SeriesHalted, SeriesOpened, SeriesResumed, SeriesUnblocked, SubmissionCompleted,
+    DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased, NumbersReserved, ParkReason,
+    QueuedRequest, RecoveredNumber, ReleaseReason, ReleasedNumber, RequestsQueued, Reservation,
+    ResumeRequested, SeriesBlocked, SeriesEvent, SeriesHalted, SeriesOpened, SeriesParked,
+    SeriesResumed, SeriesStalled, SeriesUnblocked, StallReason, SubmissionCompleted,
     SubmissionStarted, SubmittedNumber, UncertainReason,
 };
 pub use fingerprint::{ContentDigest, Fingerprint, FiscalContent};

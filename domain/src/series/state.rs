@@ -7,7 +7,9 @@ use std::ops::RangeInclusive;
 use super::commands::SeriesCommand;
 use super::decide;
 use super::error::SeriesError;
-use super::events::{DetailOutcome, SeriesEvent, SeriesHalted};
+use super::events::{
+    DetailOutcome, ParkReason, SeriesEvent, SeriesHalted, SeriesStalled, UncertainReason,
+};
 use super::fingerprint::ContentDigest;
 use super::owed::{Owed, OwedList};
 use crate::aggregate::{Aggregate, Context};
@@ -18,9 +20,11 @@ use crate::ids::InvoiceId;
 pub enum SeriesStatus {
     /// Numbers are reserved and sent.
     Open,
-    /// The outcome of a submission is uncertain: only reconciliation is accepted.
+    /// The outcome of a submission is uncertain: it is reconciled before anything is sent
+    /// (numbers are still reserved behind it).
     Blocked,
-    /// ARCA holds another voucher at one of our numbers: only an operator's resume is accepted.
+    /// ARCA holds another voucher at one of our numbers, or submissions failed too often in a
+    /// row: nothing is numbered or sent until an operator resumes it (invoices queue).
     Halted,
 }
 
@@ -56,6 +60,20 @@ pub struct Series {
     settled: BTreeSet<InvoiceId>,
     /// What the latest outcome asks of the invoices (see [`Owed`]).
     owed: OwedList,
+    /// Invoices waiting for a number, in request order, with their digests.
+    queue: Vec<(InvoiceId, ContentDigest)>,
+    /// The invoices in `queue`.
+    queued: BTreeSet<InvoiceId>,
+    /// Why the saga could not go on, until it next opens or sends.
+    parked: Option<ParkReason>,
+    /// Submissions in a row whose outcome was lost without any number settled since, and what
+    /// went wrong the last time.
+    failures: u32,
+    last_failure: Option<UncertainReason>,
+    /// The alert that stalled the series, while halted for it.
+    stall: Option<SeriesStalled>,
+    /// An operator asked for the halted series to be resumed.
+    resume_requested: bool,
 }
 
 impl Series {
@@ -123,9 +141,47 @@ impl Series {
         self.owed.serial()
     }
 
-    /// The alert that halted the series, while halted.
+    /// The alert that halted the series, while halted for a conflict at one of its numbers.
     pub fn halt(&self) -> Option<&SeriesHalted> {
         self.halt.as_ref()
+    }
+
+    /// The alert that stalled the series, while halted for failing too often in a row.
+    pub fn stall(&self) -> Option<&SeriesStalled> {
+        self.stall.as_ref()
+    }
+
+    /// The invoices waiting for a number, in request order.
+    pub fn queue(&self) -> &[(InvoiceId, ContentDigest)] {
+        &self.queue
+    }
+
+    /// Whether the invoice waits in the queue.
+    pub fn is_queued(&self, invoice: InvoiceId) -> bool {
+        self.queued.contains(&invoice)
+    }
+
+    /// Why the series' invoices wait, when it is parked or halted.
+    pub fn waiting_reason(&self) -> Option<ParkReason> {
+        match self.status {
+            Some(SeriesStatus::Halted) => Some(ParkReason::SeriesHalted),
+            _ => self.parked,
+        }
+    }
+
+    /// Submissions in a row whose outcome was lost with no number settled since.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// What went wrong with the last of [`Series::failures`].
+    pub fn last_failure(&self) -> Option<UncertainReason> {
+        self.last_failure
+    }
+
+    /// Whether an operator asked for the halted series to be resumed.
+    pub fn resume_requested(&self) -> bool {
+        self.resume_requested
     }
 
     /// Owes the invoice at `number` ARCA's answer for it (a number not processed is owed its
@@ -170,6 +226,18 @@ impl Series {
         self.release(number);
     }
 
+    /// Takes numbered invoices out of the queue.
+    fn dequeue(&mut self, numbered: impl Iterator<Item = InvoiceId>) {
+        let mut gone = false;
+        for invoice in numbered {
+            gone |= self.queued.remove(&invoice);
+        }
+        if gone {
+            let queued = &self.queued;
+            self.queue.retain(|(invoice, _)| queued.contains(invoice));
+        }
+    }
+
     fn release(&mut self, number: u64) {
         if let Some((invoice, _)) = self.reservations.remove(&number) {
             self.holders.remove(&invoice);
@@ -195,6 +263,7 @@ impl Aggregate for Series {
             SeriesEvent::Opened(e) => {
                 self.status = Some(SeriesStatus::Open);
                 self.last_confirmed = e.last_authorized;
+                self.parked = None;
             }
             SeriesEvent::NumbersReserved(e) => {
                 for r in &e.reservations {
@@ -202,12 +271,20 @@ impl Aggregate for Series {
                         .insert(r.number, (r.invoice_id, r.content_digest));
                     self.holders.insert(r.invoice_id, r.number);
                 }
+                self.dequeue(e.reservations.iter().map(|r| r.invoice_id));
             }
             SeriesEvent::SubmissionStarted(e) => {
                 self.in_flight = Some((e.from, e.to));
                 self.owed.clear();
+                self.parked = None;
             }
             SeriesEvent::SubmissionCompleted(e) => {
+                if e.results
+                    .iter()
+                    .any(|r| r.outcome != DetailOutcome::NotProcessed)
+                {
+                    self.failures = 0;
+                }
                 for result in &e.results {
                     self.owe_outcome(result.number, &result.outcome);
                     match result.outcome {
@@ -234,6 +311,8 @@ impl Aggregate for Series {
             }
             SeriesEvent::Blocked(e) => {
                 self.status = Some(SeriesStatus::Blocked);
+                self.failures = self.failures.saturating_add(1);
+                self.last_failure = Some(e.reason);
                 let in_doubt: Vec<InvoiceId> = self
                     .reservations
                     .range(e.from..=e.to)
@@ -244,6 +323,9 @@ impl Aggregate for Series {
                 }
             }
             SeriesEvent::NumbersRecovered(e) => {
+                if !e.numbers.is_empty() {
+                    self.failures = 0;
+                }
                 for recovered in &e.numbers {
                     self.owed.owe(
                         recovered.invoice_id,
@@ -270,7 +352,26 @@ impl Aggregate for Series {
                 self.last_confirmed = e.last_authorized;
                 self.in_flight = None;
                 self.halt = None;
+                self.stall = None;
+                self.resume_requested = false;
+                self.failures = 0;
+                self.last_failure = None;
+                self.parked = None;
             }
+            SeriesEvent::RequestsQueued(e) => {
+                for r in &e.invoices {
+                    if self.queued.insert(r.invoice_id) {
+                        self.queue.push((r.invoice_id, r.content_digest));
+                    }
+                }
+            }
+            SeriesEvent::Parked(e) => self.parked = Some(e.reason),
+            SeriesEvent::Stalled(e) => {
+                self.status = Some(SeriesStatus::Halted);
+                self.in_flight = None;
+                self.stall = Some(*e);
+            }
+            SeriesEvent::ResumeRequested(_) => self.resume_requested = true,
         }
         self
     }

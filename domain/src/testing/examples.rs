@@ -16,9 +16,10 @@ use crate::invoice::{
 use crate::series::Environment;
 use crate::series::{
     ContentDigest, DetailOutcome, NumberOutcome, NumbersRecovered, NumbersReleased,
-    NumbersReserved, RecoveredNumber, ReleaseReason, ReleasedNumber, Reservation, SeriesBlocked,
-    SeriesEvent, SeriesHalted, SeriesOpened, SeriesResumed, SeriesUnblocked, SubmissionCompleted,
-    SubmissionStarted, SubmittedNumber, UncertainReason,
+    NumbersReserved, ParkReason, QueuedRequest, RecoveredNumber, ReleaseReason, ReleasedNumber,
+    RequestsQueued, Reservation, ResumeRequested, SeriesBlocked, SeriesEvent, SeriesHalted,
+    SeriesOpened, SeriesParked, SeriesResumed, SeriesStalled, SeriesUnblocked, StallReason,
+    SubmissionCompleted, SubmissionStarted, SubmittedNumber, UncertainReason,
 };
 use crate::taxpayer::{
     CertificateExpiring, CertificateInstalled, CertificateRequested, TaxpayerEvent,
@@ -224,6 +225,27 @@ pub fn series_events() -> Vec<SeriesEvent> {
             last_authorized: 1838,
             resumed_at: NOW,
         }),
+        SeriesEvent::RequestsQueued(RequestsQueued {
+            invoices: vec![QueuedRequest {
+                invoice_id: a,
+                content_digest: digest(1),
+            }],
+            reason: Some(ParkReason::WaitingForCertificate),
+            queued_at: NOW,
+        }),
+        SeriesEvent::Parked(SeriesParked {
+            reason: ParkReason::CertificateRefused,
+            detail: "WSAA refused the certificate: cms.cert.expired".to_owned(),
+            parked_at: NOW,
+        }),
+        SeriesEvent::Stalled(SeriesStalled {
+            reason: StallReason::RepeatedOutOfSequence,
+            failures: 5,
+            from: 1839,
+            to: 1840,
+            stalled_at: NOW,
+        }),
+        SeriesEvent::ResumeRequested(ResumeRequested { requested_at: NOW }),
     ]
 }
 

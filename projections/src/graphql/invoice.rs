@@ -44,6 +44,11 @@ impl Invoice {
     async fn status(&self) -> &str {
         &self.0.status
     }
+    /// Why it waits in its series (`waiting_for_certificate`, `certificate_refused`,
+    /// `series_halted`), while something other than ARCA's answer holds it there.
+    async fn waiting_reason(&self) -> Option<&str> {
+        self.0.waiting_reason.as_deref()
+    }
     /// Version of its stream the read model reflects.
     async fn version(&self) -> i64 {
         self.0.stream_version

@@ -8,9 +8,14 @@
 //! events of one invoice in one batch land in order). Updates only move a row forward
 //! (`stream_version <` the event's), and inserts ignore an existing row, so a re-delivered or
 //! replayed event is a no-op even without the checkpoint.
+//!
+//! The series' events tell why invoices wait (`waiting_reason`: a missing or refused
+//! certificate, a halted series): a few more statements in a batch that has such events, applied
+//! after the invoices' own, in log order.
 
 mod columns;
 mod sql;
+mod waiting;
 
 use async_trait::async_trait;
 use domain::invoice::InvoiceEvent;
@@ -232,6 +237,10 @@ impl Projector for InvoicesProjector {
         batch: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
         let mut rows = Batch::default();
+        let mut waiting = Vec::new();
+        for event in batch.iter().filter(|e| e.stream_id.category() == "series") {
+            waiting.extend(waiting::change(event)?);
+        }
         for event in batch.iter().filter(|e| e.stream_id.category() == "invoice") {
             let decoded =
                 InvoiceEvent::from_stored(&event.event_type, event.schema_version, &event.data);
@@ -256,6 +265,7 @@ impl Projector for InvoicesProjector {
             }
         }
         self.write(conn, rows).await?;
+        waiting::apply(conn, &self.schema, &waiting).await?;
         Ok(())
     }
 }

@@ -57,6 +57,9 @@ pub struct InvoiceRow {
     pub total: Decimal,
     /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
     pub status: String,
+    /// Why it waits in its series (`waiting_for_certificate`, `certificate_refused`,
+    /// `series_halted`), while something holds it there.
+    pub waiting_reason: Option<String>,
     /// The CAE, once granted.
     pub cae: Option<String>,
     /// The CAE's due date.

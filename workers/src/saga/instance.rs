@@ -53,7 +53,12 @@ pub fn instance(
         endpoints.wsaa_url.clone(),
         endpoints.answer_within.max(WSAA_TIMEOUT),
     )?;
-    let tickets = BrokeredTickets::new(store.pool().clone(), wsaa, environment, credentials);
+    let tickets = BrokeredTickets::new(
+        store.pool().clone(),
+        wsaa,
+        environment,
+        Arc::clone(&credentials),
+    );
     let client = WsfeClient::new(endpoints.wsfe_url.clone(), endpoints.answer_within)?;
     // One breaker per ARCA in the process, whichever instance made it first.
     let breaker = Breaker::shared(environment, &endpoints.wsfe_url, || {
@@ -79,9 +84,5 @@ pub fn instance(
         Arc::new(gateway),
         environment,
     );
-    Ok(SagaWorker::new(
-        saga,
-        store.pool().clone(),
-        StoreLog(store.clone()),
-    ))
+    Ok(SagaWorker::new(saga, store.pool().clone(), StoreLog(store.clone())).watching(credentials))
 }

@@ -10,12 +10,39 @@ use prometheus::{
 use sqlx::PgPool;
 
 use commands::saga::Drive;
+use domain::series::ParkReason;
 
 use super::gateway::Phase;
 
 /// Invoices on their way to ARCA, per state (the read model's partial index serves it).
 const IN_FLIGHT: &str = "select status, count(*) from rm.invoices \
      where status not in ('authorized', 'rejected') group by status";
+
+/// Series with invoices waiting, per reason (the read model's partial index serves it).
+const PARKED: &str = "select waiting_reason, count(*) from (select distinct tenant_id, \
+     issuer_cuit, point_of_sale, voucher_type, waiting_reason from rm.invoices \
+     where waiting_reason is not null) s group by waiting_reason";
+
+/// The series events that set its status (`submission_*` recur, so the walk back is short).
+const STATUS_MARKS: &[&str] = &[
+    "series.opened",
+    "series.submission_started",
+    "series.submission_completed",
+    "series.blocked",
+    "series.unblocked",
+    "series.halted",
+    "series.stalled",
+    "series.resumed",
+];
+
+/// The status a series is in after `event_type`, when it is blocked or halted.
+fn status_of(event_type: &str) -> Option<&'static str> {
+    match event_type {
+        "series.blocked" => Some("blocked"),
+        "series.halted" | "series.stalled" => Some("halted"),
+        _ => None,
+    }
+}
 
 /// The saga's instruments; cheap to clone.
 #[derive(Clone)]
@@ -24,6 +51,7 @@ pub struct SagaMetrics {
     done: IntCounterVec,
     in_flight: IntGaugeVec,
     series: IntGaugeVec,
+    parked: IntGaugeVec,
     circuit: IntGaugeVec,
     transitions: IntCounterVec,
     evidence_lost: IntCounter,
@@ -60,9 +88,18 @@ impl SagaMetrics {
         let series = IntGaugeVec::new(
             Opts::new(
                 "saga_series_stuck",
-                "Series blocked (reconciling) or halted (waiting for an operator)",
+                "Series blocked (reconciling) or halted (a conflict, or submissions failing too \
+                 often in a row: waiting for an operator)",
             ),
             &["state"],
+        )?;
+        let parked = IntGaugeVec::new(
+            Opts::new(
+                "saga_series_parked",
+                "Series whose invoices wait, by reason (waiting_for_certificate, \
+                 certificate_refused, series_halted)",
+            ),
+            &["reason"],
         )?;
         let circuit = IntGaugeVec::new(
             Opts::new(
@@ -87,6 +124,7 @@ impl SagaMetrics {
             Box::new(done.clone()),
             Box::new(in_flight.clone()),
             Box::new(series.clone()),
+            Box::new(parked.clone()),
             Box::new(circuit.clone()),
             Box::new(transitions.clone()),
             Box::new(evidence_lost.clone()),
@@ -98,6 +136,7 @@ impl SagaMetrics {
             done,
             in_flight,
             series,
+            parked,
             circuit,
             transitions,
             evidence_lost,
@@ -170,16 +209,23 @@ impl SagaMetrics {
                 .map_or(0, |(_, n)| *n);
             self.in_flight.with_label_values(&[status]).set(n);
         }
-        // Series whose last event blocks or halts them.
-        let stuck =
-            readings::streams_ending_with(pool, "series", &["series.blocked", "series.halted"])
-                .await?;
-        for (state, event) in [("blocked", "series.blocked"), ("halted", "series.halted")] {
+        // Series whose latest change of status blocks or halts them.
+        let stuck = readings::streams_last_marked(pool, "series", STATUS_MARKS).await?;
+        for state in ["blocked", "halted"] {
             let n = stuck
                 .iter()
-                .find(|(e, _)| e == event)
-                .map_or(0, |(_, n)| *n);
+                .filter(|(e, _)| status_of(e) == Some(state))
+                .map(|(_, n)| *n)
+                .sum();
             self.series.with_label_values(&[state]).set(n);
+        }
+        let parked: Vec<(String, i64)> = sqlx::query_as(PARKED).fetch_all(pool).await?;
+        for reason in ParkReason::ALL {
+            let n = parked
+                .iter()
+                .find(|(r, _)| r == reason.as_str())
+                .map_or(0, |(_, n)| *n);
+            self.parked.with_label_values(&[reason.as_str()]).set(n);
         }
         Ok(())
     }

@@ -7,6 +7,12 @@
 //! which would hold back every reader's watermark. Every series with work is then driven by the
 //! instance holding its lease, so one process at a time talks to ARCA about a series. Leases are
 //! Postgres session advisory locks (`infra::lease`): a process that dies loses them.
+//!
+//! A series' trouble stays its own: one whose answer was lost is reconciled after a pause that
+//! grows with its failures in a row (250 ms doubling to 30 s); one parked for its issuer's
+//! certificate is tried again as soon as that issuer installs one (looked for every second) or
+//! after the same growing pause; a halted one waits until its stream moves (an operator's
+//! resume). Meanwhile every other series is driven as usual.
 
 mod gateway;
 mod instance;
@@ -15,11 +21,12 @@ mod run;
 mod voucher;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use commands::saga::{Drive, Saga, SagaError};
-use domain::series::SeriesKey;
+use domain::series::{ParkReason, SeriesKey};
 use domain::{RecordedEvent, TenantId};
 use eventstore::readings;
 use futures::StreamExt;
@@ -50,6 +57,8 @@ pub const DRIVE_CONCURRENCY: usize = 4;
 const DISCOVER_EVERY: Duration = Duration::from_millis(200);
 /// How soon a series led by another instance is looked at again (it may have stopped).
 const LED_ELSEWHERE_RETRY: Duration = Duration::from_secs(1);
+/// How often an instance with series parked for a certificate looks for newly installed ones.
+const CERTIFICATES_EVERY: Duration = Duration::from_secs(1);
 /// The pause after failed drives in a row: from 250 ms, doubling up to 30 s, with ±20 % jitter so
 /// instances do not retry in step.
 const BACKOFF: Backoff =
@@ -87,6 +96,12 @@ pub struct SagaWorker<L> {
     driven: HashMap<Series, u64>,
     /// When the series were last looked for.
     discovered_at: Option<Instant>,
+    /// Where issuers' certificates come from, to wake series parked for one.
+    credentials: Option<Arc<dyn CredentialSource>>,
+    /// Series parked for their issuer's certificate.
+    parked: HashMap<Series, ParkReason>,
+    /// When newly installed certificates were last looked for.
+    certificates_at: Option<(Instant, time::OffsetDateTime)>,
 }
 
 type Series = (TenantId, SeriesKey);
@@ -125,7 +140,17 @@ impl<L: GlobalLog> SagaWorker<L> {
             retry: HashMap::new(),
             driven: HashMap::new(),
             discovered_at: None,
+            credentials: None,
+            parked: HashMap::new(),
+            certificates_at: None,
         }
+    }
+
+    /// Series parked for a certificate are tried again as soon as `credentials` has one.
+    #[must_use]
+    pub fn watching(mut self, credentials: Arc<dyn CredentialSource>) -> Self {
+        self.credentials = Some(credentials);
+        self
     }
 
     /// Takes one batch of the log through the intake (when this instance leads it), then drives
@@ -137,12 +162,8 @@ impl<L: GlobalLog> SagaWorker<L> {
     /// logged and retried with a growing pause.
     pub async fn step(&mut self) -> Result<Step, SagaError> {
         let now = Instant::now();
-        let (events, mut due) = match self.intake().await {
-            Ok(taken) => taken,
-            // A blocked series holds the batch back until it is reconciled: drive it now.
-            Err(SagaError::SeriesBusy { tenant, key }) => (0, vec![(tenant, key)]),
-            Err(other) => return Err(other),
-        };
+        let (events, mut due) = self.intake().await?;
+        self.certified(now).await;
         due.retain(|series| self.retry.get(series).is_none_or(|r| r.at <= now));
         for (series, retry) in &self.retry {
             if retry.at <= now && !due.contains(series) {
@@ -167,10 +188,10 @@ impl<L: GlobalLog> SagaWorker<L> {
         for (series, result) in driven {
             match result {
                 Ok(Some((report, version))) => {
-                    self.retry.remove(&series);
                     self.driven.insert(series, version);
                     step.series += 1;
                     add(&mut step.drive, report);
+                    self.after(series, &report, now);
                 }
                 Ok(None) => {
                     let at = now + LED_ELSEWHERE_RETRY;
@@ -186,6 +207,61 @@ impl<L: GlobalLog> SagaWorker<L> {
             }
         }
         Ok(step)
+    }
+
+    /// What comes after a drive that went through: nothing (done, or halted until its stream
+    /// moves), or another one after a growing pause (an answer lost, a certificate missing).
+    fn after(&mut self, series: Series, report: &Drive, now: Instant) {
+        match report.parked {
+            Some(reason) => self.parked.insert(series, reason),
+            None => self.parked.remove(&series),
+        };
+        if !(report.setback || report.parked.is_some()) {
+            self.retry.remove(&series);
+            return;
+        }
+        let failures = self.retry.get(&series).map_or(0, |r| r.failures) + 1;
+        let pause = BACKOFF.delay(failures);
+        if report.setback {
+            tracing::warn!(series = %series.1.stream_id(), failures, ?pause, "an answer from ARCA was lost; reconciling after a pause");
+        }
+        let at = now + pause;
+        self.retry.insert(series, Retry { at, failures });
+    }
+
+    /// Makes the series parked for a certificate due now when their issuer installed one since
+    /// the last look (at most every [`CERTIFICATES_EVERY`]).
+    async fn certified(&mut self, now: Instant) {
+        let Some(credentials) = &self.credentials else {
+            return;
+        };
+        if self.parked.is_empty() {
+            self.certificates_at = None;
+            return;
+        }
+        let wall = time::OffsetDateTime::now_utc();
+        let since = match self.certificates_at {
+            Some((at, _)) if now.duration_since(at) < CERTIFICATES_EVERY => return,
+            Some((_, since)) => since,
+            // Parked since before this instance looked: whatever was installed a while ago.
+            None => wall - time::Duration::minutes(10),
+        };
+        // A margin for clocks and commits in flight: waking a series twice costs one drive.
+        self.certificates_at = Some((now, wall - time::Duration::seconds(5)));
+        let installed = match credentials.installed_since(since).await {
+            Ok(installed) => installed,
+            Err(error) => {
+                tracing::warn!(%error, "looking for newly installed certificates failed");
+                return;
+            }
+        };
+        for series in self.parked.keys() {
+            if installed.contains(&(series.0, series.1.cuit))
+                && let Some(retry) = self.retry.get_mut(series)
+            {
+                retry.at = now;
+            }
+        }
     }
 
     /// Series whose stream moved since this instance last drove them, looked for at most every
@@ -289,7 +365,7 @@ impl<L: GlobalLog> SagaWorker<L> {
     async fn drive(&self, tenant: TenantId, key: &SeriesKey) -> Driven {
         let unexpected =
             |e: sqlx::Error| SagaError::Command(commands::CommandError::Unexpected(e.into()));
-        let series = key.stream_id();
+        let series = self.saga.stream_of(tenant, key).await?;
         let leased = self
             .leases
             .try_lead(LockSpace::Series, series.as_str())
@@ -297,7 +373,7 @@ impl<L: GlobalLog> SagaWorker<L> {
         let Some(lease) = leased.map_err(unexpected)? else {
             return Ok(None);
         };
-        let version = match stream_version(&self.pool, key).await {
+        let version = match readings::stream_version(&self.pool, &series).await {
             Ok(version) => version,
             Err(error) => {
                 lease.release().await;
@@ -331,11 +407,6 @@ async fn series_versions(pool: &PgPool) -> Result<Vec<(Series, u64)>, sqlx::Erro
         .collect())
 }
 
-/// The series stream's version (0 when it has no events yet).
-async fn stream_version(pool: &PgPool, key: &SeriesKey) -> Result<u64, sqlx::Error> {
-    readings::stream_version(pool, &key.stream_id()).await
-}
-
 fn add(total: &mut Drive, one: Drive) {
     total.submissions += one.submissions;
     total.authorized += one.authorized;
@@ -343,6 +414,9 @@ fn add(total: &mut Drive, one: Drive) {
     total.reconciliations += one.reconciliations;
     total.recovered += one.recovered;
     total.halted |= one.halted;
+    total.stalled |= one.stalled;
+    total.setback |= one.setback;
+    total.parked = total.parked.or(one.parked);
 }
 
 /// An infrastructure failure of the intake, its cause kept for the log line.

@@ -154,7 +154,14 @@ async fn follow(
     let retry = Backoff::new(idle * 2, Duration::from_secs(10));
     let mut failures = 0;
     loop {
-        let wait = match worker.step().await {
+        // A step may wait on ARCA (a reconciliation, a slow answer): stopping drops it where it
+        // is, which every step of the saga survives (its leases' connections close with it).
+        let stepped = tokio::select! {
+            biased;
+            () = &mut shutdown => return,
+            stepped = worker.step() => stepped,
+        };
+        let wait = match stepped {
             Ok(step) if step.events > 0 || step.series > 0 => {
                 failures = 0;
                 metrics.drove(&step.drive);

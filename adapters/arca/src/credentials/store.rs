@@ -206,6 +206,26 @@ impl PgCredentialStore {
         Ok(Some(Credentials { cert, key }))
     }
 
+    /// The issuers (tenant, CUIT) that installed a certificate for `environment` after `since`.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn installed_since(
+        &self,
+        environment: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(Uuid, String)>, CredentialError> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT DISTINCT tenant_id, cuit FROM arca_ws.issuer_certificates \
+             WHERE environment = $1 AND installed_at > $2",
+        )
+        .bind(environment)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
     /// Certificates valid until before `before` whose expiry was not noted yet, oldest first.
     ///
     /// # Errors

@@ -151,24 +151,28 @@ pub async fn stream_version<'c>(db: impl PgExecutor<'c>, stream: &StreamId) -> s
     Ok(version.and_then(|v| u64::try_from(v).ok()).unwrap_or(0))
 }
 
-/// How many streams of `category` end with an event of each of `event_types` (types no stream
-/// ends with are left out).
+/// For the streams of `category`, the latest of their events of `marks` (walking back from the
+/// end, so marks that recur keep the walk short), counted by type; streams with none are left
+/// out.
 ///
 /// # Errors
 /// Database failures.
-pub async fn streams_ending_with<'c>(
+pub async fn streams_last_marked<'c>(
     db: impl PgExecutor<'c>,
     category: &str,
-    event_types: &[&str],
+    marks: &[&str],
 ) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as(
-        "select e.event_type, count(*) from es.streams s \
-         join es.events e on e.stream_id = s.stream_id and e.stream_version = s.version \
-         where s.category = $1 and e.event_type = any($2) \
-         group by e.event_type",
+        "select m.event_type, count(*) from es.streams s \
+         cross join lateral ( \
+             select e.event_type from es.events e \
+             where e.stream_id = s.stream_id and e.event_type = any($2) \
+             order by e.stream_version desc limit 1) m \
+         where s.category = $1 \
+         group by m.event_type",
     )
     .bind(category)
-    .bind(event_types)
+    .bind(marks)
     .fetch_all(db)
     .await
 }

@@ -32,7 +32,7 @@ fn committed_event_schemas_match_the_code() {
 #[test]
 fn there_is_one_schema_per_event_type_at_version_one() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 39);
+    assert_eq!(names.len(), 43);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -53,6 +53,10 @@ fn there_is_one_schema_per_event_type_at_version_one() {
         "series.unblocked.v1.json",
         "series.halted.v1.json",
         "series.resumed.v1.json",
+        "series.requests_queued.v1.json",
+        "series.parked.v1.json",
+        "series.stalled.v1.json",
+        "series.resume_requested.v1.json",
         "taxpayer.registered.v1.json",
         "taxpayer.point_of_sale_added.v1.json",
         "taxpayer.certificate_requested.v1.json",

@@ -1,12 +1,13 @@
 //! Uncertain outcomes: blocking, reconciling with `FECompConsultar`, and an operator's resume.
 
-use super::{check_cae, check_last_authorized, covers};
+use super::{MAX_FAILED_SUBMISSIONS, check_cae, check_last_authorized, covers};
 use crate::aggregate::Context;
 use crate::series::commands::{Finding, Reconcile, RecordUncertainOutcome, ResumeSeries};
 use crate::series::error::SeriesError;
 use crate::series::events::{
     NumbersRecovered, NumbersReleased, RecoveredNumber, ReleaseReason, ReleasedNumber,
-    SeriesBlocked, SeriesEvent, SeriesHalted, SeriesResumed, SeriesUnblocked,
+    ResumeRequested, SeriesBlocked, SeriesEvent, SeriesHalted, SeriesResumed, SeriesStalled,
+    SeriesUnblocked, StallReason, UncertainReason,
 };
 use crate::series::state::Series;
 
@@ -29,6 +30,8 @@ pub(super) fn block(
 
 /// Resolves every number in doubt: found with our fingerprint → recovered; missing → sendable
 /// again (same number, same invoice); found with another fingerprint → the series halts there.
+/// When nothing was recovered and submissions already failed [`MAX_FAILED_SUBMISSIONS`] times in
+/// a row, the series stalls instead of sending once more.
 pub(super) fn reconcile(
     series: &Series,
     cmd: Reconcile,
@@ -42,6 +45,7 @@ pub(super) fn reconcile(
         return Err(SeriesError::FindingsMismatch { from, to });
     }
     let resolution = resolve(series, cmd.findings, ctx)?;
+    let stalls = resolution.recovered.is_empty() && series.failures() >= MAX_FAILED_SUBMISSIONS;
     let mut events = Vec::new();
     if !resolution.recovered.is_empty() {
         events.push(SeriesEvent::NumbersRecovered(NumbersRecovered {
@@ -50,12 +54,32 @@ pub(super) fn reconcile(
     }
     events.push(match resolution.halt {
         Some(alert) => SeriesEvent::Halted(alert),
+        None if stalls => SeriesEvent::Stalled(SeriesStalled {
+            reason: match series.last_failure() {
+                Some(UncertainReason::OutOfSequence) => StallReason::RepeatedOutOfSequence,
+                _ => StallReason::RepeatedFailures,
+            },
+            failures: series.failures(),
+            from,
+            to,
+            stalled_at: ctx.now,
+        }),
         None => SeriesEvent::Unblocked(SeriesUnblocked {
             resendable: resolution.resendable,
             unblocked_at: ctx.now,
         }),
     });
     Ok(events)
+}
+
+/// Records an operator's request to resume the halted series (once until it is resumed).
+pub(super) fn request_resume(series: &Series, ctx: &Context) -> Vec<SeriesEvent> {
+    if series.resume_requested() {
+        return vec![];
+    }
+    vec![SeriesEvent::ResumeRequested(ResumeRequested {
+        requested_at: ctx.now,
+    })]
 }
 
 /// What the findings say, number by number.
@@ -66,7 +90,9 @@ struct Resolution {
     halt: Option<SeriesHalted>,
 }
 
-/// Walks the findings in order; stops at the first conflict (later findings change nothing).
+/// Walks the findings in order; stops at the first conflict (later findings change nothing). A
+/// voucher another tenant of the same CUIT asked for is a conflict even with our content: taking
+/// it would give one voucher to two invoices.
 fn resolve(
     series: &Series,
     findings: Vec<(u64, Finding)>,
@@ -77,21 +103,23 @@ fn resolve(
         let (invoice_id, digest) = series
             .reservation(number)
             .ok_or(SeriesError::NotReserved(number))?;
-        let Finding::Found {
-            fingerprint,
-            cae,
-            cae_due_date,
-        } = finding
-        else {
-            out.resendable.push(ReleasedNumber { number, invoice_id });
-            continue;
+        let (fingerprint, found) = match finding {
+            Finding::Missing => {
+                out.resendable.push(ReleasedNumber { number, invoice_id });
+                continue;
+            }
+            Finding::Found {
+                fingerprint,
+                cae,
+                cae_due_date,
+            } => (fingerprint, Some((cae, cae_due_date))),
+            Finding::AskedElsewhere { fingerprint } => (fingerprint, None),
         };
         if !out.resendable.is_empty() {
             return Err(SeriesError::InconsistentFindings(number));
         }
-        check_cae(number, &cae)?;
         let expected = digest.at(number);
-        if fingerprint != expected {
+        let Some((cae, cae_due_date)) = found.filter(|_| fingerprint == expected) else {
             out.halt = Some(SeriesHalted {
                 number,
                 invoice_id,
@@ -100,7 +128,8 @@ fn resolve(
                 halted_at: ctx.now,
             });
             break;
-        }
+        };
+        check_cae(number, &cae)?;
         out.recovered.push(RecoveredNumber {
             number,
             invoice_id,

@@ -48,6 +48,25 @@ fn reads_a_key_back_from_its_stream_id() {
 }
 
 #[test]
+fn each_tenant_numbers_in_a_stream_of_its_own_read_back_to_the_same_key() {
+    let key = key(Environment::Homologacion);
+    let (a, b) = (
+        crate::TenantId(uuid::Uuid::from_u128(0xA)),
+        crate::TenantId(uuid::Uuid::from_u128(0xB)),
+    );
+    assert_eq!(
+        key.stream_for(a).as_str(),
+        "series-homologacion-20267565393-4000-6-0000000000000000000000000000000a"
+    );
+    assert_ne!(key.stream_for(a), key.stream_for(b));
+    assert_eq!(key.stream_for(a).category(), "series");
+    assert_eq!(
+        SeriesKey::from_stream_id(key.stream_for(b).as_str()),
+        Some(key)
+    );
+}
+
+#[test]
 fn refuses_stream_ids_it_would_not_write() {
     for bad in [
         "invoice-20267565393-4000-6",
@@ -56,6 +75,8 @@ fn refuses_stream_ids_it_would_not_write() {
         "series-sim-20267565393-04000-6",
         "series-sim-20267565393-4000-14",
         "series-sim-20267565393-4000-6-1",
+        "series-sim-20267565393-4000-6-0000000000000000000000000000000A",
+        "series-sim-20267565393-4000-6-0000000000000000000000000000000a-1",
         "series-sim-20267565393-4000",
     ] {
         assert_eq!(SeriesKey::from_stream_id(bad), None, "{bad}");

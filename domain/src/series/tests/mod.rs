@@ -6,6 +6,7 @@ mod key;
 mod numbering;
 mod owed;
 mod properties;
+mod queue;
 mod recovery;
 mod submission;
 
@@ -158,6 +159,21 @@ fn halted(number: u64, n: u8) -> SeriesEvent {
         expected: digest(n).at(number),
         found: digest(99).at(number),
         halted_at: NOW,
+    })
+}
+
+/// Invoices `ns` queued, showing `reason`.
+fn queued(ns: &[u8], reason: Option<ParkReason>) -> SeriesEvent {
+    SeriesEvent::RequestsQueued(RequestsQueued {
+        invoices: ns
+            .iter()
+            .map(|&n| QueuedRequest {
+                invoice_id: invoice(n),
+                content_digest: digest(n),
+            })
+            .collect(),
+        reason,
+        queued_at: NOW,
     })
 }
 

@@ -36,12 +36,12 @@ fn refuses_a_last_authorized_number_above_99999999() {
 }
 
 #[test]
-fn refuses_to_reserve_on_a_series_never_opened() {
-    Scenario::<Series>::given([])
+fn queues_instead_of_reserving_on_a_series_never_opened() {
+    let state = Scenario::<Series>::given([])
         .when(reserve(&[1]))
-        .then_err(SeriesError::NotOpened {
-            command: "reserve_numbers",
-        });
+        .then([queued(&[1], None)]);
+    assert!(state.is_queued(invoice(1)));
+    assert_eq!(state.number_of(invoice(1)), None);
 }
 
 #[test]
@@ -128,23 +128,22 @@ fn reserves_while_a_submission_is_in_flight() {
 }
 
 #[test]
-fn refuses_to_reserve_while_blocked() {
+fn reserves_behind_the_numbers_in_doubt_while_blocked() {
+    // Whatever the reconciliation finds, numbers above the ones in doubt stay ours: recovered
+    // and resendable numbers keep their invoices, and a halt releases everything.
     Scenario::<Series>::given(blocked(&[1]))
         .when(reserve(&[2]))
-        .then_err(SeriesError::Blocked {
-            command: "reserve_numbers",
-        });
+        .then([reserved(102, &[2])]);
 }
 
 #[test]
-fn refuses_to_reserve_while_halted() {
+fn queues_while_halted_with_the_reason_its_invoices_show() {
     let mut events = blocked(&[1]);
     events.push(halted(101, 1));
-    Scenario::<Series>::given(events)
+    let state = Scenario::<Series>::given(events)
         .when(reserve(&[2]))
-        .then_err(SeriesError::Halted {
-            command: "reserve_numbers",
-        });
+        .then([queued(&[2], Some(ParkReason::SeriesHalted))]);
+    assert_eq!(state.waiting_reason(), Some(ParkReason::SeriesHalted));
 }
 
 #[test]

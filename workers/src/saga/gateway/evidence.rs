@@ -40,6 +40,17 @@ pub fn sha256_hex(text: &[u8]) -> String {
 pub trait ExchangeLog: Send + Sync {
     /// Keeps `exchange`.
     async fn record(&self, exchange: &Exchange) -> Result<(), String>;
+
+    /// Whether a tenant other than `tenant` sent an authorization covering `number` of the
+    /// series labelled `series` (another tenant of the same CUIT).
+    async fn asked_elsewhere(
+        &self,
+        _tenant: TenantId,
+        _series: &str,
+        _number: u64,
+    ) -> Result<bool, String> {
+        Ok(false)
+    }
 }
 
 /// `arca_ws.exchanges` in Postgres.
@@ -86,4 +97,26 @@ impl ExchangeLog for PgExchanges {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+
+    async fn asked_elsewhere(
+        &self,
+        tenant: TenantId,
+        series: &str,
+        number: u64,
+    ) -> Result<bool, String> {
+        let number = i64::try_from(number).map_err(|e| e.to_string())?;
+        sqlx::query_scalar(ASKED_ELSEWHERE)
+            .bind(series)
+            .bind(tenant.as_uuid())
+            .bind(number)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
+
+/// Authorizations of the series by another tenant whose range covers a number (the index on
+/// (series_stream, number_from) bounds the scan).
+const ASKED_ELSEWHERE: &str = "select exists (select 1 from arca_ws.exchanges \
+     where series_stream = $1 and tenant_id <> $2 and operation = 'FECAESolicitar' \
+       and number_from <= $3 and number_to >= $3 and number_from > $3 - 250)";

@@ -79,6 +79,9 @@ impl WsGateway {
             Err(GatewayError::NotSent(_)) => "not_sent",
             Err(GatewayError::Uncertain { .. }) => "uncertain",
             Err(GatewayError::Failed(_)) => "failed",
+            Err(GatewayError::NoCertificate(_) | GatewayError::CertificateRefused(_)) => {
+                "no_certificate"
+            }
         };
         metrics.call(operation, outcome, started.elapsed().as_secs_f64());
     }
@@ -111,7 +114,11 @@ impl WsGateway {
                 // The outage is every tenant's news: its reason names no issuer.
                 b.observe(Health::Failed(format!("WSAA login: {cause}")));
             }
-            GatewayError::NotSent(e.to_string())
+            match e {
+                TicketError::NoCertificate(text) => GatewayError::NoCertificate(text),
+                TicketError::CertificateRefused(text) => GatewayError::CertificateRefused(text),
+                other => GatewayError::NotSent(other.to_string()),
+            }
         })
     }
 
@@ -161,6 +168,11 @@ fn exchange<T>(
 impl ArcaGateway for WsGateway {
     fn accepting(&self) -> bool {
         self.breaker.as_ref().is_none_or(|b| b.accepting())
+    }
+
+    async fn ready(&self, tenant: TenantId, key: &SeriesKey) -> Result<(), GatewayError> {
+        // The ticket is kept by the broker: this costs a call to WSAA only when it is due.
+        self.auth(tenant, key.cuit).await.map(|_| ())
     }
 
     async fn last_authorized(
@@ -294,6 +306,32 @@ impl WsGateway {
             &result,
         );
         self.keep(exchange).await;
-        finding(key, number, result.map_err(|e| read_failure(&e))?)
+        let found = finding(key, number, result.map_err(|e| read_failure(&e))?)?;
+        self.not_asked_elsewhere(tenant, key, number, found).await
+    }
+
+    /// `found`, or [`Finding::AskedElsewhere`] when another tenant of the same CUIT asked ARCA
+    /// for that number: one voucher is never taken by two invoices, whatever their content.
+    async fn not_asked_elsewhere(
+        &self,
+        tenant: TenantId,
+        key: &SeriesKey,
+        number: u64,
+        found: Finding,
+    ) -> Result<Finding, GatewayError> {
+        let (Finding::Found { fingerprint, .. }, Some(log)) = (&found, &self.evidence) else {
+            return Ok(found);
+        };
+        let series = key.stream_id();
+        match log.asked_elsewhere(tenant, series.as_str(), number).await {
+            Ok(false) => Ok(found),
+            Ok(true) => Ok(Finding::AskedElsewhere {
+                fingerprint: *fingerprint,
+            }),
+            // Not knowing is not a reason to take it: the reconciliation runs again later.
+            Err(error) => Err(GatewayError::NotSent(format!(
+                "checking who asked for number {number}: {error}"
+            ))),
+        }
     }
 }

@@ -17,6 +17,7 @@ use domain::TenantId;
 use domain::series::Environment;
 use domain::values::Cuit;
 use sqlx::PgPool;
+use time::OffsetDateTime;
 
 use crate::once::OnceMap;
 
@@ -32,7 +33,13 @@ pub enum TicketError {
         /// What WSAA did, naming no issuer.
         cause: String,
     },
-    /// Anything else: no certificate, a login WSAA refused, the ticket store.
+    /// The issuer has no certificate for this environment.
+    #[error("{0}")]
+    NoCertificate(String),
+    /// WSAA refused the issuer's certificate (expired, revoked, not authorized for WSFEv1).
+    #[error("{0}")]
+    CertificateRefused(String),
+    /// Anything else: the credential or ticket store, a ticket that cannot be read.
     #[error("{0}")]
     Refused(String),
 }
@@ -48,6 +55,9 @@ impl TicketError {
                 unreachable()
             }
             BrokerError::Arca(e @ ArcaError::Fault { .. }) if e.is_retryable() => unreachable(),
+            BrokerError::Arca(ArcaError::Fault { .. }) => {
+                Self::CertificateRefused(format!("WSAA refused the certificate of {cuit}: {error}"))
+            }
             _ => Self::Refused(format!("WSAA ticket of {cuit}: {error}")),
         }
     }
@@ -69,6 +79,15 @@ pub trait CredentialSource: Send + Sync {
         tenant: TenantId,
         cuit: Cuit,
     ) -> Result<Option<Arc<Credentials>>, String>;
+
+    /// The issuers that installed a certificate after `since` (none for a source whose
+    /// credentials never change).
+    async fn installed_since(
+        &self,
+        _since: OffsetDateTime,
+    ) -> Result<Vec<(TenantId, Cuit)>, String> {
+        Ok(Vec::new())
+    }
 }
 
 /// The simulator's development CA: every issuer gets a leaf of it on first use, no ceremony.
@@ -144,6 +163,21 @@ impl CredentialSource for StoredCredentials {
             .map(|found| found.map(Arc::new))
             .map_err(|e| e.to_string())
     }
+
+    async fn installed_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(TenantId, Cuit)>, String> {
+        let rows = self
+            .store
+            .installed_since(self.environment.as_str(), since)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(tenant, cuit)| Some((TenantId(tenant), Cuit::parse(&cuit).ok()?)))
+            .collect())
+    }
 }
 
 /// How long an issuer's credentials are used before they are looked up again (a newly
@@ -194,7 +228,7 @@ impl BrokeredTickets {
             .await
             .map_err(not_sent)?
             .ok_or_else(|| {
-                TicketError::Refused(format!(
+                TicketError::NoCertificate(format!(
                     "{cuit} has no certificate for ARCA's {} environment: install one with \
                      PUT /v1/taxpayers/{cuit}/certificate",
                     self.environment
@@ -220,12 +254,17 @@ impl BrokeredTickets {
 #[async_trait]
 impl IssuerTickets for BrokeredTickets {
     async fn auth(&self, tenant: TenantId, cuit: Cuit) -> Result<Auth, TicketError> {
-        let ticket = self
-            .broker(tenant, cuit)
-            .await?
-            .ticket()
-            .await
-            .map_err(|e| TicketError::of(cuit, &e))?;
+        let ticket = match self.broker(tenant, cuit).await?.ticket().await {
+            Ok(ticket) => ticket,
+            Err(error) => {
+                let error = TicketError::of(cuit, &error);
+                if matches!(error, TicketError::CertificateRefused(_)) {
+                    // A certificate installed since takes over at the next call.
+                    self.brokers.lock().await.remove(&(tenant, cuit.as_u64()));
+                }
+                return Err(error);
+            }
+        };
         Auth::from_ticket(&ticket, cuit.as_u64())
             .map_err(|e| TicketError::Refused(format!("WSAA ticket of {cuit}: {e}")))
     }
