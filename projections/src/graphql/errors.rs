@@ -44,6 +44,9 @@ pub fn stamp_codes(mut response: Response) -> Response {
             .is_some_and(|e| e.get("code").is_some());
         if !has_code {
             let code = code_of(error);
+            if code == QUERY_TOO_COMPLEX {
+                error.message = TOO_COMPLEX.to_owned();
+            }
             error
                 .extensions
                 .get_or_insert_with(Default::default)
@@ -52,6 +55,13 @@ pub fn stamp_codes(mut response: Response) -> Response {
     }
     response
 }
+
+/// What a query over the complexity budget is told.
+const TOO_COMPLEX: &str = "the query costs more than this server allows: a page costs its size \
+     (`first`) times the fields asked of each row, `analytics` the days of its range times the \
+     figures asked, `ivaSalesBook` 31 times its fields, an invoice's `events` 10 times and its \
+     `evidence` 4 times theirs; aliases add up. Ask for fewer rows, a shorter range or fewer \
+     fields, or split the query";
 
 fn code_of(error: &ServerError) -> &'static str {
     match error.message.as_str() {

@@ -203,8 +203,9 @@ impl Invoice {
         self.0.updated_at
     }
 
-    /// Its event stream, oldest first, with metadata: the audit trail.
-    #[graphql(complexity = 10)]
+    /// Its event stream, oldest first, with metadata: the audit trail. Costs 10 events' worth of
+    /// its selection.
+    #[graphql(complexity = "10 * child_complexity")]
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<InvoiceEvent>> {
         let events = match &self.1 {
             Some(read) => read.clone(),
@@ -214,14 +215,16 @@ impl Invoice {
     }
 
     /// Its exchanges with ARCA (every authorization and consultation of one of its numbers),
-    /// oldest first, with the request and response XML: the evidence of its CAE.
-    #[graphql(complexity = 10)]
+    /// oldest first, with the request and response XML: the evidence of its CAE. Costs 4
+    /// exchanges' worth of its selection.
+    #[graphql(complexity = "4 * child_complexity")]
     async fn evidence(&self, ctx: &Context<'_>) -> Result<Vec<super::evidence::Exchange>> {
         super::evidence::of(ctx, InvoiceId(self.0.invoice_id)).await
     }
 
     /// Its state at `instant`: its stream replayed up to then; null before it was requested.
-    #[graphql(complexity = 10)]
+    /// Costs a replay of 10 events plus its selection.
+    #[graphql(complexity = "10 + child_complexity")]
     async fn as_of(
         &self,
         ctx: &Context<'_>,

@@ -120,3 +120,29 @@ async fn a_database_failure_is_answered_opaquely_with_internal(pool: PgPool) {
     assert!(!message.contains("pool"), "{message}");
     assert!(answer["data"].is_null());
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn what_a_query_costs_follows_the_rows_it_can_touch_and_aliases_add_up(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let year = "analytics(from: \"2025-01-01\", to: \"2025-12-31\") \
+                { daily { period } monthly { period } ivaByRate { rate } approvalRate { rate } }";
+    // A year of four figures: 365 × 4 is within the default budget.
+    let answer = run(&schema, env.tenant_a, &format!("{{ {year} }}")).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    // Four aliases of it cost four times as much: over it, with a clear message.
+    let aliased: String = (0..4).map(|i| format!("a{i}: {year} ")).collect();
+    let answer = run(&schema, env.tenant_a, &format!("{{ {aliased} }}")).await;
+    assert_eq!(first_code(&answer), Some("query_too_complex"), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("days of its range"), "{message}");
+    // Ten years of one figure is too much on its own; a page's size counts as its rows.
+    let decade = "{ analytics(from: \"2016-01-01\", to: \"2025-12-31\") \
+                  { daily { period } monthly { period } } }";
+    let answer = run(&schema, env.tenant_a, decade).await;
+    assert_eq!(first_code(&answer), Some("query_too_complex"), "{answer}");
+    let histories = "{ invoices(first: 100) { nodes { id \
+                     events { eventType data metadata recordedAt } \
+                     evidence { operation requestXml responseXml } } } }";
+    let answer = run(&schema, env.tenant_a, histories).await;
+    assert_eq!(first_code(&answer), Some("query_too_complex"), "{answer}");
+}
