@@ -1,16 +1,17 @@
-//! The command line: `serve`, `migrate`, `tenant create`, `bench …`.
+//! The command line: `serve`, `migrate`, `tenant …`, `bench …`.
 
 use std::{path::PathBuf, sync::Arc};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use commands::{ports::Clock, ports::SystemClock, tenants};
+use commands::{ports::Clock, ports::SystemClock, tenants as commands_tenants};
 use domain::aggregate::Context;
 use eventstore::EventStore;
 use tokio::net::TcpListener;
 
 use crate::{
     bench, config, metrics::Metrics, rebuild, server, settings::Settings, status, telemetry,
+    tenants,
 };
 
 /// ARCA electronic invoicing backend.
@@ -36,9 +37,9 @@ pub enum Cmd {
     },
     /// Apply the database migrations and exit.
     Migrate,
-    /// Manage tenants.
+    /// Manage tenants: `create`, `keys create|list|revoke`, `limits set|clear`.
     #[command(subcommand)]
-    Tenant(TenantCmd),
+    Tenant(crate::tenants::TenantCmd),
     /// Benchmarks that print one JSON object on their last line.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
@@ -113,16 +114,6 @@ pub enum SeriesCmd {
     },
 }
 
-/// Tenant administration.
-#[derive(Debug, Subcommand)]
-pub enum TenantCmd {
-    /// Create a tenant and print its first API key (shown once).
-    Create {
-        /// Display name.
-        name: String,
-    },
-}
-
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -159,13 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Cmd::Tenant(TenantCmd::Create { name }) => {
-            let issued = create_tenant(&settings, &name).await?;
-            println!("tenant_id={}", issued.tenant_id);
-            println!("api_key={}", issued.token);
-            eprintln!("keep the API key now: it is not stored and cannot be shown again");
-            Ok(())
-        }
+        Cmd::Tenant(cmd) => tenants::run(&settings, cmd).await,
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
         Cmd::Audit(AuditCmd::Verify) => audit(&settings).await,
         Cmd::Projections(ProjectionsCmd::Status) => status::status(&settings).await,
@@ -234,13 +219,16 @@ async fn resume_series(
 ///
 /// # Errors
 /// Store failures.
-pub async fn create_tenant(settings: &Settings, name: &str) -> anyhow::Result<tenants::IssuedKey> {
+pub async fn create_tenant(
+    settings: &Settings,
+    name: &str,
+) -> anyhow::Result<commands_tenants::IssuedKey> {
     let store: Arc<dyn EventStore> = Arc::new(server::connect_store(settings).await?);
     let ctx = Context {
         now: SystemClock.now(),
         policy: config::policy(settings)?,
     };
-    tenants::create_tenant(&store, &ctx, name)
+    commands_tenants::create_tenant(&store, &ctx, name)
         .await
         .context("creating the tenant")
 }

@@ -16,3 +16,4 @@ pub mod server;
 pub mod settings;
 pub mod status;
 pub mod telemetry;
+pub mod tenants;

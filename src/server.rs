@@ -14,8 +14,9 @@ use commands::{
     tenants::ApiKeys,
     webhooks::UrlRules,
 };
-use domain::aggregate::Policy;
+use domain::{aggregate::Policy, tenant::RateLimit};
 use eventstore::{EventStore, GroupCommit, PgEventStore};
+use infra::{PgLastUsed, PgRateLimiter};
 use projections::graphql::Limits;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -103,6 +104,8 @@ pub struct ApiConfig {
     pub webhook_addresses: webhooks::AddressPolicy,
     /// How long requests and reads may take, and the pool reads go through.
     pub limits: RequestLimits,
+    /// Rate limits and the throttling of failed authentications.
+    pub access: api::AccessConfig,
 }
 
 /// What bounds the API's work per request.
@@ -189,6 +192,14 @@ impl ApiConfig {
                 },
                 request_timeout: Duration::from_millis(settings.http_request_timeout_ms),
             },
+            access: api::AccessConfig {
+                per_key: (settings.rate_limit_per_second > 0).then_some(RateLimit {
+                    per_second: settings.rate_limit_per_second,
+                    burst: settings.rate_limit_burst,
+                }),
+                auth_failures_per_minute: settings.auth_failures_per_minute,
+                ..api::AccessConfig::default()
+            },
         })
     }
 }
@@ -205,7 +216,9 @@ pub fn router(
 ) -> Router {
     let reads = config.limits.reads.over(&pool);
     let services = Services {
-        keys: ApiKeys::new(Arc::clone(&store), config.api_key_cache),
+        keys: ApiKeys::new(Arc::clone(&store), Arc::clone(&clock), config.api_key_cache),
+        limiter: PgRateLimiter::new(pool.clone()),
+        last_used: PgLastUsed::new(pool.clone()),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
         credentials: Arc::new(PgIssuerCredentials::new(
             PgCredentialStore::new(pool.clone(), config.sealing_key.clone()),
@@ -231,6 +244,7 @@ pub fn router(
         read_wait: config.read_wait,
         graphql: config.graphql,
         request_timeout: config.limits.request_timeout,
+        access: config.access,
     };
     api::router(services, &http, metrics.api())
 }
@@ -256,8 +270,12 @@ pub async fn serve(
         metrics,
     );
     tracing::info!(addr = %listener.local_addr()?, "API listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+    // With the peer's address, which the throttling of failed authentications is keyed by.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
 }

@@ -87,6 +87,14 @@ pub struct Settings {
     pub final_consumer_threshold: String,
     /// API key cache lifetime.
     pub api_key_cache_seconds: u64,
+    /// Requests per second each API key may make on average unless its tenant has a limit of its
+    /// own (0: no default limit).
+    pub rate_limit_per_second: u32,
+    /// Requests each API key may make at once after a quiet spell.
+    pub rate_limit_burst: u32,
+    /// Failed authentications per minute a client address may make before it is answered 429
+    /// (0: unlimited).
+    pub auth_failures_per_minute: u32,
     /// Issuer snapshot cache lifetime.
     pub issuer_cache_seconds: u64,
     /// Longest wait of a read for `ARCA-Read-After`, in milliseconds.
@@ -185,6 +193,9 @@ impl std::fmt::Debug for Settings {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("final_consumer_threshold", &self.final_consumer_threshold)
             .field("api_key_cache_seconds", &self.api_key_cache_seconds)
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("issuer_cache_seconds", &self.issuer_cache_seconds)
             .field("read_wait_ms", &self.read_wait_ms)
             .field("sim_addr", &self.sim_addr)
@@ -296,6 +307,11 @@ impl Settings {
             bail!(
                 "arca_breaker_cooldown_ms must be positive and at most arca_breaker_max_cooldown_ms"
             );
+        }
+        if self.rate_limit_per_second > 1_000_000
+            || !(1..=1_000_000).contains(&self.rate_limit_burst)
+        {
+            bail!("rate_limit_per_second must be 0 to 1000000 and rate_limit_burst 1 to 1000000");
         }
         if self.read_wait_ms > 30_000 {
             bail!("read_wait_ms must be at most 30000");

@@ -1,5 +1,6 @@
 //! `/graphql`: the read API over HTTP. `POST` takes a GraphQL request as JSON and needs the same
-//! `Authorization: Bearer <api key>` as the REST API (401 problem+json without a valid one); the
+//! `Authorization: Bearer <api key>` as the REST API (401 problem+json without a valid one), with
+//! the scope `invoices:read`, and counts against the key's rate limit; the
 //! key's tenant is the only tenant the query can read. `GET` serves GraphiQL when the `graphiql`
 //! setting is on (404 otherwise). Every query's duration lands in
 //! `graphql_query_duration_seconds`.
@@ -96,8 +97,9 @@ pub fn routes(
         durations,
         graphiql: config.graphiql,
     };
+    let guarded = axum::middleware::from_fn_with_state(state.clone(), crate::access::guard);
     Router::new()
-        .route("/graphql", post(query).get(graphiql))
+        .route("/graphql", post(query).route_layer(guarded).get(graphiql))
         .layer(Extension(Arc::new(endpoint)))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)

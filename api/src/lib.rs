@@ -7,6 +7,7 @@
 //! concrete adapter (the event store's Postgres implementation, the ARCA client, the delivery
 //! engine) nor on `workers` — the root binary builds [`Services`] from them.
 
+pub mod access;
 pub mod auth;
 pub mod certificates;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod extract;
 pub mod fields;
 pub mod graphql;
 pub mod invoices;
+pub mod keys;
 pub mod metrics;
 pub mod openapi;
 pub mod series;
@@ -30,10 +32,11 @@ use axum::{
     http::{HeaderName, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse as _, Response},
-    routing::{get, post, put},
+    routing::{delete, get, post, put},
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
+pub use access::{Access, AccessConfig};
 pub use error::{ApiError, FieldError, Problem};
 pub use graphql::GraphqlConfig;
 pub use metrics::ApiMetrics;
@@ -56,17 +59,26 @@ pub struct ApiConfig {
     pub graphql: GraphqlConfig,
     /// Longest a request may take before it is answered `503 request_timeout`.
     pub request_timeout: Duration,
+    /// Rate limits and the throttling of failed authentications.
+    pub access: AccessConfig,
 }
 
 /// The whole HTTP surface of an API instance: `/v1`, `/graphql`, `/openapi.json`, `/healthz` and
 /// `/metrics` (the process's whole registry), every request counted by route template.
 pub fn router(services: Services, config: &ApiConfig, metrics: &ApiMetrics) -> Router {
     let reads = services.reads.clone();
+    let access = Access::new(
+        config.access,
+        services.limiter.clone(),
+        services.last_used.clone(),
+        metrics.rate_limited().clone(),
+    );
     let state = AppState::new(
         services,
         config.policy.clone(),
         metrics.commands().clone(),
         config.read_wait,
+        access,
     );
     let graphql = graphql::routes(
         state.clone(),
@@ -111,9 +123,11 @@ async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -
     }
 }
 
-/// The REST API under `/v1`, plus `/openapi.json`.
+/// The REST API under `/v1`, every route behind the guard, plus `/openapi.json`.
 fn v1(state: AppState, body_limit: usize) -> Router {
     Router::new()
+        .route("/v1/api-keys", post(keys::create).get(keys::list))
+        .route("/v1/api-keys/{id}", delete(keys::revoke))
         .route("/v1/taxpayers", post(taxpayers::register))
         .route("/v1/taxpayers/{cuit}", get(taxpayers::get))
         .route(
@@ -186,6 +200,8 @@ fn v1(state: AppState, body_limit: usize) -> Router {
             "/v1/invoices/{id}/evidence",
             get(invoices::evidence::evidence),
         )
+        // Routes added below are open; the ones above need a key with the right scope.
+        .route_layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .route("/openapi.json", get(openapi::serve))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {

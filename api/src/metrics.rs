@@ -1,5 +1,7 @@
 //! The API's metrics: `http_requests_total{method, route, status}`,
-//! `http_request_duration_seconds{method, route}` and `graphql_query_duration_seconds{outcome}`,
+//! `http_request_duration_seconds{method, route}`, `graphql_query_duration_seconds{outcome}` and
+//! `http_rate_limited_total{reason}` (`key`: a key over its rate limit; `address`: a client address
+//! refused after too many failed authentications),
 //! and `GET /metrics`, which serves the process's whole registry. `route` is the matched route
 //! template (`/v1/invoices/{id}`), or `unmatched` for the fallback: never a raw path, id or CUIT.
 
@@ -22,6 +24,7 @@ pub struct ApiMetrics {
     http: HttpMetrics,
     commands: CommandMetrics,
     graphql: HistogramVec,
+    rate_limited: IntCounterVec,
 }
 
 impl ApiMetrics {
@@ -40,11 +43,23 @@ impl ApiMetrics {
             &["outcome"],
         )?;
         exporter.registry().register(Box::new(graphql.clone()))?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "http_rate_limited_total",
+                "Requests answered 429, by reason (key: over the key's rate limit; address: too \
+                 many failed authentications from the client's address)",
+            ),
+            &["reason"],
+        )?;
+        exporter
+            .registry()
+            .register(Box::new(rate_limited.clone()))?;
         Ok(Self {
             exporter: exporter.clone(),
             http,
             commands,
             graphql,
+            rate_limited,
         })
     }
 
@@ -61,6 +76,11 @@ impl ApiMetrics {
     /// The command handler's counters.
     pub fn commands(&self) -> &CommandMetrics {
         &self.commands
+    }
+
+    /// `http_rate_limited_total{reason}`.
+    pub fn rate_limited(&self) -> &IntCounterVec {
+        &self.rate_limited
     }
 
     /// `graphql_query_duration_seconds{outcome}`.

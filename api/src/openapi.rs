@@ -1,13 +1,19 @@
 //! The OpenAPI document, generated from the handlers' annotations and committed as
 //! `schemas/api/openapi.json` (a test fails when the two drift apart).
 
-use axum::{Json, response::IntoResponse};
+use axum::{Json, http::Method, response::IntoResponse};
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        header::HeaderBuilder,
+        path::Operation,
+        schema::{ObjectBuilder, Type},
+        security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
 };
 
-use super::{certificates, error, invoices, series, taxpayers, webhooks};
+use super::{access::scopes, certificates, error, invoices, keys, series, taxpayers, webhooks};
 
 /// The command API.
 #[derive(OpenApi)]
@@ -22,12 +28,13 @@ use super::{certificates, error, invoices, series, taxpayers, webhooks};
           webhooks::manage::resume, webhooks::manage::enable, webhooks::manage::rotate_secret,
           webhooks::manage::test, webhooks::log::redeliver_range, webhooks::log::list,
           webhooks::log::get, webhooks::log::redeliver,
-          invoices::evidence::evidence),
+          invoices::evidence::evidence, keys::create, keys::list, keys::revoke),
     components(schemas(error::Problem, error::FieldError)),
-    modifiers(&BearerKey),
+    modifiers(&BearerKey, &Guarded),
     tags((name = "taxpayers", description = "Issuers, their points of sale and ARCA certificates"),
          (name = "invoices", description = "Invoices, debit and credit notes, receipts"),
-         (name = "webhooks", description = "Endpoints that receive signed webhooks, their secrets, and the delivery log"))
+         (name = "webhooks", description = "Endpoints that receive signed webhooks, their secrets, and the delivery log"),
+         (name = "api-keys", description = "The tenant's API keys: scopes, expiry, rotation (scope `admin`)"))
 )]
 pub struct ApiDoc;
 
@@ -46,6 +53,71 @@ impl Modify for BearerKey {
             ),
         );
     }
+}
+
+/// What the guard in front of every operation adds: the scope it needs (from the one table the
+/// guard reads, [`scopes::required`]) and its `401`, `403 insufficient_scope` and `429
+/// rate_limited` answers, the last with `Retry-After` and the `RateLimit` fields.
+struct Guarded;
+
+impl Modify for Guarded {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in &mut openapi.paths.paths {
+            let operations = [
+                (Method::GET, &mut item.get),
+                (Method::POST, &mut item.post),
+                (Method::PUT, &mut item.put),
+                (Method::PATCH, &mut item.patch),
+                (Method::DELETE, &mut item.delete),
+            ];
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    guard(operation, scopes::required(&method, path).as_str());
+                }
+            }
+        }
+    }
+}
+
+fn guard(operation: &mut Operation, scope: &str) {
+    operation.security = Some(vec![SecurityRequirement::new("api_key", [scope])]);
+    let answers = &mut operation.responses.responses;
+    let problem = |description: &str| {
+        ResponseBuilder::new().description(description).content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+    };
+    let header = |kind: Type, description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(kind))
+            .description(Some(description))
+            .build()
+    };
+    answers.insert(
+        "401".to_owned(),
+        RefOr::T(
+            problem("`unauthorized`: no key, an unknown or revoked key, or an expired one").build(),
+        ),
+    );
+    let forbidden = format!("`insufficient_scope`: the key lacks the scope `{scope}`");
+    answers.insert("403".to_owned(), RefOr::T(problem(&forbidden).build()));
+    let limited = problem(
+        "`rate_limited`: the key is over its rate limit, or its address failed to authenticate \
+         too often",
+    )
+    .header("Retry-After", header(Type::Integer, "Seconds to wait before retrying"))
+    .header(
+        "RateLimit-Policy",
+        header(Type::String, "The key's quota (draft-ietf-httpapi-ratelimit-headers-09): `\"default\";q=<requests>;w=<seconds>`"),
+    )
+    .header(
+        "RateLimit",
+        header(Type::String, "What is left of it: `\"default\";r=<remaining>;t=<seconds until whole>`"),
+    );
+    answers.insert("429".to_owned(), RefOr::T(limited.build()));
 }
 
 /// The document as JSON.

@@ -3,6 +3,9 @@
 
 use std::{sync::Arc, time::Duration};
 
+use infra::{PgLastUsed, PgRateLimiter};
+
+use crate::access::Access;
 use commands::{
     credentials::{CertificateDeps, IssuerCredentials},
     issuers::IssuerCache,
@@ -49,6 +52,10 @@ pub struct Services {
     pub webhook_urls: UrlRules,
     /// Manual redeliveries of the webhook delivery log.
     pub redeliveries: Arc<DeliveryRedeliveries>,
+    /// The rate buckets every API instance shares.
+    pub limiter: PgRateLimiter,
+    /// When API keys were last used.
+    pub last_used: PgLastUsed,
 }
 
 struct Inner {
@@ -56,15 +63,18 @@ struct Inner {
     policy: Policy,
     metrics: CommandMetrics,
     read_wait: Duration,
+    access: Access,
 }
 
 impl AppState {
-    /// Builds the state; reads wait at most `read_wait` for `ARCA-Read-After`.
+    /// Builds the state; reads wait at most `read_wait` for `ARCA-Read-After`; callers are
+    /// guarded by `access`.
     pub fn new(
         services: Services,
         policy: Policy,
         metrics: CommandMetrics,
         read_wait: Duration,
+        access: Access,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -72,8 +82,14 @@ impl AppState {
                 policy,
                 metrics,
                 read_wait,
+                access,
             }),
         }
+    }
+
+    /// The guard's state: rate buckets, refused addresses, use stamps.
+    pub fn access(&self) -> &Access {
+        &self.inner.access
     }
 
     /// The event store.

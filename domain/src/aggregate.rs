@@ -158,13 +158,14 @@ pub(crate) fn encode<T: Serialize>(payload: &T) -> serde_json::Value {
     serde_json::to_value(payload).unwrap_or(serde_json::Value::Null)
 }
 
-/// Reads a version-1 payload.
+/// Reads a payload stored at `version`, which must be `expected` (the payload's current version).
 pub(crate) fn decode<T: DeserializeOwned>(
     event_type: &str,
     version: u16,
+    expected: u16,
     data: &serde_json::Value,
 ) -> Result<T, DecodeError> {
-    if version != 1 {
+    if version != expected {
         return Err(DecodeError::UnsupportedVersion {
             event_type: event_type.to_owned(),
             version,
@@ -176,13 +177,40 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
-/// Declares an aggregate's event enum (one payload struct per variant, all version 1) with its
-/// [`DomainEvent`] impl, the list of its type names and their JSON Schemas.
+/// An event payload's shape across versions. Events never change shape once released: a new
+/// shape is a new [`Payload::VERSION`], and [`Payload::decode`] upcasts every older version it
+/// reads into the current one. Payloads that only ever had version 1 take the defaults.
+pub trait Payload: Serialize + DeserializeOwned + schemars::JsonSchema {
+    /// The version written today.
+    const VERSION: u16 = 1;
+
+    /// Reads a payload stored at `version`, upcasting older versions.
+    ///
+    /// # Errors
+    /// An unknown version or a payload that does not match its version's shape.
+    fn decode(
+        event_type: &str,
+        version: u16,
+        data: &serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        decode(event_type, version, Self::VERSION, data)
+    }
+
+    /// The JSON Schema of every version still read, oldest first.
+    fn json_schemas() -> Vec<(u16, schemars::schema::RootSchema)> {
+        vec![(Self::VERSION, schemars::schema_for!(Self))]
+    }
+}
+
+/// Declares an aggregate's event enum (one payload struct per variant) with its [`DomainEvent`]
+/// impl, the list of its type names and their JSON Schemas. A payload is at version 1 unless the
+/// variant is marked `upcast` (`Issued(KeyIssued) = "tenant.key_issued" upcast`): its [`Payload`]
+/// impl is then written by hand, with its version and the upcasters of the older ones.
 macro_rules! domain_events {
     (
         $(#[$meta:meta])*
         pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident($payload:ty) = $type:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident($payload:ty) = $type:literal $($upcast:ident)? ),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -190,13 +218,21 @@ macro_rules! domain_events {
             $( $(#[$vmeta])* $variant($payload) ),+
         }
 
+        $( $crate::aggregate::payload_at_version_one!($payload $(, $upcast)?); )+
+
         impl $name {
             /// Every event type name of this aggregate.
             pub const TYPES: &'static [&'static str] = &[$($type),+];
 
             /// `(event type, schema version, JSON Schema of the payload)` for every event type.
             pub fn json_schemas() -> Vec<(&'static str, u16, schemars::schema::RootSchema)> {
-                vec![$(($type, 1, schemars::schema_for!($payload))),+]
+                let mut all = Vec::new();
+                $(
+                    for (version, schema) in <$payload as $crate::aggregate::Payload>::json_schemas() {
+                        all.push(($type, version, schema));
+                    }
+                )+
+                all
             }
         }
 
@@ -208,7 +244,9 @@ macro_rules! domain_events {
             }
 
             fn schema_version(&self) -> u16 {
-                1
+                match self {
+                    $(Self::$variant(_) => <$payload as $crate::aggregate::Payload>::VERSION),+
+                }
             }
 
             fn to_data(&self) -> serde_json::Value {
@@ -223,7 +261,7 @@ macro_rules! domain_events {
                 data: &serde_json::Value,
             ) -> Result<Self, $crate::aggregate::DecodeError> {
                 match event_type {
-                    $($type => $crate::aggregate::decode(event_type, schema_version, data).map(Self::$variant),)+
+                    $($type => <$payload as $crate::aggregate::Payload>::decode(event_type, schema_version, data).map(Self::$variant),)+
                     other => Err($crate::aggregate::DecodeError::UnknownType(other.to_owned())),
                 }
             }
@@ -231,7 +269,16 @@ macro_rules! domain_events {
     };
 }
 
+/// Implements [`Payload`] at version 1 for a payload not marked `upcast` (those have their own).
+macro_rules! payload_at_version_one {
+    ($payload:ty) => {
+        impl $crate::aggregate::Payload for $payload {}
+    };
+    ($payload:ty, upcast) => {};
+}
+
 pub(crate) use domain_events;
+pub(crate) use payload_at_version_one;
 
 #[cfg(test)]
 mod tests {

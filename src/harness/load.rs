@@ -39,6 +39,11 @@ pub fn sim_api_config() -> ApiConfig {
         ),
         webhook_addresses: webhooks::AddressPolicy::public_only(),
         limits: crate::server::RequestLimits::default(),
+        // A run's load is the point: its one key is not rate limited.
+        access: api::AccessConfig {
+            per_key: None,
+            ..api::AccessConfig::default()
+        },
     }
 }
 
@@ -77,6 +82,7 @@ impl Api {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "the run's API stopped");
             }

@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use api::GraphqlConfig;
+use api::{AccessConfig, GraphqlConfig};
 use arca::{
     metrics::Metrics,
     server::{ApiConfig, RequestLimits, router},
@@ -42,6 +42,7 @@ pub struct TestApp {
     pub pool: PgPool,
     clock: Arc<dyn Clock>,
     limits: RequestLimits,
+    access: AccessConfig,
 }
 
 pub struct Answer {
@@ -54,6 +55,13 @@ impl Answer {
     /// The problem's `code`, for error answers.
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or_default()
+    }
+
+    /// How many of the problem's field errors are about `field`.
+    pub fn field_errors_of(&self, field: &str) -> usize {
+        self.body["errors"].as_array().map_or(0, |errors| {
+            errors.iter().filter(|e| e["field"] == field).count()
+        })
     }
 }
 
@@ -70,6 +78,21 @@ impl TestApp {
 
     /// Like [`TestApp::spawn_with`], bounded by `limits`.
     pub async fn spawn_limited(pool: PgPool, clock: Arc<dyn Clock>, limits: RequestLimits) -> Self {
+        Self::spawn_full(pool, clock, limits, no_rate_limit()).await
+    }
+
+    /// Like [`TestApp::spawn`], its callers limited by `access`.
+    pub async fn spawn_guarded(pool: PgPool, access: AccessConfig) -> Self {
+        let clock = Arc::new(FixedClock(NOW));
+        Self::spawn_full(pool, clock, RequestLimits::default(), access).await
+    }
+
+    async fn spawn_full(
+        pool: PgPool,
+        clock: Arc<dyn Clock>,
+        limits: RequestLimits,
+        access: AccessConfig,
+    ) -> Self {
         let store = PgEventStore::new(pool.clone());
         let metrics = Metrics::new().unwrap();
         metrics.observe_store(&store).unwrap();
@@ -86,7 +109,7 @@ impl TestApp {
         );
         tokio::spawn(async move { subscriptions.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &pool, &clock, &metrics, limits).await;
+        let addr = Self::serve(&store, &pool, &clock, &metrics, limits, access).await;
         let key = Self::new_tenant(&store, "acme").await;
         Self {
             addr,
@@ -96,6 +119,7 @@ impl TestApp {
             pool,
             clock,
             limits,
+            access,
         }
     }
 
@@ -108,6 +132,7 @@ impl TestApp {
                 &self.clock,
                 &Metrics::new().unwrap(),
                 self.limits,
+                self.access,
             )
             .await,
             client: reqwest::Client::new(),
@@ -116,6 +141,7 @@ impl TestApp {
             pool: self.pool.clone(),
             clock: Arc::clone(&self.clock),
             limits: self.limits,
+            access: self.access,
         }
     }
 
@@ -125,6 +151,7 @@ impl TestApp {
         clock: &Arc<dyn Clock>,
         metrics: &Metrics,
         limits: RequestLimits,
+        access: AccessConfig,
     ) -> SocketAddr {
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
@@ -137,6 +164,7 @@ impl TestApp {
             sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
             webhook_addresses: webhooks::AddressPolicy::public_only(),
             limits,
+            access,
         };
         let app = router(
             Arc::clone(store),
@@ -147,6 +175,7 @@ impl TestApp {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         addr
     }
@@ -278,6 +307,14 @@ impl TestApp {
             headers,
             body,
         }
+    }
+}
+
+/// Callers unlimited but for failed authentications (30 a minute per address), as most tests want.
+pub fn no_rate_limit() -> AccessConfig {
+    AccessConfig {
+        per_key: None,
+        ..AccessConfig::default()
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on set-up failures by design
 
+mod api_keys;
 mod auth;
 mod breaker;
 mod certificates;
@@ -15,6 +16,7 @@ mod openapi;
 mod problems;
 #[path = "../common/prom.rs"]
 mod prom;
+mod rate_limits;
 mod read_pool;
 mod reads;
 mod saga;

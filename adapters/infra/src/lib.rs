@@ -2,7 +2,8 @@
 //! leases with the one table of lock namespaces ([`lease`]), the retry loops' [`Backoff`], the
 //! Prometheus exporter whose readings are taken just before a scrape ([`Exporter`]) and the
 //! shutdown signal many tasks wait on ([`Shutdown`]), and the log lines' view of an error with its
-//! chain of causes ([`Causes`]).
+//! chain of causes ([`Causes`]), the rate limits every API instance shares ([`ratelimit`]) and the
+//! API keys' last-use stamps ([`PgLastUsed`]).
 //!
 //! Depends on no crate of the workspace: no domain type, no port, no adapter. Whatever needs one
 //! of these mechanisms (the event store's relay, the read side, the workers, the API) uses it from
@@ -11,12 +12,16 @@
 
 pub mod backoff;
 pub mod causes;
+pub mod last_used;
 pub mod lease;
 pub mod metrics;
+pub mod ratelimit;
 pub mod shutdown;
 
 pub use backoff::Backoff;
 pub use causes::Causes;
+pub use last_used::PgLastUsed;
 pub use lease::{Lease, Leases, LockSpace};
 pub use metrics::Exporter;
+pub use ratelimit::{Decision, PgRateLimiter, Quota};
 pub use shutdown::Shutdown;

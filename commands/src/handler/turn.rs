@@ -168,6 +168,9 @@ mod tests {
             key_id: ApiKeyId(Uuid::from_u128(key)),
             secret_hash: "ab".repeat(32),
             label: format!("key {key}"),
+            secret_prefix: "abababab".to_owned(),
+            scopes: vec![domain::tenant::Scope::Admin],
+            expires_at: None,
         }
     }
 

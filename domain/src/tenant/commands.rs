@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use time::OffsetDateTime;
+
+use super::limit::RateLimit;
+use super::scopes::Scope;
 use crate::ids::{ApiKeyId, TenantId};
 
 /// Opens a tenant account.
@@ -20,8 +24,21 @@ pub struct IssueApiKey {
     pub key_id: ApiKeyId,
     /// SHA-256 of the secret, 64 lowercase hex digits.
     pub secret_hash: String,
+    /// The secret's first 8 lowercase hex digits, kept to recognise the key by.
+    pub secret_prefix: String,
     /// A note for humans ("ci", "shopify sync"), at most 200 characters.
     pub label: String,
+    /// What the key may do; at least one scope.
+    pub scopes: Vec<Scope>,
+    /// When the key stops working, if ever; must be later than now.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Gives the tenant's keys a rate limit of their own, or (`None`) the deployment's default back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRateLimit {
+    /// The limit, or `None` for the default.
+    pub limit: Option<RateLimit>,
 }
 
 /// Revokes an API key. Revoking a revoked key changes nothing.
@@ -40,6 +57,8 @@ pub enum TenantCommand {
     IssueApiKey(IssueApiKey),
     /// See [`RevokeApiKey`].
     RevokeApiKey(RevokeApiKey),
+    /// See [`SetRateLimit`].
+    SetRateLimit(SetRateLimit),
 }
 
 impl From<CreateTenant> for TenantCommand {
@@ -57,5 +76,11 @@ impl From<IssueApiKey> for TenantCommand {
 impl From<RevokeApiKey> for TenantCommand {
     fn from(c: RevokeApiKey) -> Self {
         Self::RevokeApiKey(c)
+    }
+}
+
+impl From<SetRateLimit> for TenantCommand {
+    fn from(c: SetRateLimit) -> Self {
+        Self::SetRateLimit(c)
     }
 }

@@ -23,6 +23,18 @@ pub enum TenantError {
     /// Longer than 200 characters.
     #[error("the api key label must have at most 200 characters")]
     InvalidLabel,
+    /// Not 8 lowercase hex digits.
+    #[error("the secret prefix must be 8 lowercase hex digits")]
+    InvalidSecretPrefix,
+    /// No scope given.
+    #[error("an api key needs at least one scope")]
+    NoScopes,
+    /// An expiry that is not in the future.
+    #[error("the expiry must be later than now")]
+    ExpiryInThePast,
+    /// A rate or burst of 0 or above 1,000,000.
+    #[error("a rate limit's per_second and burst must be 1 to 1000000")]
+    InvalidRateLimit,
     /// An API key with this id exists already.
     #[error("api key {0} already exists")]
     ApiKeyExists(ApiKeyId),
@@ -40,6 +52,10 @@ impl TenantError {
             Self::InvalidName => "invalid_tenant_name",
             Self::InvalidSecretHash => "invalid_secret_hash",
             Self::InvalidLabel => "invalid_label",
+            Self::InvalidSecretPrefix => "invalid_secret_prefix",
+            Self::NoScopes => "invalid_scopes",
+            Self::ExpiryInThePast => "invalid_expires_at",
+            Self::InvalidRateLimit => "invalid_rate_limit",
             Self::ApiKeyExists(_) => "api_key_exists",
             Self::UnknownApiKey(_) => "unknown_api_key",
         }
@@ -52,6 +68,10 @@ impl TenantError {
             Self::InvalidName => "name",
             Self::InvalidSecretHash => "secret_hash",
             Self::InvalidLabel => "label",
+            Self::InvalidSecretPrefix => "secret_prefix",
+            Self::NoScopes => "scopes",
+            Self::ExpiryInThePast => "expires_at",
+            Self::InvalidRateLimit => "limit",
             Self::ApiKeyExists(_) | Self::UnknownApiKey(_) => "key_id",
         };
         Some(Cow::Borrowed(field))

@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::commands::{CreateTenant, IssueApiKey, RevokeApiKey, TenantCommand};
+use super::commands::{CreateTenant, IssueApiKey, RevokeApiKey, SetRateLimit, TenantCommand};
 use super::error::TenantError;
-use super::events::{ApiKeyIssued, ApiKeyRevoked, TenantCreated, TenantEvent};
+use super::events::{ApiKeyIssued, ApiKeyRevoked, RateLimitSet, TenantCreated, TenantEvent};
+use super::limit::RateLimit;
+use super::scopes::{Scope, Scopes};
 use crate::aggregate::{Aggregate, Context};
 use crate::envelope::StreamId;
 use crate::ids::{ApiKeyId, TenantId};
@@ -20,12 +22,30 @@ pub struct ApiKey {
     pub key_id: ApiKeyId,
     /// SHA-256 of the secret (hex).
     pub secret_hash: String,
+    /// The secret's first 8 hex digits (`None` for keys issued before they were kept).
+    pub secret_prefix: Option<String>,
     /// A note for humans.
     pub label: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<OffsetDateTime>,
     /// When it was issued.
     pub issued_at: OffsetDateTime,
     /// When it was revoked, if it was.
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiKey {
+    /// Its scopes as a set.
+    pub fn scope_set(&self) -> Scopes {
+        self.scopes.iter().copied().collect()
+    }
+
+    /// Whether it has expired at `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
 }
 
 /// A tenant: its id, name and API keys.
@@ -34,6 +54,7 @@ pub struct Tenant {
     id: Option<TenantId>,
     name: String,
     keys: BTreeMap<ApiKeyId, ApiKey>,
+    rate_limit: Option<RateLimit>,
 }
 
 impl Tenant {
@@ -72,6 +93,11 @@ impl Tenant {
         self.keys.get(&key_id).filter(|k| k.revoked_at.is_none())
     }
 
+    /// The tenant's own rate limit, if it has one (otherwise the deployment's default applies).
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+    }
+
     fn create(&self, cmd: &CreateTenant, ctx: &Context) -> Result<Vec<TenantEvent>, TenantError> {
         if self.is_created() {
             return Err(TenantError::AlreadyCreated);
@@ -98,14 +124,49 @@ impl Tenant {
         if cmd.secret_hash.len() != 64 || !cmd.secret_hash.bytes().all(hex) {
             return Err(TenantError::InvalidSecretHash);
         }
+        if cmd.secret_prefix.len() != 8 || !cmd.secret_prefix.bytes().all(hex) {
+            return Err(TenantError::InvalidSecretPrefix);
+        }
         if cmd.label.chars().count() > MAX_TEXT {
             return Err(TenantError::InvalidLabel);
         }
+        if cmd.scopes.is_empty() {
+            return Err(TenantError::NoScopes);
+        }
+        if cmd.expires_at.is_some_and(|at| at <= ctx.now) {
+            return Err(TenantError::ExpiryInThePast);
+        }
+        let mut scopes = cmd.scopes;
+        scopes.sort_unstable();
+        scopes.dedup();
         Ok(vec![TenantEvent::ApiKeyIssued(ApiKeyIssued {
             key_id: cmd.key_id,
             secret_hash: cmd.secret_hash,
+            secret_prefix: Some(cmd.secret_prefix),
             label: cmd.label.trim().to_owned(),
+            scopes,
+            expires_at: cmd.expires_at,
             issued_at: ctx.now,
+        })])
+    }
+
+    fn set_rate_limit(
+        &self,
+        cmd: SetRateLimit,
+        ctx: &Context,
+    ) -> Result<Vec<TenantEvent>, TenantError> {
+        if !self.is_created() {
+            return Err(TenantError::NotCreated);
+        }
+        if cmd.limit.is_some_and(|l| !l.is_valid()) {
+            return Err(TenantError::InvalidRateLimit);
+        }
+        if cmd.limit == self.rate_limit {
+            return Ok(vec![]);
+        }
+        Ok(vec![TenantEvent::RateLimitSet(RateLimitSet {
+            limit: cmd.limit,
+            set_at: ctx.now,
         })])
     }
 
@@ -138,6 +199,7 @@ impl Aggregate for Tenant {
             TenantCommand::Create(cmd) => self.create(&cmd, ctx),
             TenantCommand::IssueApiKey(cmd) => self.issue(cmd, ctx),
             TenantCommand::RevokeApiKey(cmd) => self.revoke(cmd, ctx),
+            TenantCommand::SetRateLimit(cmd) => self.set_rate_limit(cmd, ctx),
         }
     }
 
@@ -151,7 +213,10 @@ impl Aggregate for Tenant {
                 let key = ApiKey {
                     key_id: e.key_id,
                     secret_hash: e.secret_hash.clone(),
+                    secret_prefix: e.secret_prefix.clone(),
                     label: e.label.clone(),
+                    scopes: e.scopes.clone(),
+                    expires_at: e.expires_at,
                     issued_at: e.issued_at,
                     revoked_at: None,
                 };
@@ -162,6 +227,7 @@ impl Aggregate for Tenant {
                     key.revoked_at = Some(e.revoked_at);
                 }
             }
+            TenantEvent::RateLimitSet(e) => self.rate_limit = e.limit,
         }
         self
     }

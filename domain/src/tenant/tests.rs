@@ -1,9 +1,9 @@
 use uuid::Uuid;
 
 use super::*;
-use crate::aggregate::DomainEvent;
+use crate::aggregate::{Aggregate, DomainEvent};
 use crate::ids::{ApiKeyId, TenantId};
-use crate::testing::{NOW, Scenario, tenant_events};
+use crate::testing::{NOW, Scenario, api_key_issued_v1, tenant_events};
 
 fn tenant_id() -> TenantId {
     TenantId(Uuid::from_u128(0x7E))
@@ -25,7 +25,10 @@ fn issued(n: u128) -> TenantEvent {
     TenantEvent::ApiKeyIssued(ApiKeyIssued {
         key_id: key(n),
         secret_hash: "ab".repeat(32),
+        secret_prefix: Some("abababab".to_owned()),
         label: "ci".to_owned(),
+        scopes: vec![Scope::InvoicesRead],
+        expires_at: None,
         issued_at: NOW,
     })
 }
@@ -34,7 +37,10 @@ fn issue(n: u128) -> IssueApiKey {
     IssueApiKey {
         key_id: key(n),
         secret_hash: "ab".repeat(32),
+        secret_prefix: "abababab".to_owned(),
         label: " ci ".to_owned(),
+        scopes: vec![Scope::InvoicesRead, Scope::InvoicesRead],
+        expires_at: None,
     }
 }
 
@@ -189,4 +195,85 @@ fn refuses_unknown_types_and_versions() {
         TenantEvent::from_stored("tenant.created", 1, &serde_json::json!({})),
         Err(crate::aggregate::DecodeError::InvalidData { .. })
     ));
+}
+
+#[test]
+fn refuses_a_key_without_scopes() {
+    Scenario::<Tenant>::given([created()])
+        .when(IssueApiKey {
+            scopes: vec![],
+            ..issue(1)
+        })
+        .then_err(TenantError::NoScopes);
+}
+
+#[test]
+fn refuses_a_key_that_expires_before_it_is_issued() {
+    Scenario::<Tenant>::given([created()])
+        .when(IssueApiKey {
+            expires_at: Some(NOW),
+            ..issue(1)
+        })
+        .then_err(TenantError::ExpiryInThePast);
+}
+
+#[test]
+fn a_key_with_an_expiry_is_expired_from_that_instant() {
+    let at = NOW + time::Duration::hours(1);
+    let events = Scenario::<Tenant>::given([created()])
+        .when(IssueApiKey {
+            expires_at: Some(at),
+            ..issue(1)
+        })
+        .events();
+    let state = Tenant::replay(std::iter::once(&created()).chain(&events));
+    let key = state.active_key(key(1)).unwrap();
+    assert!(!key.is_expired(NOW));
+    assert!(key.is_expired(at));
+}
+
+#[test]
+fn reads_a_version_1_key_as_an_admin_key_that_never_expires() {
+    let data = serde_json::to_value(api_key_issued_v1()).unwrap();
+    let event = TenantEvent::from_stored("tenant.api_key_issued", 1, &data).unwrap();
+    let TenantEvent::ApiKeyIssued(issued) = &event else {
+        panic!("{event:?}");
+    };
+    assert_eq!(issued.scopes, vec![Scope::Admin]);
+    assert_eq!(
+        (issued.expires_at, issued.secret_prefix.as_deref()),
+        (None, None)
+    );
+    assert_eq!(event.schema_version(), 2);
+    let state = Tenant::replay([&created(), &event]);
+    let key = state.active_key(issued.key_id).unwrap();
+    assert!(key.scope_set().allows(Scope::TaxpayersManage));
+}
+
+#[test]
+fn sets_a_rate_limit_and_setting_the_same_again_changes_nothing() {
+    let limit = Some(RateLimit {
+        per_second: 5,
+        burst: 10,
+    });
+    let set = TenantEvent::RateLimitSet(RateLimitSet { limit, set_at: NOW });
+    let state = Scenario::<Tenant>::given([created()])
+        .when(SetRateLimit { limit })
+        .then([set.clone()]);
+    assert_eq!(state.rate_limit(), limit);
+    Scenario::<Tenant>::given([created(), set])
+        .when(SetRateLimit { limit })
+        .then([]);
+}
+
+#[test]
+fn refuses_a_rate_limit_of_zero() {
+    Scenario::<Tenant>::given([created()])
+        .when(SetRateLimit {
+            limit: Some(RateLimit {
+                per_second: 0,
+                burst: 10,
+            }),
+        })
+        .then_err(TenantError::InvalidRateLimit);
 }

@@ -24,7 +24,10 @@ use crate::series::{
 use crate::taxpayer::{
     CertificateExpiring, CertificateInstalled, CertificateRequested, TaxpayerEvent,
 };
-use crate::tenant::{ApiKeyIssued, ApiKeyRevoked, TenantCreated, TenantEvent};
+use crate::tenant::{
+    ApiKeyIssued, ApiKeyIssuedV1, ApiKeyRevoked, RateLimit, RateLimitSet, Scope, TenantCreated,
+    TenantEvent,
+};
 use crate::values::{Concept, Currency, IvaRate, IvaTreatment, TributeKind, VoucherType};
 
 /// A request using every optional part: a Nota de Crédito A for services in dollars, with
@@ -297,14 +300,34 @@ pub fn tenant_events() -> Vec<TenantEvent> {
         TenantEvent::ApiKeyIssued(ApiKeyIssued {
             key_id,
             secret_hash: "0f".repeat(32),
+            secret_prefix: Some("0f0f0f0f".to_owned()),
             label: "ci".to_owned(),
+            scopes: vec![Scope::InvoicesWrite, Scope::InvoicesRead],
+            expires_at: Some(NOW + time::Duration::days(90)),
             issued_at: NOW,
         }),
         TenantEvent::ApiKeyRevoked(ApiKeyRevoked {
             key_id,
             revoked_at: NOW,
         }),
+        TenantEvent::RateLimitSet(RateLimitSet {
+            limit: Some(RateLimit {
+                per_second: 50,
+                burst: 100,
+            }),
+            set_at: NOW,
+        }),
     ]
+}
+
+/// `tenant.api_key_issued` as version 1 stored it, before keys had scopes and expiry.
+pub fn api_key_issued_v1() -> ApiKeyIssuedV1 {
+    ApiKeyIssuedV1 {
+        key_id: ApiKeyId(Uuid::from_u128(0xF00D)),
+        secret_hash: "0f".repeat(32),
+        label: "default".to_owned(),
+        issued_at: NOW,
+    }
 }
 
 /// One of every webhook subscription event.
@@ -386,5 +409,10 @@ pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
         .chain(stored(tenant_events()))
         .chain(stored(webhook_events()))
         .chain(stored(arca_service_events()))
+        .chain([(
+            "tenant.api_key_issued",
+            1,
+            crate::aggregate::encode(&api_key_issued_v1()),
+        )])
         .collect()
 }

@@ -60,6 +60,24 @@ pub fn timestamp_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::s
     .into()
 }
 
+/// The JSON Schema of an optional instant serialized with `time::serde::rfc3339::option`.
+pub fn optional_timestamp_schema(
+    _: &mut schemars::r#gen::SchemaGenerator,
+) -> schemars::schema::Schema {
+    schemars::schema::SchemaObject {
+        instance_type: Some(
+            vec![
+                schemars::schema::InstanceType::String,
+                schemars::schema::InstanceType::Null,
+            ]
+            .into(),
+        ),
+        format: Some("date-time".to_owned()),
+        ..Default::default()
+    }
+    .into()
+}
+
 /// The same for `Option<Date>` fields (use with `#[serde(default)]`).
 pub mod option {
     use super::*;

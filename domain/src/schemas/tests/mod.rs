@@ -30,9 +30,9 @@ fn committed_event_schemas_match_the_code() {
 }
 
 #[test]
-fn there_is_one_schema_per_event_type_at_version_one() {
+fn there_is_one_schema_per_event_type_and_version() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 43);
+    assert_eq!(names.len(), 45);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -64,6 +64,8 @@ fn there_is_one_schema_per_event_type_at_version_one() {
         "taxpayer.certificate_expiring.v1.json",
         "tenant.created.v1.json",
         "tenant.api_key_issued.v1.json",
+        "tenant.api_key_issued.v2.json",
+        "tenant.rate_limit_set.v1.json",
         "tenant.api_key_revoked.v1.json",
         "webhook.subscription_created.v1.json",
         "webhook.subscription_updated.v1.json",

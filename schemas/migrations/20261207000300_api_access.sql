@@ -1,0 +1,18 @@
+-- What the API keeps about its callers besides the event log (owned by adapters/infra).
+create schema if not exists api_access;
+
+-- Rate limits (GCRA): per limited subject (`key:<uuid>`, `addr:<ip>`), the theoretical arrival
+-- time of its next request. One upsert per request moves it; unlogged, since a crash that loses
+-- it only forgives the callers' recent requests, and every API instance shares it.
+create unlogged table api_access.rate_buckets (
+    id text primary key,
+    tat timestamptz not null,
+    ok boolean not null
+) with (fillfactor = 70);
+
+-- When each API key was last used, written at most once a minute per key and API instance, off
+-- the request path.
+create table api_access.last_used (
+    key_id uuid primary key,
+    at timestamptz not null
+);
