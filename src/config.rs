@@ -67,6 +67,8 @@ pub fn delivery(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
         schedule: settings.webhook_schedule()?,
         timeout: Duration::from_secs(settings.webhook_timeout_seconds),
         per_endpoint: settings.webhook_concurrency_per_endpoint,
+        per_host: settings.webhook_concurrency_per_host,
+        per_tenant: settings.webhook_concurrency_per_tenant,
         disable_after: Duration::from_secs(settings.webhook_disable_after_hours * 3600),
         sealing_key: settings.sealing_key()?,
     })

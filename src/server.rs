@@ -198,6 +198,7 @@ impl ApiConfig {
                     burst: settings.rate_limit_burst,
                 }),
                 auth_failures_per_minute: settings.auth_failures_per_minute,
+                subscriptions_per_tenant: settings.webhook_subscriptions_per_tenant,
                 ..api::AccessConfig::default()
             },
         })

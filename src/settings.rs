@@ -143,6 +143,12 @@ pub struct Settings {
     pub webhook_disable_after_hours: u64,
     /// Webhook requests in flight at once per subscription (per instance).
     pub webhook_concurrency_per_endpoint: usize,
+    /// Webhook requests in flight at once per destination host, whoever's (per instance).
+    pub webhook_concurrency_per_host: usize,
+    /// Webhook attempts in flight at once per tenant (per instance).
+    pub webhook_concurrency_per_tenant: usize,
+    /// Webhook subscriptions a tenant may have at once.
+    pub webhook_subscriptions_per_tenant: u32,
     /// How often the workers look for tables of the system to vacuum, in seconds (0: never).
     pub vacuum_interval_seconds: u64,
     /// Dead rows that make a table of the system due for a vacuum.
@@ -228,6 +234,18 @@ impl std::fmt::Debug for Settings {
             .field(
                 "webhook_concurrency_per_endpoint",
                 &self.webhook_concurrency_per_endpoint,
+            )
+            .field(
+                "webhook_concurrency_per_host",
+                &self.webhook_concurrency_per_host,
+            )
+            .field(
+                "webhook_concurrency_per_tenant",
+                &self.webhook_concurrency_per_tenant,
+            )
+            .field(
+                "webhook_subscriptions_per_tenant",
+                &self.webhook_subscriptions_per_tenant,
             )
             .field("vacuum_interval_seconds", &self.vacuum_interval_seconds)
             .field("vacuum_min_dead_rows", &self.vacuum_min_dead_rows)
@@ -338,6 +356,15 @@ impl Settings {
         }
         if !(1..=64).contains(&self.webhook_concurrency_per_endpoint) {
             bail!("webhook_concurrency_per_endpoint must be between 1 and 64");
+        }
+        if !(1..=256).contains(&self.webhook_concurrency_per_host) {
+            bail!("webhook_concurrency_per_host must be between 1 and 256");
+        }
+        if !(1..=256).contains(&self.webhook_concurrency_per_tenant) {
+            bail!("webhook_concurrency_per_tenant must be between 1 and 256");
+        }
+        if !(1..=10_000).contains(&self.webhook_subscriptions_per_tenant) {
+            bail!("webhook_subscriptions_per_tenant must be between 1 and 10000");
         }
         if self.webhook_disable_after_hours == 0 {
             bail!("webhook_disable_after_hours must be at least 1");

@@ -381,3 +381,42 @@ async fn the_list_pages_with_a_cursor(pool: PgPool) {
         (StatusCode::BAD_REQUEST, "invalid_cursor")
     );
 }
+
+#[sqlx::test(migrations = "schemas/migrations")]
+async fn a_tenant_may_have_only_so_many_subscriptions(pool: PgPool) {
+    let access = api::AccessConfig {
+        subscriptions_per_tenant: 2,
+        ..crate::helpers::no_rate_limit()
+    };
+    let app = TestApp::spawn_guarded(pool, access).await;
+    let (_, first) = create(&app).await;
+    let (second, _) = create(&app).await;
+    // Once the list shows both, a third is refused.
+    let listed = app.get_after(PATH, &second).await;
+    assert_eq!(
+        listed.body["subscriptions"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.body
+    );
+    let refused = app.post(PATH, subscription()).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.code(), "subscription_limit_reached");
+    // Deleting one makes room.
+    let deleted = app.delete(&format!("{PATH}/{first}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.get(PATH).await.body["subscriptions"]
+        .as_array()
+        .unwrap()
+        .len()
+        > 1
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deletion never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    create(&app).await;
+}

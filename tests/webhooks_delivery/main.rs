@@ -417,6 +417,56 @@ async fn a_slow_endpoint_gets_at_most_its_limit_at_once_and_does_not_hold_up_ano
     assert_eq!(slow.peak(), 2, "the limit is used");
 }
 
+/// Invariant 9 for webhooks: a tenant whose backlog waits on one slow host gets at most its share
+/// of the slots and that host at most its limit, while another tenant's delivery, due later, goes
+/// out at once.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_tenants_backlog_at_a_slow_host_holds_up_neither_the_host_limit_nor_another_tenant(
+    pool: PgPool,
+) {
+    let (slow_addr, slow) = Receiver::start(&[], Duration::from_secs(1)).await.unwrap();
+    let (fast_addr, fast) = Receiver::start(&[], Duration::ZERO).await.unwrap();
+    let (busy, other) = (tenant(), tenant());
+    let keys = workers::webhooks::MemoryKeys::default();
+    // Three of the busy tenant's subscriptions point at the same slow host.
+    for path in ["a", "b", "c"] {
+        let url = format!("http://{slow_addr}/{path}");
+        let sub = subscribe(&pool, busy, &url, &[]).await.unwrap();
+        keys.set(sub, vec![Secret::generate()]);
+    }
+    for _ in 0..6 {
+        invoice(&pool, busy).await.unwrap();
+    }
+    fan_out(&pool).await.unwrap();
+    let sub = subscribe(&pool, other, &format!("http://{fast_addr}/hook"), &[])
+        .await
+        .unwrap();
+    keys.set(sub, vec![Secret::generate()]);
+    invoice(&pool, other).await.unwrap();
+    fan_out(&pool).await.unwrap();
+
+    let mut config = workers::webhooks::DispatchConfig::new(Duration::from_secs(5));
+    config.max_in_flight = 4;
+    config.per_tenant = 3;
+    config.per_host = 2;
+    let dispatcher = configured_dispatcher(&pool, true, "0s", &keys, config).unwrap();
+    let started = tokio::time::Instant::now();
+    let running = tokio::spawn(dispatcher.run(std::future::pending()));
+    while fast.received().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the other tenant's delivery never went out"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let waited = started.elapsed();
+    running.abort();
+    // Eighteen deliveries of a second each to the slow host came first in time; the other
+    // tenant's went out before the first of them was answered.
+    assert!(waited < Duration::from_millis(900), "it waited {waited:?}");
+    assert!(slow.peak() <= 2, "{} at once at the slow host", slow.peak());
+}
+
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn a_delivery_that_exhausts_the_schedule_is_dead_lettered_with_an_event(pool: PgPool) {
     let (addr, receiver) = Receiver::start(&[503, 503, 503], Duration::ZERO)

@@ -44,6 +44,8 @@ pub struct AccessConfig {
     pub auth_failures_per_minute: u32,
     /// How often at most a key's last use is written, per instance.
     pub last_used_every: Duration,
+    /// Webhook subscriptions a tenant may have at once.
+    pub subscriptions_per_tenant: u32,
 }
 
 impl Default for AccessConfig {
@@ -55,6 +57,7 @@ impl Default for AccessConfig {
             }),
             auth_failures_per_minute: 30,
             last_used_every: Duration::from_secs(60),
+            subscriptions_per_tenant: 25,
         }
     }
 }
@@ -84,6 +87,11 @@ impl Access {
             refused: Mutex::new(HashMap::new()),
             rate_limited,
         }
+    }
+
+    /// How callers are limited.
+    pub fn config(&self) -> &AccessConfig {
+        &self.config
     }
 
     /// The last-use stamps.

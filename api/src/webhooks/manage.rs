@@ -36,7 +36,9 @@ const PATH_ID: &str = "The subscription's id";
 /// Subscribes an endpoint; the answer shows its signing secret, this once.
 #[utoipa::path(post, path = "/v1/webhooks/subscriptions", tag = "webhooks",
     request_body = CreateBody,
-    responses((status = 201, body = CreatedSubscription), (status = 422, body = crate::Problem)),
+    responses((status = 201, body = CreatedSubscription),
+              (status = 409, description = "The tenant has as many subscriptions as it may (`subscription_limit_reached`)", body = crate::Problem),
+              (status = 422, body = crate::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "webhooks.create", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn create(
@@ -49,6 +51,7 @@ pub async fn create(
     let url = checked_url(&state, &mut fields, &body.url);
     check_event_types(&mut fields, &body.event_types);
     fields.finish()?;
+    within_subscription_limit(&state, &principal).await?;
     let request = CreateSubscription {
         subscription_id: SubscriptionId(Uuid::nil()),
         url: url.unwrap_or_default(),
@@ -74,6 +77,28 @@ pub async fn create(
         secret: secret.expose_secret().to_owned(),
     };
     Ok((StatusCode::CREATED, headers, Json(body)).into_response())
+}
+
+/// Refuses a new subscription when the tenant has as many as it may (`409
+/// subscription_limit_reached`). Counted on the subscription list, which follows creations within
+/// moments: creations sent all at once may pass it by their number.
+async fn within_subscription_limit(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<(), ApiError> {
+    let most = state.access().config().subscriptions_per_tenant;
+    let count = projections::query::subscription_count(state.reads(), principal.tenant_id).await?;
+    if count >= i64::from(most) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "subscription_limit_reached",
+            format!(
+                "this tenant has {count} webhook subscriptions, the most it may have is {most}: \
+                 delete one first"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Changes the endpoint, its event types or its description.

@@ -27,7 +27,7 @@ pub use evidence::{ExchangeRow, evidence};
 pub use filter::{Cursor, InvoiceFilter};
 pub use qr::{QrData, url as qr_url};
 pub use row::{InvoiceRow, ItemRow, IvaRow};
-pub use subscriptions::{SubscriptionRow, subscription, subscriptions};
+pub use subscriptions::{SubscriptionRow, subscription, subscription_count, subscriptions};
 
 /// The largest page a list returns.
 pub const MAX_PAGE: u32 = 100;

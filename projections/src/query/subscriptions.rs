@@ -56,6 +56,20 @@ pub async fn subscription(
     Ok(row)
 }
 
+/// How many subscriptions `tenant` has (deleted ones aside).
+///
+/// # Errors
+/// Database failures.
+pub async fn subscription_count(pool: &PgPool, tenant: TenantId) -> Result<i64, ProjectionError> {
+    let count = sqlx::query_scalar(
+        "select count(*) from webhooks.subscriptions where tenant_id = $1 and status <> 'deleted'",
+    )
+    .bind(tenant.as_uuid())
+    .fetch_one(pool)
+    .await?;
+    Ok(count)
+}
+
 /// Up to `limit` subscriptions of `tenant` after `after` (by id, oldest first).
 ///
 /// # Errors

@@ -1,7 +1,12 @@
 //! The dispatcher: takes due deliveries (`for update skip locked`, so any number of instances
 //! share the table), leases them for longer than an attempt can take, and runs each attempt in
-//! a task of its own: at most `per_endpoint` requests at once per subscription (its slot is let go
-//! when the endpoint answers) and `max_in_flight` attempts in all.
+//! a task of its own: at most `per_endpoint` requests at once per subscription and `per_host` per
+//! destination host (a slot is let go when the endpoint answers), `per_tenant` attempts per
+//! tenant and `max_in_flight` in all.
+//!
+//! Tenants share the slots fairly: every claim takes each tenant's oldest due deliveries in turn
+//! (its first, then everyone's second, …), so a tenant with a backlog or slow endpoints never
+//! holds another's deliveries behind its own.
 //!
 //! A dispatcher killed mid-attempt loses nothing: its leases run out and another instance (or
 //! the restarted one) sends those deliveries again, under the same `webhook-id`.
@@ -32,6 +37,11 @@ pub struct DispatchConfig {
     /// Requests in flight at once per subscription, in this instance (an attempt's slot is let
     /// go when its endpoint answers, before the attempt is recorded).
     pub per_endpoint: usize,
+    /// Requests in flight at once per destination host (and port), whoever's subscriptions
+    /// point there, in this instance.
+    pub per_host: usize,
+    /// Attempts in flight at once per tenant, in this instance.
+    pub per_tenant: usize,
     /// Attempts in flight at once in this instance.
     pub max_in_flight: usize,
     /// How long a taken delivery is reserved: longer than the client's timeout, so a live attempt
@@ -44,11 +54,14 @@ pub struct DispatchConfig {
 }
 
 impl DispatchConfig {
-    /// 8 per endpoint, 256 in all, lease = `timeout` + 30 s, disable after 120 h, idle 20 ms.
+    /// 8 per endpoint, 32 per host, 64 per tenant, 256 in all, lease = `timeout` + 30 s, disable
+    /// after 120 h, idle 20 ms.
     #[must_use]
     pub fn new(timeout: Duration) -> Self {
         Self {
             per_endpoint: 8,
+            per_host: 32,
+            per_tenant: 64,
             max_in_flight: 256,
             lease: timeout + Duration::from_secs(30),
             disable_after: Duration::from_secs(120 * 3600),
@@ -79,15 +92,37 @@ pub(super) struct Claimed {
     pub key_id: Option<Uuid>,
 }
 
-const DUE: &str = "select d.delivery_id, d.tenant_id, d.subscription_id, d.event_id, \
+/// Due deliveries, each tenant's oldest first and the tenants in turn: the tenants with pending
+/// deliveries are walked on the `deliveries_pending_by_tenant` index (one probe each), each gives
+/// at most `$2` of its due ones, and `$1` are taken in rounds (every tenant's first, then their
+/// second, …), oldest first within a round.
+const DUE: &str = "with recursive tenants(id) as ( \
+         (select tenant_id from webhooks.deliveries where status = 'pending' \
+          order by tenant_id limit 1) \
+       union all \
+         select (select d.tenant_id from webhooks.deliveries d \
+                 where d.status = 'pending' and d.tenant_id > t.id \
+                 order by d.tenant_id limit 1) \
+         from tenants t where t.id is not null), \
+     turns as ( \
+         select x.delivery_id from tenants t cross join lateral ( \
+             select d.delivery_id, d.next_attempt_at, \
+                    row_number() over (order by d.next_attempt_at) as turn \
+             from webhooks.deliveries d \
+             where d.tenant_id = t.id and d.status = 'pending' and d.next_attempt_at <= now() \
+               and (d.leased_until is null or d.leased_until <= now()) \
+             order by d.next_attempt_at limit $2) x \
+         where t.id is not null \
+         order by x.turn, x.next_attempt_at limit $1) \
+     select d.delivery_id, d.tenant_id, d.subscription_id, d.event_id, \
          d.event_type, d.stream_id, d.event_tx_id, d.event_position, d.occurred_at, \
          coalesce(d.payload, b.payload) as payload, \
          d.attempts, d.round_start, d.manual, s.url, s.status as subscription_status, s.key_id \
      from webhooks.deliveries d left join webhooks.subscriptions s using (subscription_id) \
          left join webhooks.bodies b on b.event_id = d.event_id \
-     where d.status = 'pending' and d.next_attempt_at <= now() \
+     where d.delivery_id in (select delivery_id from turns) and d.status = 'pending' \
          and (d.leased_until is null or d.leased_until <= now()) \
-     order by d.next_attempt_at limit $1 for update of d skip locked";
+     order by d.next_attempt_at for update of d skip locked";
 
 /// What a dispatcher shares with its attempt tasks.
 pub(super) struct Shared {
@@ -104,29 +139,69 @@ pub(super) struct Shared {
     pub body_store: Batcher<(Uuid, Uuid, Vec<u8>), anyhow::Result<Vec<u8>>>,
     pub config: DispatchConfig,
     pub metrics: Option<DeliveryMetrics>,
-    in_flight: Mutex<HashMap<Uuid, usize>>,
+    in_flight: Mutex<InFlight>,
 }
 
-/// Releases a subscription's slot when its attempt ends, however it ends.
+/// Attempts in flight in this instance, per subscription, destination host and tenant.
+#[derive(Debug, Default)]
+struct InFlight {
+    subscriptions: HashMap<Uuid, usize>,
+    hosts: HashMap<String, usize>,
+    tenants: HashMap<Uuid, usize>,
+}
+
+impl InFlight {
+    fn total(&self) -> usize {
+        self.tenants.values().sum()
+    }
+}
+
+/// Counts one more in `map` at `key`.
+fn count_in<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: K) {
+    *map.entry(key).or_insert(0) += 1;
+}
+
+/// Counts one fewer in `map` at `key`, forgetting it at zero.
+fn count_out<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: &K) {
+    if let Some(n) = map.get_mut(key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
+}
+
+/// Releases an attempt's slots (its subscription's, host's and tenant's) when it ends, however it
+/// ends.
 struct Slot {
     shared: Arc<Shared>,
     subscription: Uuid,
+    host: String,
+    tenant: Uuid,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut map = self
+        let mut counts = self
             .shared
             .in_flight
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(n) = map.get_mut(&self.subscription) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                map.remove(&self.subscription);
-            }
-        }
+        count_out(&mut counts.subscriptions, &self.subscription);
+        count_out(&mut counts.hosts, &self.host);
+        count_out(&mut counts.tenants, &self.tenant);
     }
+}
+
+/// The host (and port) an endpoint URL points at, lower-cased; the whole URL when it has none.
+fn host_of(url: Option<&str>) -> String {
+    let url = url.unwrap_or_default();
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    host.to_ascii_lowercase()
 }
 
 /// Sends due deliveries. Cheap to clone (clones share their slots).
@@ -266,14 +341,11 @@ impl Dispatcher {
     async fn claim(&self) -> anyhow::Result<Vec<(Claimed, Slot)>> {
         let shared = &self.shared;
         let free = {
-            let map = shared
+            let counts = shared
                 .in_flight
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            shared
-                .config
-                .max_in_flight
-                .saturating_sub(map.values().sum::<usize>())
+            shared.config.max_in_flight.saturating_sub(counts.total())
         };
         if free == 0 {
             return Ok(Vec::new());
@@ -281,6 +353,7 @@ impl Dispatcher {
         let mut tx = relaxed(&shared.pool).await?;
         let due: Vec<Claimed> = sqlx::query_as(DUE)
             .bind(i64::try_from(free).unwrap_or(i64::MAX))
+            .bind(i64::try_from(shared.config.per_tenant.min(free)).unwrap_or(i64::MAX))
             .fetch_all(&mut *tx)
             .await?;
         let taken = self.within_endpoint_limits(due);
@@ -301,23 +374,32 @@ impl Dispatcher {
         Ok(taken)
     }
 
-    /// Keeps the rows whose subscription has a free slot, taking the slots.
+    /// Keeps the rows whose subscription, host and tenant have a free slot, taking the slots.
     fn within_endpoint_limits(&self, due: Vec<Claimed>) -> Vec<(Claimed, Slot)> {
         let shared = &self.shared;
-        let mut map = shared
+        let config = &shared.config;
+        let mut counts = shared
             .in_flight
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let mut taken = Vec::with_capacity(due.len());
         for row in due {
-            let n = map.entry(row.subscription_id).or_insert(0);
-            if *n >= shared.config.per_endpoint {
+            let host = host_of(row.url.as_deref());
+            let at = |map: &HashMap<_, usize>, key| map.get(key).copied().unwrap_or(0);
+            if at(&counts.subscriptions, &row.subscription_id) >= config.per_endpoint
+                || counts.hosts.get(&host).copied().unwrap_or(0) >= config.per_host
+                || at(&counts.tenants, &row.tenant_id) >= config.per_tenant
+            {
                 continue;
             }
-            *n += 1;
+            count_in(&mut counts.subscriptions, row.subscription_id);
+            count_in(&mut counts.hosts, host.clone());
+            count_in(&mut counts.tenants, row.tenant_id);
             let slot = Slot {
                 shared: shared.clone(),
                 subscription: row.subscription_id,
+                host,
+                tenant: row.tenant_id,
             };
             taken.push((row, slot));
         }

@@ -60,6 +60,10 @@ pub struct DeliveryConfig {
     pub timeout: Duration,
     /// Requests in flight at once per endpoint (per instance).
     pub per_endpoint: usize,
+    /// Webhook requests in flight at once per destination host (per instance).
+    pub per_host: usize,
+    /// Webhook attempts in flight at once per tenant (per instance).
+    pub per_tenant: usize,
     /// An endpoint failing with no success for this long is disabled.
     pub disable_after: Duration,
     /// The key sealing the signing secrets.
@@ -102,6 +106,8 @@ pub async fn run_dispatcher(
     .context("building the webhook HTTP client")?;
     let mut dispatch = DispatchConfig::new(config.timeout);
     dispatch.per_endpoint = config.per_endpoint;
+    dispatch.per_host = config.per_host;
+    dispatch.per_tenant = config.per_tenant;
     dispatch.disable_after = config.disable_after;
     let dispatcher = Dispatcher::new(DispatcherParts {
         pool: pool.clone(),
