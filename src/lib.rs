@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod harness;
+pub mod http;
 pub mod metrics;
 pub mod rebuild;
 pub mod server;

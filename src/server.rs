@@ -115,6 +115,8 @@ pub struct RequestLimits {
     pub reads: ReadPool,
     /// Longest a request may take before it is answered `503 request_timeout`.
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's head before its connection is closed.
+    pub header_read_timeout: Duration,
 }
 
 impl Default for RequestLimits {
@@ -122,6 +124,7 @@ impl Default for RequestLimits {
         Self {
             reads: ReadPool::default(),
             request_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -191,6 +194,7 @@ impl ApiConfig {
                     acquire_timeout: ReadPool::default().acquire_timeout,
                 },
                 request_timeout: Duration::from_millis(settings.http_request_timeout_ms),
+                header_read_timeout: Duration::from_millis(settings.http_header_read_timeout_ms),
             },
             access: api::AccessConfig {
                 per_key: (settings.rate_limit_per_second > 0).then_some(RateLimit {
@@ -263,20 +267,15 @@ pub async fn serve(
     let store = connect_store(settings).await?;
     metrics.observe_store(&store)?;
     let pool = store.pool().clone();
+    let config = ApiConfig::from_settings(settings)?;
     let app = router(
         Arc::new(store),
         pool,
         Arc::new(SystemClock),
-        &ApiConfig::from_settings(settings)?,
+        &config,
         metrics,
     );
     tracing::info!(addr = %listener.local_addr()?, "API listening");
-    // With the peer's address, which the throttling of failed authentications is keyed by.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serving HTTP")
+    crate::http::serve(listener, app, config.limits.header_read_timeout, shutdown).await;
+    Ok(())
 }

@@ -69,6 +69,8 @@ pub struct Settings {
     pub db_read_statement_timeout_ms: u64,
     /// Longest an HTTP request may take, milliseconds.
     pub http_request_timeout_ms: u64,
+    /// Longest a client may take to send a request's head (line and headers), milliseconds.
+    pub http_header_read_timeout_ms: u64,
     /// NATS URL.
     pub nats_url: String,
     /// JetStream stream of events.
@@ -189,6 +191,10 @@ impl std::fmt::Debug for Settings {
                 &self.db_read_statement_timeout_ms,
             )
             .field("http_request_timeout_ms", &self.http_request_timeout_ms)
+            .field(
+                "http_header_read_timeout_ms",
+                &self.http_header_read_timeout_ms,
+            )
             .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
             .field("nats_url", &nats_bus::redacted_url(&self.nats_url))
             .field("nats_stream", &self.nats_stream)
@@ -309,6 +315,9 @@ impl Settings {
                 "http_request_timeout_ms must be between 31000 (longer than the longest \
                  `Prefer: wait`) and 600000"
             );
+        }
+        if !(100..=120_000).contains(&self.http_header_read_timeout_ms) {
+            bail!("http_header_read_timeout_ms must be between 100 and 120000");
         }
         if !(1..=1000).contains(&self.db_group_commit_max_batch) {
             bail!("db_group_commit_max_batch must be between 1 and 1000");

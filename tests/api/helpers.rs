@@ -175,8 +175,13 @@ impl TestApp {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let header_read = limits.header_read_timeout;
+        tokio::spawn(arca::http::serve(
+            listener,
+            app,
+            header_read,
+            std::future::pending(),
+        ));
         addr
     }
 

@@ -68,6 +68,7 @@ async fn a_request_past_its_deadline_answers_503_request_timeout(pool: PgPool) {
             ..ReadPool::default()
         },
         request_timeout: Duration::from_millis(800),
+        ..RequestLimits::default()
     };
     let app = TestApp::with_issuer_limited(pool, limits).await;
     let mut lock = app.pool.begin().await.unwrap();
@@ -92,4 +93,37 @@ async fn a_request_past_its_deadline_answers_503_request_timeout(pool: PgPool) {
         "{:?}",
         answer.headers
     );
+}
+
+/// A client that sends a request's head too slowly is disconnected: it holds no connection and no
+/// task past `header_read_timeout`, while a whole request on another connection is served.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_client_trickling_its_headers_is_disconnected(pool: PgPool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let limits = RequestLimits {
+        header_read_timeout: Duration::from_millis(500),
+        ..RequestLimits::default()
+    };
+    let app = TestApp::with_issuer_limited(pool, limits).await;
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET /v1/invoices HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Still trickling: one header line a while later, never the blank line.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = slow.write_all(b"X-Slow: 1\r\n").await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was kept open");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+    assert!(
+        !String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Whole requests are served as usual.
+    assert_eq!(app.get("/v1/invoices").await.status, StatusCode::OK);
 }
