@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant …`, `bench …`.
+//! The command line: `serve`, `migrate`, `tenant …`, `credentials …`, `bench …`.
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -10,8 +10,8 @@ use eventstore::EventStore;
 use tokio::net::TcpListener;
 
 use crate::{
-    bench, config, metrics::Metrics, rebuild, server, settings::Settings, status, telemetry,
-    tenants,
+    bench, config, credentials, metrics::Metrics, rebuild, server, settings::Settings, status,
+    telemetry, tenants,
 };
 
 /// ARCA electronic invoicing backend.
@@ -40,6 +40,9 @@ pub enum Cmd {
     /// Manage tenants: `create`, `keys create|list|revoke`, `limits set|clear`.
     #[command(subcommand)]
     Tenant(crate::tenants::TenantCmd),
+    /// The keys sealing secrets at rest: `reseal`.
+    #[command(subcommand)]
+    Credentials(credentials::CredentialsCmd),
     /// Benchmarks that print one JSON object on their last line.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
@@ -151,6 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Tenant(cmd) => tenants::run(&settings, cmd).await,
+        Cmd::Credentials(cmd) => credentials::run(&settings, cmd).await,
         Cmd::Bench(cmd) => bench::run(&settings, cmd).await,
         Cmd::Audit(AuditCmd::Verify) => audit(&settings).await,
         Cmd::Projections(ProjectionsCmd::Status) => status::status(&settings).await,

@@ -70,7 +70,7 @@ pub fn delivery(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
         per_host: settings.webhook_concurrency_per_host,
         per_tenant: settings.webhook_concurrency_per_tenant,
         disable_after: Duration::from_secs(settings.webhook_disable_after_hours * 3600),
-        sealing_key: settings.sealing_key()?,
+        keyring: settings.keyring()?,
     })
 }
 
@@ -82,45 +82,42 @@ fn given(setting: &str) -> Option<String> {
 
 /// The ARCA the saga talks to: in `sim` the simulator (built in, or one already running when both
 /// URLs are set); otherwise ARCA's own endpoints of the environment unless overridden.
-///
-/// # Errors
-/// No usable credentials key outside `sim`.
-pub fn arca_target(settings: &Settings) -> anyhow::Result<ArcaTarget> {
+pub fn arca_target(settings: &Settings) -> ArcaTarget {
     let env = match settings.env {
         ArcaEnv::Sim => {
-            return Ok(ArcaTarget::Simulator(SimTarget {
+            return ArcaTarget::Simulator(SimTarget {
                 addr: settings.sim_addr,
                 ledger: given(&settings.sim_ledger).map(PathBuf::from),
                 ca_dir: given(&settings.sim_ca_dir).map(PathBuf::from),
                 wsaa_url: given(&settings.arca_wsaa_url),
                 wsfe_url: given(&settings.arca_wsfe_url),
-            }));
+            });
         }
         ArcaEnv::Homologacion => Env::Homologacion,
         ArcaEnv::Produccion => Env::Produccion,
     };
     let (wsaa, wsfe) = env.urls();
-    Ok(ArcaTarget::Arca {
+    ArcaTarget::Arca {
         wsaa_url: given(&settings.arca_wsaa_url).unwrap_or_else(|| wsaa.to_owned()),
         wsfe_url: given(&settings.arca_wsfe_url).unwrap_or_else(|| wsfe.to_owned()),
-        sealing_key: settings.sealing_key()?,
-    })
+    }
 }
 
 /// The ARCA saga.
 ///
 /// # Errors
-/// As [`arca_target`].
+/// An unusable keyring (validated at load already).
 pub fn saga(settings: &Settings) -> anyhow::Result<SagaConfig> {
     Ok(SagaConfig {
         environment: settings.environment(),
-        target: arca_target(settings)?,
+        target: arca_target(settings),
         answer_within: Duration::from_secs(settings.arca_timeout_seconds),
         circuit: CircuitPolicy {
             threshold: settings.arca_breaker_failures,
             cooldown: Duration::from_millis(settings.arca_breaker_cooldown_ms),
             max_cooldown: Duration::from_millis(settings.arca_breaker_max_cooldown_ms),
         },
+        keyring: settings.keyring()?,
     })
 }
 
@@ -137,7 +134,7 @@ pub fn workers_config(settings: &Settings) -> anyhow::Result<WorkersConfig> {
         webhooks: delivery(settings).context("the webhook settings")?,
         certificates: WatchConfig {
             environment: settings.environment(),
-            sealing_key: settings.sealing_key()?,
+            keyring: settings.keyring()?,
         },
         upkeep: upkeep(settings),
         policy: policy(settings)?,

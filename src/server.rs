@@ -98,8 +98,9 @@ pub struct ApiConfig {
     pub graphql: GraphqlConfig,
     /// The ARCA environment certificates are installed for.
     pub environment: domain::series::Environment,
-    /// The key sealing issuers' private keys.
-    pub sealing_key: arca_ws::credentials::SealingKey,
+    /// The keys sealing issuers' private keys and webhook signing secrets (the current one
+    /// seals).
+    pub keyring: arca_ws::credentials::Keyring,
     /// Where webhooks may go: endpoints naming another literal address are refused.
     pub webhook_addresses: webhooks::AddressPolicy,
     /// How long requests and reads may take, and the pool reads go through.
@@ -185,7 +186,7 @@ impl ApiConfig {
                 graphiql: settings.graphiql,
             },
             environment: settings.environment(),
-            sealing_key: settings.sealing_key()?,
+            keyring: settings.keyring()?,
             webhook_addresses: settings.webhook_policy()?,
             limits: RequestLimits {
                 reads: ReadPool {
@@ -226,11 +227,11 @@ pub fn router(
         last_used: PgLastUsed::new(pool.clone()),
         issuers: IssuerCache::new(Arc::clone(&store), config.issuer_cache),
         credentials: Arc::new(PgIssuerCredentials::new(
-            PgCredentialStore::new(pool.clone(), config.sealing_key.clone()),
+            PgCredentialStore::new(pool.clone(), config.keyring.clone()),
             config.environment,
         )),
         environment: config.environment,
-        webhook_secrets: Arc::new(PgSigningKeys::new(pool.clone(), config.sealing_key.clone())),
+        webhook_secrets: Arc::new(PgSigningKeys::new(pool.clone(), config.keyring.clone())),
         redeliveries: Arc::new(PgRedeliveries::new(pool)),
         webhook_urls: UrlRules {
             allow_http: config.environment == domain::series::Environment::Sim,

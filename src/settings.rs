@@ -4,7 +4,6 @@
 use std::{net::SocketAddr, path::Path, str::FromStr};
 
 use anyhow::{Context as _, bail};
-use arca_ws::credentials::SealingKey;
 use figment::{
     Figment,
     providers::{Env, Format, Toml},
@@ -12,10 +11,14 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod keyring;
+
+use keyring::{secret_list, text_or_number};
+
 const DEFAULTS: &str = include_str!("defaults.toml");
 
-/// The public seed of the `sim` environment's credentials key (used only when env = sim and no
-/// `credentials_key` is set).
+/// The public seed of the `sim` environment's credentials key (used only when env = sim, as the
+/// key `default` when no configured key has that id).
 pub const SIM_CREDENTIALS_SEED: &str = "arca sim environment: not a secret";
 
 /// Which ARCA endpoints the system talks to.
@@ -130,10 +133,17 @@ pub struct Settings {
     pub graphql_max_depth: usize,
     /// Costliest GraphQL query accepted (fields, lists counted by their `first`).
     pub graphql_max_complexity: usize,
-    /// Base64 of the 32-byte AES-256-GCM key sealing issuers' private keys; required outside
-    /// `sim` (see [`Settings::sealing_key`]).
+    /// Base64 of the 32-byte AES-256-GCM key sealing secrets at rest, the keyring's key
+    /// `default` (see [`Settings::keyring`]).
     #[serde(default)]
     pub credentials_key: Option<SecretString>,
+    /// The keyring: `id:base64,id:base64,…` (or a TOML array of `id:base64`), the first
+    /// current unless `credentials_key_current` names another (see [`Settings::keyring`]).
+    #[serde(default, deserialize_with = "secret_list")]
+    pub credentials_keys: Option<SecretString>,
+    /// The id of the key that seals (default: the first of `credentials_keys`, else `default`).
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub credentials_key_current: Option<String>,
     /// Non-public networks webhooks may be delivered to (CIDRs; empty: public addresses only).
     #[serde(deserialize_with = "list_or_commas")]
     pub webhook_allow_cidrs: Vec<String>,
@@ -230,6 +240,11 @@ impl std::fmt::Debug for Settings {
                 "credentials_key",
                 &self.credentials_key.as_ref().map(|_| "<redacted>"),
             )
+            .field(
+                "credentials_keys",
+                &self.credentials_keys.as_ref().map(|_| "<redacted>"),
+            )
+            .field("credentials_key_current", &self.credentials_key_current)
             .field("webhook_allow_cidrs", &self.webhook_allow_cidrs)
             .field("webhook_timeout_seconds", &self.webhook_timeout_seconds)
             .field("webhook_retry_schedule", &self.webhook_retry_schedule)
@@ -350,7 +365,7 @@ impl Settings {
             bail!("graphql_max_depth must be at least 2 and graphql_max_complexity at least 10");
         }
         self.threshold()?;
-        self.sealing_key()?;
+        self.keyring()?;
         if self.env == ArcaEnv::Sim && self.sim_external() && self.sim_ca_dir.trim().is_empty() {
             bail!(
                 "with env = sim and arca_wsaa_url/arca_wsfe_url set, the workers use that simulator \
@@ -403,24 +418,6 @@ impl Settings {
         Ok(webhooks::RetrySchedule::parse(
             &self.webhook_retry_schedule,
         )?)
-    }
-
-    /// The key sealing issuers' private keys: `credentials_key`, or — in `sim` only, where
-    /// nothing real is protected — one derived from the public seed [`SIM_CREDENTIALS_SEED`].
-    ///
-    /// # Errors
-    /// A key that is not base64 of 32 bytes, or no key outside `sim`.
-    pub fn sealing_key(&self) -> anyhow::Result<SealingKey> {
-        match (&self.credentials_key, self.env) {
-            (Some(key), _) => SealingKey::from_base64(key.expose_secret())
-                .map_err(|e| anyhow::anyhow!("credentials_key: {e}")),
-            (None, ArcaEnv::Sim) => Ok(SealingKey::derive_dev(SIM_CREDENTIALS_SEED)),
-            (None, _) => bail!(
-                "credentials_key is required when env is homologacion or produccion: set \
-                 ARCA_CREDENTIALS_KEY to the base64 of 32 random bytes (e.g. `openssl rand \
-                 -base64 32`) and keep it safe; without it stored private keys cannot be read"
-            ),
-        }
     }
 
     /// Whether, in `sim`, the workers talk to a simulator someone else runs (both ARCA URLs set)
@@ -490,10 +487,10 @@ mod tests {
         let mut settings: Settings = Figment::from(Toml::string(DEFAULTS))
             .extract()
             .expect("defaults parse");
-        assert!(settings.sealing_key().is_ok(), "sim has a dev key");
+        assert!(settings.keyring().is_ok(), "sim has a dev key");
         settings.env = ArcaEnv::Produccion;
         let err = settings.validate().expect_err("no key in produccion");
-        assert!(err.to_string().contains("ARCA_CREDENTIALS_KEY"), "{err}");
+        assert!(err.to_string().contains("ARCA_CREDENTIALS_KEYS"), "{err}");
         settings.credentials_key = Some("c2hvcnQ=".into());
         assert!(settings.validate().is_err(), "a short key is refused");
         let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";

@@ -34,8 +34,8 @@ pub fn sim_api_config() -> ApiConfig {
         read_wait: Duration::from_secs(2),
         graphql: GraphqlConfig::default(),
         environment: Environment::Sim,
-        sealing_key: arca_ws::credentials::SealingKey::derive_dev(
-            crate::settings::SIM_CREDENTIALS_SEED,
+        keyring: arca_ws::credentials::Keyring::single(
+            arca_ws::credentials::SealingKey::derive_dev(crate::settings::SIM_CREDENTIALS_SEED),
         ),
         webhook_addresses: webhooks::AddressPolicy::public_only(),
         limits: crate::server::RequestLimits::default(),

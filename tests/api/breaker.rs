@@ -43,6 +43,7 @@ fn worker(
         wsfe_url: sim.wsfe_url(),
         answer_within: Duration::from_secs(2),
         circuit: FAST,
+        keyring: crate::helpers::keyring(),
     };
     let commands = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
     let store = PgEventStore::new(app.pool.clone());

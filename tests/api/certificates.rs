@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use arca_ws::certs::{
     Credentials, KeyPassphrase, csr_for_key, dev_ca, encrypt_key_pem, generate_key, sign_request_at,
 };
-use arca_ws::credentials::{PgCredentialStore, SealingKey, inspect_certificate};
+use arca_ws::credentials::{PgCredentialStore, inspect_certificate};
 use base64::Engine as _;
 use domain::{aggregate::Context, series::Environment};
 use reqwest::{Method, StatusCode};
@@ -16,7 +16,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 use workers::{certificates::note_expiring_certificates, credentials::PgIssuerCredentials};
 
-use crate::helpers::{MONO_CUIT, NOW, RI_CUIT, TestApp, policy};
+use crate::helpers::{MONO_CUIT, NOW, RI_CUIT, TestApp, keyring, policy};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -57,7 +57,7 @@ async fn all_event_data(app: &TestApp) -> String {
 }
 
 fn store(app: &TestApp) -> PgCredentialStore {
-    PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"))
+    PgCredentialStore::new(app.pool.clone(), keyring())
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]

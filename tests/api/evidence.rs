@@ -16,7 +16,7 @@ use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
 
 use crate::graphql::graphql;
-use crate::helpers::{RI_CUIT, TestApp, factura_b};
+use crate::helpers::{RI_CUIT, TestApp, factura_b, keyring};
 use crate::saga::{arca, request, settle};
 
 fn sha256(text: &str) -> String {
@@ -62,10 +62,12 @@ async fn series_response_hashes(app: &TestApp) -> Vec<String> {
 
 /// Every WSAA token the broker holds.
 async fn tokens(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("select ticket->>'token' from arca_ws.tickets")
-        .fetch_all(&app.pool)
+    arca_ws::broker::stored_tickets(&app.pool, &keyring())
         .await
         .unwrap()
+        .iter()
+        .map(|ticket| ticket.token.clone())
+        .collect()
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]

@@ -161,7 +161,7 @@ impl TestApp {
             read_wait: Duration::from_secs(3),
             graphql: GraphqlConfig::default(),
             environment: domain::series::Environment::Sim,
-            sealing_key: arca_ws::credentials::SealingKey::derive_dev("tests"),
+            keyring: keyring(),
             webhook_addresses: webhooks::AddressPolicy::public_only(),
             limits,
             access,
@@ -321,6 +321,11 @@ pub fn no_rate_limit() -> AccessConfig {
         per_key: None,
         ..AccessConfig::default()
     }
+}
+
+/// The keyring the test app seals with: one development key, `default`.
+pub fn keyring() -> arca_ws::credentials::Keyring {
+    arca_ws::credentials::Keyring::single(arca_ws::credentials::SealingKey::derive_dev("tests"))
 }
 
 pub fn policy() -> Policy {

@@ -19,6 +19,7 @@ mod prom;
 mod rate_limits;
 mod read_pool;
 mod reads;
+mod reseal;
 mod saga;
 mod series;
 mod taxpayers;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arca_ws::certs::{Credentials, dev_ca};
-use arca_ws::credentials::{PgCredentialStore, SealingKey};
+use arca_ws::credentials::PgCredentialStore;
 use arca_ws::sim::{FaultMode, FaultSpec, RunningSim, SimConfig, Simulator};
 use commands::CommandMetrics;
 use commands::ports::SystemClock;
@@ -22,7 +22,7 @@ use workers::saga::{
     StoredCredentials, instance,
 };
 
-use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_a, factura_b, factura_c};
+use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_a, factura_b, factura_c, keyring};
 
 pub(crate) struct Arca {
     pub(crate) sim: RunningSim,
@@ -75,6 +75,7 @@ pub(crate) fn worker(
         wsfe_url: sim.wsfe_url(),
         answer_within,
         circuit: CircuitPolicy::default(),
+        keyring: keyring(),
     };
     let commands = CommandMetrics::register(&prometheus::Registry::new()).unwrap();
     let store = PgEventStore::new(app.pool.clone());
@@ -311,7 +312,7 @@ async fn the_issuers_installed_certificate_signs_its_calls_and_none_means_waitin
     app.register_issuer(&app.key, RI_CUIT, "responsable_inscripto")
         .await;
     let ca = dev_ca().unwrap();
-    let vault = PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"));
+    let vault = PgCredentialStore::new(app.pool.clone(), keyring());
     let stored = Arc::new(StoredCredentials::new(vault.clone(), Environment::Sim));
     let Arca { sim, mut worker } = arca_with(&app, Duration::from_secs(10), &ca, stored).await;
     let accepted = app.post("/v1/invoices", today(factura_b())).await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arca_ws::certs::{Credentials, dev_ca};
-use arca_ws::credentials::{PgCredentialStore, SealingKey};
+use arca_ws::credentials::PgCredentialStore;
 use arca_ws::sim::{FaultMode, FaultSpec};
 use commands::CommandMetrics;
 use commands::ports::SystemClock;
@@ -19,7 +19,7 @@ use workers::feeds::StoreLog;
 use workers::saga::{CredentialSource, DevCa, SagaMetrics, SagaWorker, StoredCredentials};
 
 use crate::graphql::graphql;
-use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_b, factura_c};
+use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_b, factura_c, keyring};
 use crate::saga::{arca_with, is_final, render, simulator, today, worker};
 
 /// Posts `body` as the tenant of `key`; the new invoice's id.
@@ -106,7 +106,7 @@ async fn a_tenant_without_a_certificate_never_holds_back_another_tenants_invoice
         .await;
     app.register_issuer(&b, MONO_CUIT, "monotributo").await;
     let ca = dev_ca().unwrap();
-    let vault = PgCredentialStore::new(app.pool.clone(), SealingKey::derive_dev("tests"));
+    let vault = PgCredentialStore::new(app.pool.clone(), keyring());
     let stored: Arc<dyn CredentialSource> =
         Arc::new(StoredCredentials::new(vault.clone(), Environment::Sim));
     let registry = prometheus::Registry::new();

@@ -1,7 +1,7 @@
 //! Webhook signing secrets at rest: sealed in `webhooks.signing_keys`, never in events, rotated
 //! with a grace period during which both secrets sign, destroyed with the subscription.
 
-use arca_ws::credentials::SealingKey;
+use arca_ws::credentials::{Keyring, SealingKey};
 use base64::Engine as _;
 use domain::{SubscriptionId, webhook::Subscription};
 use eventstore::ReadOptions;
@@ -13,13 +13,13 @@ use time::Duration;
 use uuid::Uuid;
 use workers::webhooks::PgSigningKeys;
 
-use crate::helpers::{Answer, NOW, TestApp};
+use crate::helpers::{Answer, NOW, TestApp, keyring};
 use crate::webhook_subscriptions::create;
 
 const PATH: &str = "/v1/webhooks/subscriptions";
 
 fn vault(app: &TestApp) -> PgSigningKeys {
-    PgSigningKeys::new(app.pool.clone(), SealingKey::derive_dev("tests"))
+    PgSigningKeys::new(app.pool.clone(), keyring())
 }
 
 fn exposed(secrets: &[SecretString]) -> Vec<String> {
@@ -67,7 +67,10 @@ async fn the_secret_is_stored_sealed_and_opens_back(pool: PgPool) {
     let active = vault(&app).active(subscription, NOW).await.unwrap();
     assert_eq!(exposed(&active), [secret]);
     // Another credentials key does not open it.
-    let stranger = PgSigningKeys::new(pool, SealingKey::derive_dev("someone else"));
+    let stranger = PgSigningKeys::new(
+        pool,
+        Keyring::single(SealingKey::derive_dev("someone else")),
+    );
     assert!(stranger.active(subscription, NOW).await.is_err());
 }
 

@@ -25,8 +25,8 @@ use crate::credentials::PgIssuerCredentials;
 pub struct WatchConfig {
     /// The environment certificates are installed for.
     pub environment: Environment,
-    /// The key sealing issuers' private keys.
-    pub sealing_key: arca_ws::credentials::SealingKey,
+    /// The keys sealing issuers' private keys.
+    pub keyring: arca_ws::credentials::Keyring,
 }
 
 /// Most certificates one expiry pass looks at.
@@ -123,10 +123,8 @@ pub async fn watch_expiry(
     let events = eventstore::PgEventStore::connect(database_url.expose_secret(), 2)
         .await
         .context("connecting the certificate watch to Postgres (ARCA_DATABASE_URL)")?;
-    let vault = arca_ws::credentials::PgCredentialStore::new(
-        events.pool().clone(),
-        config.sealing_key.clone(),
-    );
+    let vault =
+        arca_ws::credentials::PgCredentialStore::new(events.pool().clone(), config.keyring.clone());
     let credentials = PgIssuerCredentials::new(vault, config.environment);
     let store: Arc<dyn EventStore> = Arc::new(events);
     tokio::pin!(shutdown);

@@ -1,5 +1,5 @@
 //! The credential vault port of the write side, over the ARCA adapter's Postgres store: keys are
-//! sealed with the configured `credentials_key`, certificates parsed with the adapter's X.509
+//! sealed with the current key of the configured keyring, certificates parsed with the adapter's X.509
 //! code. The store itself lives in `arca_ws::credentials` because the adapter is the one that
 //! needs the decrypted key (to sign WSAA logins) and already owns the `arca_ws` schema.
 
@@ -59,6 +59,7 @@ fn failure(err: CredentialError) -> CredentialFailure {
         CredentialError::Invalid(m) => CredentialFailure::InvalidRequest(m),
         other @ (CredentialError::Config(_)
         | CredentialError::Sealing
+        | CredentialError::UnknownSealingKey(_)
         | CredentialError::Store(_)) => CredentialFailure::Unavailable(other.into()),
     }
 }

@@ -7,7 +7,8 @@
 //!   ticket broker, circuit breaker and evidence), and in `sim` the simulator it talks to;
 //! - [`webhooks`]: the webhook delivery engine (fan-out, dispatcher, signing keys, redeliveries,
 //!   and the subscriptions projection that keeps its tables: the `webhooks` schema is its own);
-//! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due.
+//! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due;
+//! - [`reseal`]: `arca credentials reseal`, every sealed row moved to the current key.
 //!
 //! Takes typed configurations ([`WorkersConfig`] and its parts), never the settings file, the
 //! command line or the HTTP server. Depends on `commands` (the saga's decisions, the handlers),
@@ -19,6 +20,7 @@ pub mod credentials;
 pub mod feeds;
 pub mod once;
 pub mod relay;
+pub mod reseal;
 pub mod saga;
 pub mod upkeep;
 pub mod webhooks;

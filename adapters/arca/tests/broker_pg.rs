@@ -37,7 +37,9 @@ async fn concurrent_brokers_share_one_ticket_and_restarts_reuse_it(pool: PgPool)
             .await
             .unwrap();
         let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(20)).unwrap();
-        brokers.push(TicketBroker::new(own, wsaa, creds.clone(), "wsfe", "sim").unwrap());
+        brokers.push(
+            TicketBroker::new(own, common::keyring(), wsaa, creds.clone(), "wsfe", "sim").unwrap(),
+        );
     }
     let results = futures::future::join_all(brokers.iter().map(|b| b.ticket())).await;
     let tickets: Vec<_> = results
@@ -53,13 +55,22 @@ async fn concurrent_brokers_share_one_ticket_and_restarts_reuse_it(pool: PgPool)
 
     // A fresh process (new broker, empty memory) reuses the stored ticket.
     let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(20)).unwrap();
-    let restarted = TicketBroker::new(pool.clone(), wsaa, creds.clone(), "wsfe", "sim").unwrap();
+    let restarted = TicketBroker::new(
+        pool.clone(),
+        common::keyring(),
+        wsaa,
+        creds.clone(),
+        "wsfe",
+        "sim",
+    )
+    .unwrap();
     assert_eq!(restarted.ticket().await.unwrap().token, tickets[0].token);
     assert_eq!(sim.sim.login_count(), 1);
 
     // Another environment is another ticket... which the simulator refuses while one is valid.
     let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(20)).unwrap();
-    let other_env = TicketBroker::new(pool, wsaa, creds, "wsfe", "homologacion").unwrap();
+    let other_env =
+        TicketBroker::new(pool, common::keyring(), wsaa, creds, "wsfe", "homologacion").unwrap();
     let err = other_env.ticket().await.unwrap_err();
     assert!(
         err.to_string().contains("coe.alreadyAuthenticated"),

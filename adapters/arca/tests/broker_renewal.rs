@@ -51,7 +51,7 @@ async fn broker(
         .await
         .unwrap();
     let wsaa = WsaaClient::new(sim.wsaa_url(), wsaa_timeout).unwrap();
-    TicketBroker::new(own, wsaa, creds.clone(), "wsfe", "sim").unwrap()
+    TicketBroker::new(own, common::keyring(), wsaa, creds.clone(), "wsfe", "sim").unwrap()
 }
 
 #[sqlx::test(migrator = "MIGRATOR")]

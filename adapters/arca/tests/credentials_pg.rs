@@ -9,9 +9,7 @@ mod common;
 use std::time::Duration;
 
 use arca_ws::certs::sign_request;
-use arca_ws::credentials::{
-    CredentialError, PgCredentialStore, SealingKey, inspect_certificate, new_request,
-};
+use arca_ws::credentials::{CredentialError, PgCredentialStore, inspect_certificate, new_request};
 use pkcs8::EncodePrivateKey;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -22,7 +20,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_sealed_key_and_its_certificate_come_back_as_credentials(pool: PgPool) {
-    let store = PgCredentialStore::new(pool.clone(), SealingKey::derive_dev("test"));
+    let store = PgCredentialStore::new(pool.clone(), common::keyring());
     let tenant = Uuid::now_v7();
     let request = new_request(common::CUIT, "facturacion", "Empresa SA").unwrap();
     assert!(
@@ -100,7 +98,7 @@ async fn a_sealed_key_and_its_certificate_come_back_as_credentials(pool: PgPool)
 
 #[sqlx::test(migrator = "MIGRATOR")]
 async fn a_discarded_key_leaves_no_row_unless_a_certificate_uses_it(pool: PgPool) {
-    let store = PgCredentialStore::new(pool.clone(), SealingKey::derive_dev("test"));
+    let store = PgCredentialStore::new(pool.clone(), common::keyring());
     let tenant = Uuid::now_v7();
     let key = common::bundle().leaf.clone();
     let own = arca_ws::certs::generate_key(2048).unwrap();

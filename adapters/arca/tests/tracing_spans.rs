@@ -56,7 +56,15 @@ async fn soap_calls_and_ticket_acquisition_are_spans_without_secrets(pool: PgPoo
         .await
         .unwrap();
     let wsaa = WsaaClient::new(sim.wsaa_url(), Duration::from_secs(20)).unwrap();
-    let broker = TicketBroker::new(pool, wsaa, Arc::new(b.leaf.clone()), "wsfe", "sim").unwrap();
+    let broker = TicketBroker::new(
+        pool,
+        common::keyring(),
+        wsaa,
+        Arc::new(b.leaf.clone()),
+        "wsfe",
+        "sim",
+    )
+    .unwrap();
     let ticket = broker.ticket().await.unwrap();
     let auth = Auth::from_ticket(&ticket, common::CUIT.parse().unwrap()).unwrap();
     let c = WsfeClient::new(sim.wsfe_url(), Duration::from_secs(20)).unwrap();

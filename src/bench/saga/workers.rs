@@ -49,6 +49,11 @@ impl Workers {
                 wsfe_url: sim.wsfe_url(),
                 answer_within: Duration::from_secs(2),
                 circuit: workers::saga::CircuitPolicy::default(),
+                keyring: arca_ws::credentials::Keyring::single(
+                    arca_ws::credentials::SealingKey::derive_dev(
+                        crate::settings::SIM_CREDENTIALS_SEED,
+                    ),
+                ),
             },
             source: Arc::new(DevCa::new(ca)),
             upkeep,

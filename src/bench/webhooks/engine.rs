@@ -48,7 +48,7 @@ pub(super) async fn subscribe(
     let tenant = commands::tenants::create_tenant(&events, &ctx, "webhook bench")
         .await?
         .tenant_id;
-    let vault = PgSigningKeys::new(store.pool().clone(), settings.sealing_key()?);
+    let vault = PgSigningKeys::new(store.pool().clone(), settings.keyring()?);
     let metrics = commands::CommandMetrics::detached();
     let deps = SecretDeps {
         store: &events,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use arca_ws::credentials::Keyring;
 use arca_ws::wsaa::WsaaClient;
 use arca_ws::wsfe::WsfeClient;
 use commands::CommandMetrics;
@@ -23,7 +24,8 @@ use crate::feeds::StoreLog;
 /// WSAA logins wait at least this long, however short the WSFEv1 timeout.
 const WSAA_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where an instance reaches ARCA and how long it waits for an answer.
+/// Where an instance reaches ARCA, how long it waits for an answer, and how it keeps its WSAA
+/// tickets at rest.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
     /// WSAA's `LoginCms`.
@@ -34,6 +36,8 @@ pub struct Endpoints {
     pub answer_within: Duration,
     /// When the circuit breaker in front of this ARCA opens, and for how long.
     pub circuit: CircuitPolicy,
+    /// The keys sealing WSAA tickets in the broker's table (the current one seals).
+    pub keyring: Keyring,
 }
 
 /// A saga worker for `environment` over `store`, signing with `credentials`, counting commands in
@@ -55,6 +59,7 @@ pub fn instance(
     )?;
     let tickets = BrokeredTickets::new(
         store.pool().clone(),
+        endpoints.keyring.clone(),
         wsaa,
         environment,
         Arc::clone(&credentials),

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use arca_ws::certs::{Credentials, dev_ca, load_dev_ca, load_or_create_dev_ca};
-use arca_ws::credentials::{PgCredentialStore, SealingKey};
+use arca_ws::credentials::{Keyring, PgCredentialStore};
 use arca_ws::sim::{RunningSim, SimConfig, Simulator};
 use domain::series::Environment;
 use eventstore::PgEventStore;
@@ -38,6 +38,8 @@ pub struct SagaConfig {
     pub answer_within: Duration,
     /// When the circuit breaker in front of ARCA opens, and for how long.
     pub circuit: CircuitPolicy,
+    /// The keys sealing issuers' private keys and WSAA tickets (the current one seals).
+    pub keyring: Keyring,
 }
 
 /// The ARCA the saga talks to.
@@ -46,14 +48,12 @@ pub enum ArcaTarget {
     /// An ARCA simulator (environment `sim`), signing in with a development CA.
     Simulator(SimTarget),
     /// ARCA itself, signing in with each issuer's installed certificate, whose key is unsealed
-    /// with `sealing_key`.
+    /// with the saga's keyring.
     Arca {
         /// WSAA's `LoginCms`.
         wsaa_url: String,
         /// WSFEv1.
         wsfe_url: String,
-        /// The key sealing issuers' private keys.
-        sealing_key: SealingKey,
     },
 }
 
@@ -112,12 +112,8 @@ pub async fn run(
                     Arc::new(DevCa::new(ca)),
                 )
             }
-            ArcaTarget::Arca {
-                wsaa_url,
-                wsfe_url,
-                sealing_key,
-            } => {
-                let vault = PgCredentialStore::new(store.pool().clone(), sealing_key.clone());
+            ArcaTarget::Arca { wsaa_url, wsfe_url } => {
+                let vault = PgCredentialStore::new(store.pool().clone(), config.keyring.clone());
                 let stored = StoredCredentials::new(vault, environment);
                 (wsaa_url.clone(), wsfe_url.clone(), Arc::new(stored))
             }
@@ -127,6 +123,7 @@ pub async fn run(
         wsfe_url,
         answer_within: config.answer_within,
         circuit: config.circuit,
+        keyring: config.keyring.clone(),
     };
     let saga_metrics = SagaMetrics::observe(&metrics.exporter, store.pool().clone())?;
     let mut worker = instance(

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use arca_ws::credentials::SealingKey;
+use arca_ws::credentials::Keyring;
 use async_trait::async_trait;
 use eventstore::PgEventStore;
 use secrecy::{ExposeSecret, SecretString};
@@ -66,8 +66,8 @@ pub struct DeliveryConfig {
     pub per_tenant: usize,
     /// An endpoint failing with no success for this long is disabled.
     pub disable_after: Duration,
-    /// The key sealing the signing secrets.
-    pub sealing_key: SealingKey,
+    /// The keys sealing the signing secrets (the current one seals).
+    pub keyring: Keyring,
 }
 
 /// Fans matching events out to deliveries until `shutdown` resolves.
@@ -115,7 +115,7 @@ pub async fn run_dispatcher(
         schedule: config.schedule.clone(),
         keys: Arc::new(CachedKeys::new(PgSigningKeys::new(
             pool.clone(),
-            config.sealing_key.clone(),
+            config.keyring.clone(),
         ))),
         control: Arc::new(StoreControl::new(Arc::new(store), metrics.commands.clone())),
         config: dispatch,

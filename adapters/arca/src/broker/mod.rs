@@ -4,26 +4,41 @@
 //! calls `loginCms`; the others wait for it, or keep using a still-valid ticket while it
 //! renews. A restarted process reuses the stored ticket, so WSAA never sees a second login
 //! while a ticket is valid (`coe.alreadyAuthenticated`).
+//!
+//! Tickets are sealed at rest under the keyring's current key (`store.rs`); a row that does not
+//! open, or one a previous version kept in clear, is read as absent: the broker logs in again
+//! (and keeps using a clear ticket only while WSAA refuses that login because it still lives).
+
+mod store;
 
 use std::sync::{Arc, Mutex};
 
 use sqlx::PgPool;
-use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 
 use crate::certs::Credentials;
+use crate::credentials::{CredentialError, Keyring};
 use crate::error::ArcaError;
 use crate::wsaa::{Ticket, WsaaClient};
+use store::{Stored, TicketRow};
+
+pub use store::{reseal_tickets, stored_tickets, tickets_sealed_by_other_keys};
 
 /// Why no ticket could be had.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
+    /// WSAA failed or refused.
     #[error(transparent)]
     Arca(#[from] ArcaError),
+    /// The database failed.
     #[error("ticket store: {0}")]
     Store(#[from] sqlx::Error),
+    /// A ticket does not serialize, or a stored one does not parse.
     #[error("stored ticket unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// A stored ticket could not be sealed or opened (re-sealing; serving reads it as absent).
+    #[error("stored ticket: {0}")]
+    Sealing(#[from] CredentialError),
 }
 
 /// Records where the ticket came from on the current `broker.acquire` span.
@@ -35,6 +50,7 @@ fn outcome(what: &'static str) {
 #[derive(Debug)]
 pub struct TicketBroker {
     pool: PgPool,
+    keyring: Keyring,
     wsaa: WsaaClient,
     creds: Arc<Credentials>,
     service: String,
@@ -46,8 +62,14 @@ pub struct TicketBroker {
 }
 
 impl TicketBroker {
+    /// The broker of `creds`' ticket for `service` in `environment`, storing it in `pool`'s
+    /// database sealed under `keyring`'s current key.
+    ///
+    /// # Errors
+    /// A certificate whose fingerprint cannot be computed.
     pub fn new(
         pool: PgPool,
+        keyring: Keyring,
         wsaa: WsaaClient,
         creds: Arc<Credentials>,
         service: &str,
@@ -56,6 +78,7 @@ impl TicketBroker {
         Ok(Self {
             fingerprint: creds.fingerprint()?,
             pool,
+            keyring,
             wsaa,
             creds,
             service: service.to_owned(),
@@ -98,7 +121,7 @@ impl TicketBroker {
             outcome("memory");
             return Ok(t);
         }
-        let stored = self.load(&self.pool).await?;
+        let stored = self.load(&self.pool).await?.sealed();
         if let Some(t) = stored
             .as_ref()
             .filter(|t| t.valid_at(now, self.renew_before))
@@ -132,7 +155,7 @@ impl TicketBroker {
         }
         let current = self.load(&mut *tx).await?;
         if let Some(t) = current
-            .as_ref()
+            .sealed_ref()
             .filter(|t| t.valid_at(OffsetDateTime::now_utc(), self.renew_before))
         {
             tx.commit().await?;
@@ -144,10 +167,12 @@ impl TicketBroker {
             Ok(t) => t,
             Err(e) => {
                 tx.rollback().await?;
-                // WSAA refuses while the old ticket lives: keep using it until it expires.
+                // WSAA refuses while the old ticket lives: keep using it until it expires
+                // (one a previous version kept in clear included).
                 if e.fault_code() == Some("coe.alreadyAuthenticated")
-                    && let Some(t) =
-                        current.filter(|t| t.valid_at(OffsetDateTime::now_utc(), Duration::ZERO))
+                    && let Some(t) = current
+                        .any()
+                        .filter(|t| t.valid_at(OffsetDateTime::now_utc(), Duration::ZERO))
                 {
                     outcome("kept_after_already_authenticated");
                     self.remember(&t);
@@ -157,39 +182,26 @@ impl TicketBroker {
                 return Err(e.into());
             }
         };
-        sqlx::query(
-            "INSERT INTO arca_ws.tickets (cert_fingerprint, service, environment, ticket, expires_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, now())
-             ON CONFLICT (cert_fingerprint, service, environment)
-             DO UPDATE SET ticket = EXCLUDED.ticket, expires_at = EXCLUDED.expires_at, updated_at = now()",
-        )
-        .bind(&self.fingerprint)
-        .bind(&self.service)
-        .bind(&self.environment)
-        .bind(serde_json::to_value(&fresh)?)
-        .bind(fresh.expiration_time)
-        .execute(&mut *tx)
-        .await?;
+        store::save(&mut *tx, &self.keyring, &self.row(), &fresh).await?;
         tx.commit().await?;
         outcome("renewed");
         self.remember(&fresh);
         Ok(fresh)
     }
 
-    async fn load<'e, E>(&self, exec: E) -> Result<Option<Ticket>, BrokerError>
+    fn row(&self) -> TicketRow<'_> {
+        TicketRow {
+            fingerprint: &self.fingerprint,
+            service: &self.service,
+            environment: &self.environment,
+        }
+    }
+
+    async fn load<'e, E>(&self, exec: E) -> Result<Stored, BrokerError>
     where
         E: sqlx::Executor<'e, Database = sqlx::Postgres>,
     {
-        let row = sqlx::query("SELECT ticket FROM arca_ws.tickets WHERE cert_fingerprint = $1 AND service = $2 AND environment = $3")
-            .bind(&self.fingerprint)
-            .bind(&self.service)
-            .bind(&self.environment)
-            .fetch_optional(exec)
-            .await?;
-        match row {
-            Some(r) => Ok(Some(serde_json::from_value(r.try_get("ticket")?)?)),
-            None => Ok(None),
-        }
+        store::load(exec, &self.keyring, &self.row()).await
     }
 
     fn lock_keys(&self) -> (i32, i32) {

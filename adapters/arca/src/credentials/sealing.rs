@@ -1,5 +1,5 @@
-//! AES-256-GCM sealing of secrets at rest (issuers' private keys, and through
-//! [`SealingKey::seal_bound`] any other secret), bound to their owner by the associated data.
+//! AES-256-GCM sealing of secrets at rest under one key, bound to their owner by the associated
+//! data. Stores seal and open through a [`Keyring`](super::Keyring), which picks the key.
 
 use std::fmt;
 
@@ -8,10 +8,12 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::CredentialError;
 
-/// The 32-byte key that encrypts issuers' private keys at rest. `Debug` prints `<redacted>`.
+/// One 32-byte key that encrypts secrets at rest. `Debug` prints `<redacted>`; the bytes are
+/// wiped when the last copy is dropped.
 #[derive(Clone)]
 pub struct SealingKey([u8; 32]);
 
@@ -21,13 +23,34 @@ impl fmt::Debug for SealingKey {
     }
 }
 
+impl Drop for SealingKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 /// What a sealed secret is stored as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
+    /// The id of the keyring's key that sealed it (rows without one were sealed by
+    /// [`DEFAULT_KEY_ID`](super::DEFAULT_KEY_ID)).
+    pub sealing_key_id: String,
     /// The 96-bit GCM nonce, fresh for every sealing.
     pub nonce: Vec<u8>,
     /// Ciphertext and tag.
     pub ciphertext: Vec<u8>,
+}
+
+impl Sealed {
+    /// A sealed secret as a row stores it: its key id column (null for rows sealed before keys
+    /// had ids, which the `default` key sealed), nonce and ciphertext.
+    pub fn stored(sealing_key_id: Option<String>, nonce: Vec<u8>, ciphertext: Vec<u8>) -> Self {
+        Self {
+            sealing_key_id: sealing_key_id.unwrap_or_else(|| super::DEFAULT_KEY_ID.to_owned()),
+            nonce,
+            ciphertext,
+        }
+    }
 }
 
 impl SealingKey {
@@ -36,12 +59,14 @@ impl SealingKey {
     /// # Errors
     /// Text that is not base64, or not 32 bytes long.
     pub fn from_base64(text: &str) -> Result<Self, CredentialError> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|_| CredentialError::Config("credentials_key is not base64".into()))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+        let bytes = Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|_| CredentialError::Config("a credentials key is not base64".into()))?,
+        );
+        let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
             CredentialError::Config(
-                "credentials_key must be 32 bytes (44 base64 characters)".into(),
+                "a credentials key must be 32 bytes (44 base64 characters)".into(),
             )
         })?;
         Ok(Self(key))
@@ -57,45 +82,27 @@ impl SealingKey {
         Self(digest.into())
     }
 
-    /// Encrypts `plain` for the issuer (`tenant`, `cuit`) under `key_id`.
-    ///
-    /// # Errors
-    /// Only if the cipher fails, which it does not for inputs of sane size.
-    pub fn seal(&self, owner: &KeyOwner<'_>, plain: &[u8]) -> Result<Sealed, CredentialError> {
-        self.seal_bound(&owner.associated_data(), plain)
-    }
-
-    /// Decrypts what [`seal`](Self::seal) made for the same owner.
-    ///
-    /// # Errors
-    /// [`CredentialError::Sealing`] when the key, the owner or the bytes differ.
-    pub fn open(&self, owner: &KeyOwner<'_>, sealed: &Sealed) -> Result<Vec<u8>, CredentialError> {
-        self.open_bound(&owner.associated_data(), sealed)
-    }
-
-    /// Encrypts `plain` bound to `aad` (associated data: what the secret belongs to, which
-    /// [`open_bound`](Self::open_bound) must present again). Other secrets than issuers' keys
-    /// (webhook signing secrets) seal through this with their own `aad`.
-    ///
-    /// # Errors
-    /// Only if the cipher fails, which it does not for inputs of sane size.
-    pub fn seal_bound(&self, aad: &[u8], plain: &[u8]) -> Result<Sealed, CredentialError> {
+    /// Encrypts `plain` bound to `aad` under a fresh nonce: (nonce, ciphertext and tag).
+    pub(super) fn encrypt(
+        &self,
+        aad: &[u8],
+        plain: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>), CredentialError> {
         let nonce: [u8; 12] = rand::random();
         let ciphertext = self
             .cipher()
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
             .map_err(|_| CredentialError::Sealing)?;
-        Ok(Sealed {
-            nonce: nonce.to_vec(),
-            ciphertext,
-        })
+        Ok((nonce.to_vec(), ciphertext))
     }
 
-    /// Decrypts what [`seal_bound`](Self::seal_bound) made with the same `aad`.
-    ///
-    /// # Errors
-    /// [`CredentialError::Sealing`] when the key, the associated data or the bytes differ.
-    pub fn open_bound(&self, aad: &[u8], sealed: &Sealed) -> Result<Vec<u8>, CredentialError> {
+    /// Decrypts what [`encrypt`](Self::encrypt) made with the same `aad`; the plaintext is
+    /// wiped when dropped.
+    pub(super) fn decrypt(
+        &self,
+        aad: &[u8],
+        sealed: &Sealed,
+    ) -> Result<Zeroizing<Vec<u8>>, CredentialError> {
         if sealed.nonce.len() != 12 {
             return Err(CredentialError::Sealing);
         }
@@ -107,6 +114,7 @@ impl SealingKey {
                     aad,
                 },
             )
+            .map(Zeroizing::new)
             .map_err(|_| CredentialError::Sealing)
     }
 
@@ -127,7 +135,8 @@ pub struct KeyOwner<'a> {
 }
 
 impl KeyOwner<'_> {
-    fn associated_data(&self) -> Vec<u8> {
+    /// The associated data a sealed issuer key is bound to.
+    pub(super) fn associated_data(&self) -> Vec<u8> {
         format!(
             "arca-issuer-key:v1|{}|{}|{}",
             self.tenant, self.cuit, self.key_id
@@ -140,36 +149,6 @@ impl KeyOwner<'_> {
 mod tests {
     use super::*;
 
-    fn owner(cuit: &str) -> KeyOwner<'_> {
-        KeyOwner {
-            tenant: Uuid::from_u128(1),
-            cuit,
-            key_id: Uuid::from_u128(2),
-        }
-    }
-
-    #[test]
-    fn a_sealed_key_opens_only_for_its_owner_and_key() {
-        let key = SealingKey::derive_dev("test");
-        let sealed = key.seal(&owner("20267565393"), b"secret").unwrap();
-        assert!(!sealed.ciphertext.windows(6).any(|w| w == b"secret"));
-        assert_eq!(key.open(&owner("20267565393"), &sealed).unwrap(), b"secret");
-        assert!(matches!(
-            key.open(&owner("20111111112"), &sealed),
-            Err(CredentialError::Sealing)
-        ));
-        let other = SealingKey::derive_dev("other");
-        assert!(other.open(&owner("20267565393"), &sealed).is_err());
-    }
-
-    #[test]
-    fn a_bound_secret_opens_only_with_the_same_associated_data() {
-        let key = SealingKey::derive_dev("test");
-        let sealed = key.seal_bound(b"owner-a", b"whsec_x").unwrap();
-        assert_eq!(key.open_bound(b"owner-a", &sealed).unwrap(), b"whsec_x");
-        assert!(key.open_bound(b"owner-b", &sealed).is_err());
-    }
-
     #[test]
     fn a_configured_key_must_be_32_bytes_of_base64() {
         let b64 = base64::engine::general_purpose::STANDARD;
@@ -181,5 +160,13 @@ mod tests {
             SealingKey::from_base64(&b64.encode([7u8; 32])).unwrap()
         );
         assert_eq!(debug, "SealingKey(<redacted>)");
+    }
+
+    #[test]
+    fn a_row_without_a_key_id_was_sealed_by_the_default_key() {
+        let row = Sealed::stored(None, vec![0; 12], vec![1]);
+        assert_eq!(row.sealing_key_id, "default");
+        let row = Sealed::stored(Some("k2".into()), vec![0; 12], vec![1]);
+        assert_eq!(row.sealing_key_id, "k2");
     }
 }

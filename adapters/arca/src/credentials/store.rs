@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use super::CredentialError;
 use super::inspect::CertificateInfo;
-use super::sealing::{KeyOwner, Sealed, SealingKey};
+use super::keyring::Keyring;
+use super::sealing::{KeyOwner, Sealed};
 use crate::certs::{Credentials, load_cert_pem};
 
 /// Sealed keys and certificates in `arca_ws.issuer_keys` / `arca_ws.issuer_certificates`.
 #[derive(Debug, Clone)]
 pub struct PgCredentialStore {
-    pool: PgPool,
-    sealing: SealingKey,
+    pub(super) pool: PgPool,
+    pub(super) keyring: Keyring,
 }
 
 /// An installed certificate whose expiry has not been noted yet.
@@ -34,9 +35,10 @@ pub struct ExpiringCertificate {
 }
 
 impl PgCredentialStore {
-    /// A store over `pool` (migrated), sealing with `sealing`.
-    pub fn new(pool: PgPool, sealing: SealingKey) -> Self {
-        Self { pool, sealing }
+    /// A store over `pool` (migrated), sealing with the current key of `keyring` and opening
+    /// with the key each row names.
+    pub fn new(pool: PgPool, keyring: Keyring) -> Self {
+        Self { pool, keyring }
     }
 
     /// Seals `key` for the issuer and stores it; answers its new reference.
@@ -59,14 +61,16 @@ impl PgCredentialStore {
             cuit,
             key_id,
         };
-        let sealed = self.sealing.seal(&owner, der.as_bytes())?;
+        let sealed = self.keyring.seal(&owner, der.as_bytes())?;
         sqlx::query(
-            "INSERT INTO arca_ws.issuer_keys (key_id, tenant_id, cuit, nonce, ciphertext) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO arca_ws.issuer_keys \
+             (key_id, tenant_id, cuit, sealing_key_id, nonce, ciphertext) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(key_id)
         .bind(tenant)
         .bind(cuit)
+        .bind(&sealed.sealing_key_id)
         .bind(&sealed.nonce)
         .bind(&sealed.ciphertext)
         .execute(&self.pool)
@@ -109,7 +113,8 @@ impl PgCredentialStore {
     /// The decrypted key `key_id` of the issuer, if it exists and was not destroyed.
     ///
     /// # Errors
-    /// Database failures, or a row that does not open for this issuer.
+    /// Database failures, a row sealed by a key the keyring does not hold
+    /// ([`CredentialError::UnknownSealingKey`]), or a row that does not open for this issuer.
     pub async fn key(
         &self,
         tenant: Uuid,
@@ -117,7 +122,7 @@ impl PgCredentialStore {
         key_id: Uuid,
     ) -> Result<Option<RsaPrivateKey>, CredentialError> {
         let row = sqlx::query(
-            "SELECT nonce, ciphertext FROM arca_ws.issuer_keys \
+            "SELECT sealing_key_id, nonce, ciphertext FROM arca_ws.issuer_keys \
              WHERE key_id = $1 AND tenant_id = $2 AND cuit = $3 AND destroyed_at IS NULL",
         )
         .bind(key_id)
@@ -126,17 +131,18 @@ impl PgCredentialStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let sealed = Sealed {
-            nonce: row.try_get("nonce")?,
-            ciphertext: row.try_get("ciphertext")?,
-        };
+        let sealed = Sealed::stored(
+            row.try_get("sealing_key_id")?,
+            row.try_get("nonce")?,
+            row.try_get("ciphertext")?,
+        );
         let owner = KeyOwner {
             tenant,
             cuit,
             key_id,
         };
-        let der = self.sealing.open(&owner, &sealed)?;
-        RsaPrivateKey::from_pkcs8_der(&der)
+        let der = self.keyring.open(&owner, &sealed)?;
+        RsaPrivateKey::from_pkcs8_der(der.as_slice())
             .map(Some)
             .map_err(|_| CredentialError::Sealing)
     }

@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
+use zeroize::Zeroize as _;
 
 use super::tra::parse_xsd_datetime;
 use crate::soap::xml;
@@ -37,6 +38,14 @@ impl std::fmt::Debug for Ticket {
             .field("relations", &self.relations)
             .field("token", &"<redacted>")
             .finish()
+    }
+}
+
+/// The token and sign are wiped from memory when a ticket is dropped.
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.token.zeroize();
+        self.sign.zeroize();
     }
 }
 

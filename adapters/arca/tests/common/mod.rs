@@ -10,6 +10,11 @@ use arca_ws::certs::{DevBundle, dev_bundle};
 
 pub const CUIT: &str = "20267565393";
 
+/// The keyring tests seal with: one development key, `default`.
+pub fn keyring() -> arca_ws::credentials::Keyring {
+    arca_ws::credentials::Keyring::single(arca_ws::credentials::SealingKey::derive_dev("test"))
+}
+
 pub fn bundle() -> &'static DevBundle {
     static B: OnceLock<DevBundle> = OnceLock::new();
     B.get_or_init(|| dev_bundle(CUIT, "testalias", None).expect("dev bundle"))

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use arca_ws::ArcaError;
 use arca_ws::broker::{BrokerError, TicketBroker};
 use arca_ws::certs::{Credentials, dev_credentials};
-use arca_ws::credentials::PgCredentialStore;
+use arca_ws::credentials::{Keyring, PgCredentialStore};
 use arca_ws::wsaa::{SERVICE_WSFE, WsaaClient};
 use arca_ws::wsfe::Auth;
 use async_trait::async_trait;
@@ -191,6 +191,7 @@ type Brokered = (Arc<TicketBroker>, Instant);
 /// credentials from a [`CredentialSource`].
 pub struct BrokeredTickets {
     pool: PgPool,
+    keyring: Keyring,
     wsaa: WsaaClient,
     environment: Environment,
     credentials: Arc<dyn CredentialSource>,
@@ -198,15 +199,18 @@ pub struct BrokeredTickets {
 }
 
 impl BrokeredTickets {
-    /// Tickets from `wsaa` for `environment`, brokered in `pool`'s database.
+    /// Tickets from `wsaa` for `environment`, brokered in `pool`'s database, sealed there under
+    /// `keyring`'s current key.
     pub fn new(
         pool: PgPool,
+        keyring: Keyring,
         wsaa: WsaaClient,
         environment: Environment,
         credentials: Arc<dyn CredentialSource>,
     ) -> Self {
         Self {
             pool,
+            keyring,
             wsaa,
             environment,
             credentials,
@@ -236,6 +240,7 @@ impl BrokeredTickets {
             })?;
         let broker = TicketBroker::new(
             self.pool.clone(),
+            self.keyring.clone(),
             self.wsaa.clone(),
             creds,
             SERVICE_WSFE,
