@@ -64,6 +64,7 @@ struct Inner {
     metrics: CommandMetrics,
     read_wait: Duration,
     access: Access,
+    finals: crate::invoices::finals::Finals,
 }
 
 impl AppState {
@@ -83,8 +84,14 @@ impl AppState {
                 metrics,
                 read_wait,
                 access,
+                finals: crate::invoices::finals::Finals::default(),
             }),
         }
+    }
+
+    /// Who waits for which invoice's final state.
+    pub fn finals(&self) -> &crate::invoices::finals::Finals {
+        &self.inner.finals
     }
 
     /// The guard's state: rate buckets, refused addresses, use stamps.

@@ -9,6 +9,7 @@
 mod associated;
 pub mod body;
 pub mod evidence;
+pub mod finals;
 mod parse;
 pub mod prefer;
 pub mod read;

@@ -1,5 +1,7 @@
 //! `Prefer: wait=N` (RFC 7240) on `POST /v1/invoices`: the client would rather wait up to N
-//! seconds (at most 30) for ARCA's answer than poll for it.
+//! seconds (at most 30) for ARCA's answer than poll for it. The wait looks at the read model
+//! when the invoices projection reports the invoice final ([`super::finals`]), and every second
+//! besides.
 
 use std::time::Duration;
 
@@ -16,8 +18,6 @@ use crate::{error::ApiError, state::AppState};
 
 /// The longest wait a client may ask for.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
-/// How often the read model is looked at while waiting.
-const POLL: Duration = Duration::from_millis(25);
 
 /// The wait a request prefers, if any (a malformed preference is ignored, as RFC 7240 allows).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +55,10 @@ pub async fn outcome_within(
     wait: Duration,
 ) -> Result<Option<Response>, ApiError> {
     let deadline = tokio::time::Instant::now() + wait;
+    let waiter = state.finals().wait_for(state.reads(), id);
     loop {
+        // Before looking, so a report that comes while we look still wakes us.
+        let reported = waiter.notified();
         if let Some(view) = super::rows::invoice(state.reads(), tenant, id).await?
             && matches!(view.status.as_str(), "authorized" | "rejected")
         {
@@ -74,10 +77,15 @@ pub async fn outcome_within(
             }
             return Ok(Some(response));
         }
-        if tokio::time::Instant::now() + POLL > deadline {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
             return Ok(None);
         }
-        tokio::time::sleep(POLL).await;
+        let look_again = super::finals::FALLBACK.min(deadline - now);
+        tokio::select! {
+            () = reported => {}
+            () = tokio::time::sleep(look_again) => {}
+        }
     }
 }
 

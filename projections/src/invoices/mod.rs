@@ -25,6 +25,9 @@ use sqlx::PgConnection;
 use crate::{ProjectionError, Projector};
 use columns::{Batch, NewInvoices, NewItems, Updates};
 
+/// The channel the serving projection notifies invoices that reached their end on.
+pub const FINALS_CHANNEL: &str = "arca_invoice_final";
+
 /// The tables of this projection, in every generation's schema.
 const TABLES: &[&str] = &["invoices", "invoice_items", "invoice_iva"];
 
@@ -114,7 +117,39 @@ impl InvoicesProjector {
         let updates = batch.updates();
         if !updates.invoice_id.is_empty() {
             self.update_invoices(conn, &updates).await?;
+            self.report_finals(conn, &updates).await?;
         }
+        Ok(())
+    }
+
+    /// Tells whoever waits for an invoice's end (`Prefer: wait` on the API) that these reached
+    /// it: `NOTIFY arca_invoice_final` with comma-separated ids, sent when the batch commits.
+    /// Only the serving read model reports (a rebuild's generation does not).
+    async fn report_finals(
+        &self,
+        conn: &mut PgConnection,
+        updates: &Updates,
+    ) -> Result<(), sqlx::Error> {
+        if self.schema != "rm" {
+            return Ok(());
+        }
+        let finals: Vec<String> = updates
+            .invoice_id
+            .iter()
+            .zip(&updates.status)
+            .filter(|(_, status)| matches!(**status, "authorized" | "rejected"))
+            .map(|(id, _)| id.to_string())
+            .collect();
+        // A payload must stay under 8000 bytes: 200 ids of 36 characters and a comma each.
+        let payloads: Vec<String> = finals.chunks(200).map(|ids| ids.join(",")).collect();
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("select pg_notify($1, p) from unnest($2::text[]) p")
+            .bind(FINALS_CHANNEL)
+            .bind(&payloads)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 

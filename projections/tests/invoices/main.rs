@@ -290,3 +290,33 @@ async fn a_tenant_filter_shows_only_that_tenants_invoices(pool: PgPool) -> anyho
     assert_eq!(authorized_b, 1);
     Ok(())
 }
+
+/// The serving projection reports invoices that reached their end (`Prefer: wait` listens for
+/// it) once its batch commits; one still on its way is not reported.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn invoices_reaching_their_end_are_reported_on_commit(pool: PgPool) -> anyhow::Result<()> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+    listener
+        .listen(projections::invoices::FINALS_CHANNEL)
+        .await?;
+    let fx = Fixture::new(&pool);
+    let authorized = fx.invoice(fx.tenant_a, Lifecycle::Authorized).await?;
+    let rejected = fx.invoice(fx.tenant_a, Lifecycle::Rejected).await?;
+    let pending = fx.invoice(fx.tenant_b, Lifecycle::Requested).await?;
+    drain(&runner(&pool, InvoicesProjector::new()), fx.last()).await?;
+    let notice = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await??;
+    let reported: Vec<&str> = notice.payload().split(',').collect();
+    assert!(
+        reported.contains(&authorized.to_string().as_str()),
+        "{reported:?}"
+    );
+    assert!(
+        reported.contains(&rejected.to_string().as_str()),
+        "{reported:?}"
+    );
+    assert!(
+        !reported.contains(&pending.to_string().as_str()),
+        "{reported:?}"
+    );
+    Ok(())
+}
