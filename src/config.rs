@@ -30,11 +30,13 @@ pub fn policy(settings: &Settings) -> anyhow::Result<Policy> {
 
 /// The JetStream stream of events.
 pub fn bus_config(settings: &Settings) -> BusConfig {
-    BusConfig::new(
+    let mut config = BusConfig::new(
         &settings.nats_url,
         &settings.nats_stream,
         &settings.nats_subject_prefix,
-    )
+    );
+    config.credentials_file = given(&settings.nats_credentials).map(std::path::PathBuf::from);
+    config
 }
 
 /// How the live projections are fed.

@@ -76,6 +76,8 @@ pub struct Settings {
     pub http_header_read_timeout_ms: u64,
     /// NATS URL.
     pub nats_url: String,
+    /// A NATS `.creds` file or nkey seed file (empty: none).
+    pub nats_credentials: String,
     /// JetStream stream of events.
     pub nats_stream: String,
     /// Subject prefix of the events stream.
@@ -207,6 +209,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("db_group_commit_max_batch", &self.db_group_commit_max_batch)
             .field("nats_url", &nats_bus::redacted_url(&self.nats_url))
+            .field("nats_credentials", &self.nats_credentials)
             .field("nats_stream", &self.nats_stream)
             .field("nats_subject_prefix", &self.nats_subject_prefix)
             .field("projection_feed", &self.projection_feed)

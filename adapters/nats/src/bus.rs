@@ -33,6 +33,10 @@ pub struct BusConfig {
     pub publish_window: usize,
     /// How long to wait for a publish ack or an API answer.
     pub timeout: Duration,
+    /// A file with the client's credentials, for servers that authenticate with NATS keys: a
+    /// `.creds` file (a user JWT and its nkey seed, as `nsc` writes it) or a file holding just
+    /// an nkey seed (`SU…`). Read at connect time and never shown.
+    pub credentials_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for BusConfig {
@@ -44,6 +48,7 @@ impl std::fmt::Debug for BusConfig {
             .field("duplicate_window", &self.duplicate_window)
             .field("publish_window", &self.publish_window)
             .field("timeout", &self.timeout)
+            .field("credentials_file", &self.credentials_file)
             .finish()
     }
 }
@@ -59,6 +64,7 @@ impl BusConfig {
             duplicate_window: MIN_DUPLICATE_WINDOW,
             publish_window: 256,
             timeout: Duration::from_secs(5),
+            credentials_file: None,
         }
     }
 
@@ -88,6 +94,32 @@ impl BusConfig {
         }
         Ok(())
     }
+}
+
+/// Connect options from a credentials file: a `.creds` file (user JWT and seed) or a bare nkey
+/// seed.
+async fn file_credentials(path: &std::path::Path) -> Result<ConnectOptions, BusError> {
+    let unreadable = |e: std::io::Error| {
+        BusError::Config(format!(
+            "reading the NATS credentials file {} (ARCA_NATS_CREDENTIALS): {e}",
+            path.display()
+        ))
+    };
+    let text = tokio::fs::read_to_string(path).await.map_err(unreadable)?;
+    if text.contains("BEGIN NATS USER JWT") {
+        return ConnectOptions::with_credentials_file(path)
+            .await
+            .map_err(unreadable);
+    }
+    let seed = text.trim();
+    if !seed.starts_with("SU") {
+        return Err(BusError::Config(format!(
+            "the NATS credentials file {} (ARCA_NATS_CREDENTIALS) holds neither a user JWT \
+             with its seed nor a user nkey seed (SU…)",
+            path.display()
+        )));
+    }
+    Ok(ConnectOptions::with_nkey(seed.to_owned()))
 }
 
 /// A message to publish.
@@ -148,16 +180,18 @@ impl Bus {
     async fn open(config: BusConfig, lazily: bool) -> Result<Self, BusError> {
         config.validate()?;
         let (address, credentials) = split_credentials(&config.url);
-        let mut options = match credentials {
-            Some(Credentials::UserPassword(user, password)) => {
+        let options = match (&config.credentials_file, credentials) {
+            (Some(path), _) => file_credentials(path).await?,
+            (None, Some(Credentials::UserPassword(user, password))) => {
                 ConnectOptions::with_user_and_password(user, password)
             }
-            Some(Credentials::Token(token)) => ConnectOptions::with_token(token),
-            None => ConnectOptions::new(),
-        }
-        .connection_timeout(config.timeout)
-        .request_timeout(Some(config.timeout))
-        .max_reconnects(None);
+            (None, Some(Credentials::Token(token))) => ConnectOptions::with_token(token),
+            (None, None) => ConnectOptions::new(),
+        };
+        let mut options = options
+            .connection_timeout(config.timeout)
+            .request_timeout(Some(config.timeout))
+            .max_reconnects(None);
         if lazily {
             options = options.retry_on_initial_connect();
         }
