@@ -164,7 +164,7 @@ impl PgRateLimiter {
             let left = taken - 1;
             let lead = Duration::try_from_secs_f64(ahead.max(0.0)).unwrap_or_default();
             self.keep(subject, quota, left, lead);
-            decision.remaining = decision.remaining.saturating_add(left);
+            decision.remaining = decision.remaining.saturating_add(left).min(quota.burst);
         }
         Ok(decision)
     }
@@ -178,7 +178,12 @@ impl PgRateLimiter {
         entry.left -= 1;
         let ahead = entry.ahead.saturating_sub(entry.at.elapsed());
         let mut decision = Decision::from_ahead(quota, true, ahead.as_secs_f64());
-        decision.remaining = decision.remaining.saturating_add(entry.left);
+        // What is held here was paid for, but a bucket that refilled meanwhile counts it again:
+        // never report more than the burst.
+        decision.remaining = decision
+            .remaining
+            .saturating_add(entry.left)
+            .min(quota.burst);
         Some(decision)
     }
 

@@ -59,3 +59,17 @@ async fn a_slow_limit_is_taken_one_request_at_a_time(pool: PgPool) {
     assert_eq!(allowed, [true, true, true, false]);
     assert_eq!(answers[0].remaining, 2);
 }
+
+#[sqlx::test]
+async fn what_is_left_never_reads_above_the_burst(pool: PgPool) {
+    buckets(&pool).await;
+    // 1,000 a second, 80 at once: 10 taken at a time; the bucket refills while they are held.
+    let quota = Quota::per_second(1_000, 80);
+    let limiter = PgRateLimiter::new(pool.clone());
+    for _ in 0..3 {
+        let decision = limiter.take("key:held", quota).await.unwrap();
+        assert!(decision.allowed);
+        assert!(decision.remaining <= 80, "{decision:?}");
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+}
