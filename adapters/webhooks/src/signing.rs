@@ -3,7 +3,9 @@
 //!
 //! `webhook-signature` is `v1,<base64 HMAC-SHA256(key, id "." timestamp "." body)>`, one entry per
 //! active key, current key first, separated by spaces. `X-ARCA-Signature` is the hex HMAC-SHA256 of
-//! the body alone with the current key.
+//! the body alone, one per active key, current key first, separated by commas: during a rotation's
+//! grace period a receiver that checks it accepts the old secret as long as a Standard Webhooks
+//! receiver does.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac as _};
@@ -84,16 +86,17 @@ pub fn sign(
     timestamp: i64,
     body: &[u8],
 ) -> Option<SignedHeaders> {
-    let current = keys.first()?;
+    keys.first()?;
     let signatures: Vec<String> = keys
         .iter()
         .map(|key| signature(key, msg_id, timestamp, body))
         .collect();
+    let arca: Vec<String> = keys.iter().map(|key| arca_signature(key, body)).collect();
     Some(SignedHeaders(vec![
         (WEBHOOK_ID, msg_id.to_owned()),
         (WEBHOOK_TIMESTAMP, timestamp.to_string()),
         (WEBHOOK_SIGNATURE, signatures.join(" ")),
-        (ARCA_SIGNATURE, arca_signature(current, body)),
+        (ARCA_SIGNATURE, arca.join(",")),
         (ARCA_EVENT, event_type.to_owned()),
         (ARCA_DELIVERY_ID, msg_id.to_owned()),
     ]))
@@ -118,7 +121,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_active_key_signs_current_first_and_arca_headers_use_the_current_key() {
+    fn every_active_key_signs_both_headers_current_first() {
         let (new, old) = (Secret::generate(), Secret::generate());
         let body = br#"{"type":"invoice.authorized"}"#;
         let headers = sign(
@@ -140,10 +143,12 @@ mod tests {
         );
         assert!(verify(&old, sigs, "msg_1", 7, body));
         assert!(!verify(&Secret::generate(), sigs, "msg_1", 7, body));
-        assert_eq!(
-            headers.get("X-ARCA-Signature"),
-            Some(arca_signature(&new, body).as_str())
+        let arca = format!(
+            "{},{}",
+            arca_signature(&new, body),
+            arca_signature(&old, body)
         );
+        assert_eq!(headers.get("X-ARCA-Signature"), Some(arca.as_str()));
         assert_eq!(headers.get(ARCA_DELIVERY_ID), Some("msg_1"));
         assert_eq!(headers.get(WEBHOOK_TIMESTAMP), Some("7"));
         assert!(sign(&[], "msg_1", "x", 7, body).is_none());
