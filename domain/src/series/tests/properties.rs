@@ -265,6 +265,13 @@ impl World {
         });
         let findings = findings.collect();
         self.run(Reconcile { findings }).unwrap();
+        if self.series.stall().is_some() {
+            // Too many lost answers in a row: the series stalled, and an operator resumes it at
+            // ARCA's count (the saga reads it when asked).
+            self.run(RequestResume).unwrap();
+            let last_authorized = self.arca.last;
+            self.run(ResumeSeries { last_authorized }).unwrap();
+        }
     }
 
     fn check(&self) {
