@@ -191,24 +191,19 @@ async fn resume_series(
     key: &domain::series::SeriesKey,
 ) -> anyhow::Result<()> {
     let store: Arc<dyn EventStore> = Arc::new(server::connect_store(settings).await?);
-    let (_, version) = commands::series::load(&store, tenant, key).await?;
-    anyhow::ensure!(
-        version.is_some(),
-        "no such series: {}",
-        key.stream_for(tenant)
-    );
     let ctx = Context {
         now: SystemClock.now(),
         policy: config::policy(settings)?,
     };
     let metadata = domain::EventMetadata {
-        actor: Some("operator:cli".to_owned()),
+        actor: Some("cli".to_owned()),
         ..domain::EventMetadata::for_tenant(tenant)
     };
-    let metrics = commands::CommandMetrics::register(&prometheus::Registry::new())?;
+    let metrics = commands::CommandMetrics::detached();
     let executed = commands::series::request_resume(&store, &metrics, &ctx, metadata, key)
         .await
-        .context("asking to resume the series")?;
+        .context("asking to resume the series")?
+        .with_context(|| format!("no such series: {}", key.stream_for(tenant)))?;
     println!(
         "resume requested for {} (the saga resumes it after ARCA's last authorized number)",
         key.stream_id()

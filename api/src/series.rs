@@ -86,19 +86,15 @@ pub async fn resume(
     ApiPath(path): ApiPath<(String, u32, u16)>,
 ) -> Result<Response, ApiError> {
     let key = series_key(&state, &path)?;
-    let (_, version) = commands::series::load(state.store(), principal.tenant_id, &key).await?;
-    if version.is_none() {
-        return Err(no_such_series());
-    }
-    let metadata = headers.metadata(&principal);
     let executed = commands::series::request_resume(
         state.store(),
         state.metrics(),
         &state.context(),
-        metadata,
+        headers.metadata(&principal),
         &key,
     )
-    .await?;
+    .await?
+    .ok_or_else(no_such_series)?;
     Ok((StatusCode::ACCEPTED, Json(view(&key, &executed.state))).into_response())
 }
 

@@ -50,7 +50,7 @@ pub async fn load(
 }
 
 /// Asks the saga to resume the halted series after ARCA's last authorized number (nothing new
-/// when it was asked already).
+/// when it was asked already); `None` when the tenant has no such series.
 ///
 /// # Errors
 /// The series is not halted (`series_not_halted`), store failures.
@@ -60,8 +60,12 @@ pub async fn request_resume(
     ctx: &Context,
     metadata: EventMetadata,
     key: &SeriesKey,
-) -> Result<Executed<Series>, CommandError> {
+) -> Result<Option<Executed<Series>>, CommandError> {
     let stream = stream_of(store, metadata.tenant_id, key).await?;
+    let known = handler::load::<Series>(store, metadata.tenant_id, &stream).await?;
+    if known.1.is_none() {
+        return Ok(None);
+    }
     let command = Command::<Series> {
         stream,
         command: RequestResume.into(),
@@ -70,5 +74,7 @@ pub async fn request_resume(
         fresh_stream: false,
         event_ids: EventIds::Fresh,
     };
-    handler::execute(store, metrics, ctx, command).await
+    handler::execute_from(store, metrics, ctx, command, Some(known))
+        .await
+        .map(Some)
 }

@@ -163,33 +163,7 @@ async fn a_certificate_for_another_cuit_is_refused_and_nothing_is_written(pool: 
     let ca = dev_ca().unwrap();
     let (cert, key, pass) = own_certificate(&ca, MONO_CUIT, 700 * DAY);
     let body = json!({"certificate": cert, "private_key": key, "passphrase": pass});
-    let refused = app
-        .call_as(
-            &app.key,
-            Method::PUT,
-            &certificate_path(RI_CUIT),
-            Some(body),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
-    assert_eq!(refused.code(), "certificate_subject_mismatch");
-    assert!(!refused.body.to_string().contains("PRIVATE KEY"));
-    assert_eq!(
-        count(&app, "SELECT count(*) FROM arca_ws.issuer_keys").await,
-        0
-    );
-    assert_eq!(
-        count(&app, "SELECT count(*) FROM arca_ws.issuer_certificates").await,
-        0
-    );
-    let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
-    assert_eq!(count(&app, installed).await, 0);
+    assert_install_refused(&app, body, "certificate_subject_mismatch", "subject").await;
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
@@ -408,7 +382,7 @@ fn costly_key(iterations: u32) -> String {
 }
 
 /// Installs `body` as `RI_CUIT`'s certificate, expecting `422 code` whose text mentions
-/// `mentioning`, and no certificate event written.
+/// `mentioning` and never a key, and nothing written: no key or certificate row, no event.
 async fn assert_install_refused(app: &TestApp, body: Value, code: &str, mentioning: &str) {
     let refused = app
         .call_as(
@@ -431,8 +405,14 @@ async fn assert_install_refused(app: &TestApp, body: Value, code: &str, mentioni
         "{}",
         refused.body
     );
-    let installed = "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'";
-    assert_eq!(count(app, installed).await, 0);
+    assert!(!refused.body.to_string().contains("PRIVATE KEY"));
+    for written in [
+        "SELECT count(*) FROM arca_ws.issuer_keys",
+        "SELECT count(*) FROM arca_ws.issuer_certificates",
+        "SELECT count(*) FROM es.events WHERE event_type LIKE 'taxpayer.certificate%'",
+    ] {
+        assert_eq!(count(app, written).await, 0, "{written}");
+    }
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]

@@ -153,15 +153,7 @@ async fn query_durations_are_recorded_by_outcome(pool: sqlx::PgPool) {
     graphql(&app, &app.key, COUNTS).await;
     let refused = graphql(&app, &app.key, "{ nothingHere }").await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "invalid_query");
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     for outcome in ["ok", "error"] {
         let line = format!("graphql_query_duration_seconds_count{{outcome=\"{outcome}\"}} 1");
         assert!(text.contains(&line), "no {line} in:\n{text}");

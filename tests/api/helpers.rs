@@ -294,6 +294,18 @@ impl TestApp {
         Self::answer(response).await
     }
 
+    /// `GET /metrics` as Prometheus text (no key needed).
+    pub async fn metrics_text(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(kind.starts_with("text/plain"), "{kind}");
+        response.text().await.unwrap()
+    }
+
     pub async fn raw(&self, request: reqwest::RequestBuilder) -> Answer {
         Self::answer(request.send().await.unwrap()).await
     }

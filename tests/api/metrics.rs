@@ -8,18 +8,6 @@ use uuid::Uuid;
 use crate::helpers::{MONO_CUIT, RI_CUIT, TestApp, factura_b};
 use crate::prom::sample;
 
-async fn scrape(app: &TestApp) -> String {
-    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain"),
-    );
-    response.text().await.unwrap()
-}
-
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn counts_requests_by_route_template_and_status(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
@@ -51,7 +39,7 @@ async fn counts_requests_by_route_template_and_status(pool: PgPool) {
     let no_route = app.get(&format!("/v1/nowhere/{missing}")).await;
     assert_eq!(no_route.status, StatusCode::NOT_FOUND);
 
-    let text = scrape(&app).await;
+    let text = app.metrics_text().await;
     let requests = |method: &str, route: &str, status: &str| {
         sample(
             &text,

@@ -45,15 +45,7 @@ async fn a_key_over_its_rate_limit_is_answered_429_with_when_to_retry(pool: PgPo
     assert_eq!(header(&refused, "content-type"), "application/problem+json");
     assert_eq!(header(&refused, "retry-after"), "1");
     assert!(header(&refused, "ratelimit").starts_with("\"default\";r=0;t="));
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert_eq!(
         sample(&text, "http_rate_limited_total", &[("reason", "key")]),
         Some(1.0)
@@ -135,15 +127,7 @@ async fn an_address_failing_to_authenticate_is_refused_before_its_key_is_checked
         (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
     );
     assert!(header(&blocked, "retry-after").parse::<u64>().unwrap() >= 1);
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert_eq!(
         sample(&text, "http_rate_limited_total", &[("reason", "address")]),
         Some(1.0)

@@ -67,6 +67,14 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The decision with `held` more requests this instance holds for the subject counted as
+    /// remaining. They were paid for, but a bucket that refilled meanwhile counts them again:
+    /// never more than the burst.
+    fn holding(mut self, held: u32, quota: Quota) -> Self {
+        self.remaining = self.remaining.saturating_add(held).min(quota.burst);
+        self
+    }
+
     fn from_ahead(quota: Quota, allowed: bool, ahead_seconds: f64) -> Self {
         let ahead = Duration::try_from_secs_f64(ahead_seconds.max(0.0)).unwrap_or_default();
         let window = quota.window();
@@ -164,7 +172,7 @@ impl PgRateLimiter {
             let left = taken - 1;
             let lead = Duration::try_from_secs_f64(ahead.max(0.0)).unwrap_or_default();
             self.keep(subject, quota, left, lead);
-            decision.remaining = decision.remaining.saturating_add(left).min(quota.burst);
+            decision = decision.holding(left, quota);
         }
         Ok(decision)
     }
@@ -177,16 +185,11 @@ impl PgRateLimiter {
             .filter(|h| h.quota == quota && h.left > 0)?;
         entry.left -= 1;
         let ahead = entry.ahead.saturating_sub(entry.at.elapsed());
-        let mut decision = Decision::from_ahead(quota, true, ahead.as_secs_f64());
-        // What is held here was paid for, but a bucket that refilled meanwhile counts it again:
-        // never report more than the burst.
-        decision.remaining = decision
-            .remaining
-            .saturating_add(entry.left)
-            .min(quota.burst);
-        Some(decision)
+        Some(Decision::from_ahead(quota, true, ahead.as_secs_f64()).holding(entry.left, quota))
     }
 
+    /// Holds `left` more requests for `subject` (what is held under another quota is dropped),
+    /// with the bucket's lead `ahead` as of now.
     fn keep(&self, subject: &str, quota: Quota, left: u32, ahead: Duration) {
         if left == 0 {
             return;
@@ -195,21 +198,19 @@ impl PgRateLimiter {
         if held.len() >= HELD_SUBJECTS && !held.contains_key(subject) {
             held.clear();
         }
-        let entry = held.entry(subject.to_owned()).or_insert(Held {
-            quota,
-            left: 0,
-            ahead,
-            at: Instant::now(),
-        });
-        if entry.quota != quota {
-            entry.left = 0;
-        }
-        *entry = Held {
-            quota,
-            left: entry.left.saturating_add(left),
-            ahead,
-            at: Instant::now(),
-        };
+        let before = held
+            .get(subject)
+            .filter(|h| h.quota == quota)
+            .map_or(0, |h| h.left);
+        held.insert(
+            subject.to_owned(),
+            Held {
+                quota,
+                left: before.saturating_add(left),
+                ahead,
+                at: Instant::now(),
+            },
+        );
     }
 }
 

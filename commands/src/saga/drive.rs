@@ -31,8 +31,6 @@ pub struct Drive {
     pub recovered: u32,
     /// The series is halted and waits for an operator.
     pub halted: bool,
-    /// The series stalled in this drive: its submissions failed too often in a row.
-    pub stalled: bool,
     /// Why the series could not go on, when it is parked (the drive stopped there).
     pub parked: Option<ParkReason>,
     /// A submission's answer was lost in this drive: the next drive (which reconciles) should
@@ -322,7 +320,6 @@ impl Saga {
                 to = stall.to,
                 "the series stalled: its submissions failed too often in a row; it waits for an operator (POST /v1/taxpayers/{{cuit}}/series/{{pos}}/{{type}}/resume or `arca series resume`)"
             );
-            report.stalled = true;
             report.halted = true;
         }
         let recovered = series

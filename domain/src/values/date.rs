@@ -42,37 +42,32 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D
 
 /// The JSON Schema of a date field: a string in `date` format.
 pub fn schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-    schemars::schema::SchemaObject {
-        instance_type: Some(schemars::schema::InstanceType::String.into()),
-        format: Some("date".to_owned()),
-        ..Default::default()
-    }
-    .into()
+    string_schema("date", false)
 }
 
 /// The JSON Schema of an instant serialized with `time::serde::rfc3339`.
 pub fn timestamp_schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-    schemars::schema::SchemaObject {
-        instance_type: Some(schemars::schema::InstanceType::String.into()),
-        format: Some("date-time".to_owned()),
-        ..Default::default()
-    }
-    .into()
+    string_schema("date-time", false)
 }
 
 /// The JSON Schema of an optional instant serialized with `time::serde::rfc3339::option`.
 pub fn optional_timestamp_schema(
     _: &mut schemars::r#gen::SchemaGenerator,
 ) -> schemars::schema::Schema {
+    string_schema("date-time", true)
+}
+
+/// A string in `format`, or null too when `nullable`.
+fn string_schema(format: &str, nullable: bool) -> schemars::schema::Schema {
+    use schemars::schema::InstanceType::{Null, String};
+    let instance_type = if nullable {
+        vec![String, Null].into()
+    } else {
+        String.into()
+    };
     schemars::schema::SchemaObject {
-        instance_type: Some(
-            vec![
-                schemars::schema::InstanceType::String,
-                schemars::schema::InstanceType::Null,
-            ]
-            .into(),
-        ),
-        format: Some("date-time".to_owned()),
+        instance_type: Some(instance_type),
+        format: Some(format.to_owned()),
         ..Default::default()
     }
     .into()
@@ -105,18 +100,7 @@ pub mod option {
 
     /// The JSON Schema of an optional date field.
     pub fn schema(_: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
-        schemars::schema::SchemaObject {
-            instance_type: Some(
-                vec![
-                    schemars::schema::InstanceType::String,
-                    schemars::schema::InstanceType::Null,
-                ]
-                .into(),
-            ),
-            format: Some("date".to_owned()),
-            ..Default::default()
-        }
-        .into()
+        string_schema("date", true)
     }
 }
 

@@ -1,9 +1,10 @@
 //! Why invoices wait in their series, from the series' events: queued with a reason (by
 //! invoice), parked or halted (every invoice of the series still on its way), and no longer once
-//! the series opens, sends or is resumed.
+//! the series opens, sends or is resumed. Only the two payloads read here are decoded; the
+//! others (a submission's numbers and fingerprints among them) are told apart by their type.
 
 use domain::series::{ParkReason, SeriesEvent, SeriesKey};
-use domain::{DecodeError, DomainEvent as _, RecordedEvent};
+use domain::{DomainEvent as _, RecordedEvent};
 use sqlx::PgConnection;
 
 use crate::ProjectionError;
@@ -17,59 +18,58 @@ pub(super) enum Waiting {
         invoices: Vec<uuid::Uuid>,
         reason: ParkReason,
     },
-    /// The series' invoices still on their way wait for `reason`.
+    /// The series' invoices still on their way wait for `reason`, or (`None`) no longer wait.
     Series {
         tenant: uuid::Uuid,
         key: SeriesKey,
-        reason: ParkReason,
+        reason: Option<ParkReason>,
     },
-    /// The series' invoices wait no more.
-    Cleared { tenant: uuid::Uuid, key: SeriesKey },
 }
 
 /// The change a series event makes, if any.
 ///
 /// # Errors
-/// A series event that does not decode.
+/// A queued or parked event that does not decode.
 pub(super) fn change(event: &RecordedEvent) -> Result<Option<Waiting>, ProjectionError> {
     let Some(key) = SeriesKey::from_stream_id(event.stream_id.as_str()) else {
         return Ok(None);
     };
-    let decoded =
-        match SeriesEvent::from_stored(&event.event_type, event.schema_version, &event.data) {
-            Ok(decoded) => decoded,
-            Err(DecodeError::UnknownType(_)) => return Ok(None),
-            Err(error) => {
-                return Err(ProjectionError::Decode {
-                    event_id: event.event_id,
-                    event_type: event.event_type.clone(),
-                    message: error.to_string(),
-                });
-            }
-        };
     let tenant = event.metadata.tenant_id.as_uuid();
-    let series = |reason| Waiting::Series {
-        tenant,
-        key,
-        reason,
-    };
-    Ok(match decoded {
-        SeriesEvent::RequestsQueued(queued) => queued.reason.map(|reason| Waiting::Invoices {
+    let series = |reason| {
+        Some(Waiting::Series {
             tenant,
-            invoices: queued
-                .invoices
-                .iter()
-                .map(|r| r.invoice_id.as_uuid())
-                .collect(),
+            key,
             reason,
-        }),
-        SeriesEvent::Parked(parked) => Some(series(parked.reason)),
-        SeriesEvent::Halted(_) | SeriesEvent::Stalled(_) => Some(series(ParkReason::SeriesHalted)),
-        SeriesEvent::Opened(_) | SeriesEvent::SubmissionStarted(_) | SeriesEvent::Resumed(_) => {
-            Some(Waiting::Cleared { tenant, key })
-        }
+        })
+    };
+    Ok(match event.event_type.as_str() {
+        "series.halted" | "series.stalled" => series(Some(ParkReason::SeriesHalted)),
+        "series.opened" | "series.submission_started" | "series.resumed" => series(None),
+        "series.requests_queued" | "series.parked" => match decode(event)? {
+            SeriesEvent::RequestsQueued(queued) => queued.reason.map(|reason| Waiting::Invoices {
+                tenant,
+                invoices: queued
+                    .invoices
+                    .iter()
+                    .map(|r| r.invoice_id.as_uuid())
+                    .collect(),
+                reason,
+            }),
+            SeriesEvent::Parked(parked) => series(Some(parked.reason)),
+            _ => None,
+        },
         _ => None,
     })
+}
+
+fn decode(event: &RecordedEvent) -> Result<SeriesEvent, ProjectionError> {
+    SeriesEvent::from_stored(&event.event_type, event.schema_version, &event.data).map_err(
+        |error| ProjectionError::Decode {
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            message: error.to_string(),
+        },
+    )
 }
 
 /// Applies `changes` in order to `schema`'s invoices.
@@ -78,6 +78,7 @@ pub(super) async fn apply(
     schema: &str,
     changes: &[Waiting],
 ) -> Result<(), sqlx::Error> {
+    // A series sending batch after batch clears once.
     let mut last_cleared = None;
     for change in changes {
         match change {
@@ -103,47 +104,31 @@ pub(super) async fn apply(
                 key,
                 reason,
             } => {
-                last_cleared = None;
+                let cleared = reason.is_none().then_some((*tenant, *key));
+                if cleared.is_some() && last_cleared == cleared {
+                    continue;
+                }
+                last_cleared = cleared;
+                // A reason goes on the invoices still on their way; clearing touches only the
+                // ones that show one.
+                let which = match reason {
+                    Some(_) => "status in ('requested', 'outcome_unknown')",
+                    None => "waiting_reason is not null",
+                };
                 sqlx::query(&format!(
                     "update {schema}.invoices set waiting_reason = $5 \
                      where tenant_id = $1 and issuer_cuit = $2 and point_of_sale = $3 \
-                       and voucher_type = $4 and status in ('requested', 'outcome_unknown')"
+                       and voucher_type = $4 and {which}"
                 ))
                 .bind(tenant)
-                .bind(cuit(key))
-                .bind(pos(key))
+                .bind(i64::try_from(key.cuit.as_u64()).unwrap_or(i64::MAX))
+                .bind(i32::try_from(key.point_of_sale).unwrap_or(i32::MAX))
                 .bind(i32::from(key.voucher_type.code()))
-                .bind(reason.as_str())
-                .execute(&mut *conn)
-                .await?;
-            }
-            Waiting::Cleared { tenant, key } => {
-                // A series sending batch after batch clears once.
-                if last_cleared == Some((*tenant, *key)) {
-                    continue;
-                }
-                last_cleared = Some((*tenant, *key));
-                sqlx::query(&format!(
-                    "update {schema}.invoices set waiting_reason = null \
-                     where tenant_id = $1 and issuer_cuit = $2 and point_of_sale = $3 \
-                       and voucher_type = $4 and waiting_reason is not null"
-                ))
-                .bind(tenant)
-                .bind(cuit(key))
-                .bind(pos(key))
-                .bind(i32::from(key.voucher_type.code()))
+                .bind(reason.map(ParkReason::as_str))
                 .execute(&mut *conn)
                 .await?;
             }
         }
     }
     Ok(())
-}
-
-fn cuit(key: &SeriesKey) -> i64 {
-    i64::try_from(key.cuit.as_u64()).unwrap_or(i64::MAX)
-}
-
-fn pos(key: &SeriesKey) -> i32 {
-    i32::try_from(key.point_of_sale).unwrap_or(i32::MAX)
 }

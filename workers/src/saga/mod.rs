@@ -20,13 +20,13 @@ mod metrics;
 mod run;
 mod voucher;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use commands::saga::{Drive, Saga, SagaError};
-use domain::series::{ParkReason, SeriesKey};
+use domain::series::SeriesKey;
 use domain::{RecordedEvent, TenantId};
 use eventstore::readings;
 use futures::StreamExt;
@@ -99,7 +99,7 @@ pub struct SagaWorker<L> {
     /// Where issuers' certificates come from, to wake series parked for one.
     credentials: Option<Arc<dyn CredentialSource>>,
     /// Series parked for their issuer's certificate.
-    parked: HashMap<Series, ParkReason>,
+    parked: HashSet<Series>,
     /// When newly installed certificates were last looked for.
     certificates_at: Option<(Instant, time::OffsetDateTime)>,
 }
@@ -124,7 +124,8 @@ pub struct Step {
     pub events: usize,
     /// Series driven.
     pub series: usize,
-    /// Their reports, added up.
+    /// Their reports' counts, added up (what a drive says of its own series, such as a setback
+    /// or a parking, is acted on here and not carried).
     pub drive: Drive,
 }
 
@@ -141,7 +142,7 @@ impl<L: GlobalLog> SagaWorker<L> {
             driven: HashMap::new(),
             discovered_at: None,
             credentials: None,
-            parked: HashMap::new(),
+            parked: HashSet::new(),
             certificates_at: None,
         }
     }
@@ -212,10 +213,11 @@ impl<L: GlobalLog> SagaWorker<L> {
     /// What comes after a drive that went through: nothing (done, or halted until its stream
     /// moves), or another one after a growing pause (an answer lost, a certificate missing).
     fn after(&mut self, series: Series, report: &Drive, now: Instant) {
-        match report.parked {
-            Some(reason) => self.parked.insert(series, reason),
-            None => self.parked.remove(&series),
-        };
+        if report.parked.is_some() {
+            self.parked.insert(series);
+        } else {
+            self.parked.remove(&series);
+        }
         if !(report.setback || report.parked.is_some()) {
             self.retry.remove(&series);
             return;
@@ -255,7 +257,7 @@ impl<L: GlobalLog> SagaWorker<L> {
                 return;
             }
         };
-        for series in self.parked.keys() {
+        for series in &self.parked {
             if installed.contains(&(series.0, series.1.cuit))
                 && let Some(retry) = self.retry.get_mut(series)
             {
@@ -414,9 +416,6 @@ fn add(total: &mut Drive, one: Drive) {
     total.reconciliations += one.reconciliations;
     total.recovered += one.recovered;
     total.halted |= one.halted;
-    total.stalled |= one.stalled;
-    total.setback |= one.setback;
-    total.parked = total.parked.or(one.parked);
 }
 
 /// An infrastructure failure of the intake, its cause kept for the log line.

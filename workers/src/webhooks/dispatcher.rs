@@ -158,6 +158,11 @@ impl InFlight {
     }
 }
 
+/// What `map` counts at `key`.
+fn count_of<K: std::hash::Hash + Eq>(map: &HashMap<K, usize>, key: &K) -> usize {
+    map.get(key).copied().unwrap_or(0)
+}
+
 /// Counts one more in `map` at `key`.
 fn count_in<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: K) {
     *map.entry(key).or_insert(0) += 1;
@@ -397,10 +402,9 @@ impl Dispatcher {
         let mut taken = Vec::with_capacity(due.len());
         for row in due {
             let host = host_of(row.url.as_deref());
-            let at = |map: &HashMap<_, usize>, key| map.get(key).copied().unwrap_or(0);
-            if at(&counts.subscriptions, &row.subscription_id) >= config.per_endpoint
-                || counts.hosts.get(&host).copied().unwrap_or(0) >= config.per_host
-                || at(&counts.tenants, &row.tenant_id) >= per_tenant
+            if count_of(&counts.subscriptions, &row.subscription_id) >= config.per_endpoint
+                || count_of(&counts.hosts, &host) >= config.per_host
+                || count_of(&counts.tenants, &row.tenant_id) >= per_tenant
             {
                 continue;
             }

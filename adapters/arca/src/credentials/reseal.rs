@@ -44,8 +44,9 @@ impl PgCredentialStore {
                 key_id,
             };
             let stored = Sealed::stored(sealing_key_id, nonce, ciphertext);
-            let plain = self.keyring.open(&owner, &stored)?;
-            let sealed = self.keyring.seal(&owner, &plain)?;
+            let sealed = self
+                .keyring
+                .reseal_bound(&owner.associated_data(), &stored)?;
             sqlx::query(
                 "UPDATE arca_ws.issuer_keys SET sealing_key_id = $2, nonce = $3, ciphertext = $4 \
                  WHERE key_id = $1",
