@@ -149,6 +149,9 @@ pub struct Settings {
     /// Non-public networks webhooks may be delivered to (CIDRs; empty: public addresses only).
     #[serde(deserialize_with = "list_or_commas")]
     pub webhook_allow_cidrs: Vec<String>,
+    /// Whether webhooks may go to public addresses; `false` leaves only `webhook_allow_cidrs`
+    /// (a fuzzing run, whose webhooks must not leave the machine).
+    pub webhook_allow_public: bool,
     /// Longest a webhook attempt may take, in seconds.
     pub webhook_timeout_seconds: u64,
     /// Delays before each webhook attempt (`0s,1m,5m,…`).
@@ -249,6 +252,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("credentials_key_current", &self.credentials_key_current)
             .field("webhook_allow_cidrs", &self.webhook_allow_cidrs)
+            .field("webhook_allow_public", &self.webhook_allow_public)
             .field("webhook_timeout_seconds", &self.webhook_timeout_seconds)
             .field("webhook_retry_schedule", &self.webhook_retry_schedule)
             .field(
@@ -402,15 +406,18 @@ impl Settings {
         Ok(())
     }
 
-    /// The addresses webhooks may go to: public ones plus `webhook_allow_cidrs` (logged loudly
-    /// when set).
+    /// The addresses webhooks may go to: public ones (unless `webhook_allow_public` is off) plus
+    /// `webhook_allow_cidrs` (logged loudly when set).
     ///
     /// # Errors
     /// An entry that is not a CIDR or an address.
     pub fn webhook_policy(&self) -> anyhow::Result<webhooks::AddressPolicy> {
-        Ok(webhooks::AddressPolicy::with_allow_list(
-            &self.webhook_allow_cidrs,
-        )?)
+        let policy = webhooks::AddressPolicy::with_allow_list(&self.webhook_allow_cidrs)?;
+        Ok(if self.webhook_allow_public {
+            policy
+        } else {
+            policy.without_public()
+        })
     }
 
     /// The webhook retry schedule.

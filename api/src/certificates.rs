@@ -27,10 +27,13 @@ const MAX_NAME: usize = 64;
 
 /// Body of `POST /v1/taxpayers/{cuit}/certificate-requests`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CertificateRequestBody {
     /// The certificate's alias (`CN`), as it will be named at ARCA. Default `facturacion`.
+    #[schema(value_type = Option<crate::shapes::CertificateName>)]
     pub alias: Option<String>,
     /// The organization (`O`). Default: the taxpayer's legal name.
+    #[schema(value_type = Option<crate::shapes::CertificateName>)]
     pub organization: Option<String>,
 }
 
@@ -48,12 +51,16 @@ pub struct CertificateRequestView {
 /// Body of `PUT /v1/taxpayers/{cuit}/certificate`. Without `private_key`, the certificate must be
 /// the one ARCA signed for a pending request of this taxpayer.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InstallCertificateBody {
     /// The certificate, PEM.
+    #[schema(value_type = crate::shapes::Text)]
     pub certificate: String,
     /// Its private key, PEM (PKCS#1, PKCS#8 or encrypted PKCS#8), when it was not made here.
+    #[schema(value_type = Option<crate::shapes::Text>)]
     pub private_key: Option<String>,
     /// The passphrase of an encrypted `private_key`.
+    #[schema(value_type = Option<crate::shapes::Text>)]
     pub passphrase: Option<String>,
 }
 
@@ -92,7 +99,7 @@ pub struct CertificateView {
 /// Makes a private key server-side (kept encrypted, never returned) and answers the CSR to take
 /// to ARCA.
 #[utoipa::path(post, path = "/v1/taxpayers/{cuit}/certificate-requests", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT")),
     request_body = CertificateRequestBody,
     responses((status = 201, body = CertificateRequestView), (status = 404, body = super::Problem),
               (status = 422, body = super::Problem)),
@@ -132,7 +139,7 @@ pub async fn request(
 
 /// Installs the issuer's certificate for this deployment's ARCA environment.
 #[utoipa::path(put, path = "/v1/taxpayers/{cuit}/certificate", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT")),
     request_body = InstallCertificateBody,
     responses((status = 200, body = CertificateView), (status = 404, body = super::Problem),
               (status = 422, body = super::Problem)),

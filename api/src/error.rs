@@ -95,6 +95,15 @@ impl ApiError {
         }
     }
 
+    /// The same error with another human explanation.
+    #[must_use]
+    pub fn with_detail(self, detail: impl Into<String>) -> Self {
+        Self {
+            detail: detail.into(),
+            ..self
+        }
+    }
+
     /// 404 with code `not_found`.
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", what)
@@ -212,25 +221,42 @@ impl From<CommandError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let status = rejection.status();
-        let code = match &rejection {
-            JsonRejection::JsonDataError(_) => "invalid_body",
-            JsonRejection::JsonSyntaxError(_) => "malformed_json",
-            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
-            _ if status == StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
-            _ => "unreadable_body",
+        let (code, detail) = match &rejection {
+            JsonRejection::JsonSyntaxError(e) => {
+                let reason = std::error::Error::source(e)
+                    .and_then(std::error::Error::source)
+                    .map_or_else(|| e.body_text(), ToString::to_string);
+                (
+                    "malformed_json",
+                    format!("the body is not valid JSON: {reason}"),
+                )
+            }
+            JsonRejection::MissingJsonContentType(_) => (
+                "unsupported_media_type",
+                "send the body as JSON, with `Content-Type: application/json`".to_owned(),
+            ),
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
+                "body_too_large",
+                "the body is larger than this service accepts".to_owned(),
+            ),
+            JsonRejection::JsonDataError(_) => (
+                "invalid_body",
+                "the body does not have the fields this operation takes".to_owned(),
+            ),
+            _ => ("unreadable_body", "the body could not be read".to_owned()),
         };
         let status = if code == "invalid_body" {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             status
         };
-        Self::new(status, code, rejection.body_text())
+        Self::new(status, code, detail)
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", rejection.body_text())
+        super::plain::path_rejection(&rejection, &[])
     }
 }
 

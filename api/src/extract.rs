@@ -20,7 +20,7 @@ pub struct ApiJson<T> {
 
 impl<T, S> FromRequest<S> for ApiJson<T>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + utoipa::ToSchema,
     S: Send + Sync,
 {
     type Rejection = ApiError;
@@ -30,18 +30,12 @@ where
         let canonical = serde_json::to_vec(&raw)
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("re-encoding body")))?;
         let hash = hex::encode(Sha256::digest(&canonical));
-        let value = serde_json::from_value(raw).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                e.to_string(),
-            )
-        })?;
+        let value = super::plain::body(raw, &T::name())?;
         Ok(Self { value, hash })
     }
 }
 
-/// A path parameter; a malformed one reads as "not found".
+/// Path parameters; a malformed one is a `400 invalid_path_parameter` saying what it must be.
 pub struct ApiPath<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for ApiPath<T>
@@ -52,9 +46,24 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(value) =
-            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
-        Ok(Self(value))
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let names: Vec<String> = parts
+                    .extensions
+                    .get::<axum::extract::MatchedPath>()
+                    .map(|matched| {
+                        matched
+                            .as_str()
+                            .split('/')
+                            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Err(super::plain::path_rejection(&rejection, &names))
+            }
+        }
     }
 }
 

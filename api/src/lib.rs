@@ -18,7 +18,9 @@ pub mod invoices;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;
+pub mod plain;
 pub mod series;
+pub mod shapes;
 pub mod state;
 pub mod taxpayers;
 pub mod webhooks;
@@ -28,7 +30,7 @@ use std::time::Duration;
 use axum::{
     Router,
     body::{Body, to_bytes},
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
     http::{HeaderName, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse as _, Response},
@@ -200,6 +202,7 @@ fn v1(state: AppState, body_limit: usize) -> Router {
             "/v1/invoices/{id}/evidence",
             get(invoices::evidence::evidence),
         )
+        .route_layer(middleware::from_fn(check_query))
         // Routes added below are open; the ones above need a key with the right scope.
         .route_layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .route("/openapi.json", get(openapi::serve))
@@ -216,6 +219,36 @@ fn v1(state: AppState, body_limit: usize) -> Router {
         .layer(middleware::from_fn(stamp_problem))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// `422` for a query the operation cannot take: `invalid_character` naming each parameter that
+/// holds a NUL character (`%00`; Postgres cannot store it, and no filter means it), else
+/// `unknown_parameter` naming each parameter the operation does not have (a misspelt filter
+/// would otherwise be ignored and answer everything).
+async fn check_query(request: Request, next: Next) -> Response {
+    let Some(query) = request.uri().query() else {
+        return next.run(request).await;
+    };
+    let mut errors: Vec<FieldError> = plain::nul_in_query(query)
+        .into_iter()
+        .map(plain::nul_error)
+        .collect();
+    if errors.is_empty()
+        && let Some(route) = request.extensions().get::<MatchedPath>()
+    {
+        errors = plain::unknown_in_query(request.method().as_str(), route.as_str(), query)
+            .into_iter()
+            .map(|field| FieldError {
+                field,
+                code: "unknown_parameter".to_owned(),
+                detail: "is not a parameter of this operation".to_owned(),
+            })
+            .collect();
+    }
+    if errors.is_empty() {
+        return next.run(request).await;
+    }
+    ApiError::validation(errors).into_response()
 }
 
 /// Adds the request id to problem documents, so a client can quote it to support.

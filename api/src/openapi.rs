@@ -13,7 +13,9 @@ use utoipa::{
     },
 };
 
-use super::{access::scopes, certificates, error, invoices, keys, series, taxpayers, webhooks};
+use super::{
+    access::scopes, certificates, error, invoices, keys, series, shapes, taxpayers, webhooks,
+};
 
 /// The command API.
 #[derive(OpenApi)]
@@ -29,7 +31,12 @@ use super::{access::scopes, certificates, error, invoices, keys, series, taxpaye
           webhooks::manage::test, webhooks::log::redeliver_range, webhooks::log::list,
           webhooks::log::get, webhooks::log::redeliver,
           invoices::evidence::evidence, keys::create, keys::list, keys::revoke),
-    components(schemas(error::Problem, error::FieldError)),
+    components(schemas(error::Problem, error::FieldError, shapes::DecimalString,
+        shapes::CalendarDate, shapes::Instant, shapes::Cuit, shapes::DocumentNumber,
+        shapes::CurrencyCode, shapes::IvaRate, shapes::EventType, shapes::Scope,
+        shapes::InvoiceStatus, shapes::DeliveryStatus, shapes::PageSize, shapes::WholeNumber,
+        shapes::Position, shapes::Version, shapes::IdempotencyKey, shapes::WebhookUrl,
+        shapes::Text, shapes::Text200, shapes::Name200, shapes::Note500, shapes::CertificateName)),
     modifiers(&BearerKey, &Guarded),
     tags((name = "taxpayers", description = "Issuers, their points of sale and ARCA certificates"),
          (name = "invoices", description = "Invoices, debit and credit notes, receipts"),
@@ -79,23 +86,88 @@ impl Modify for Guarded {
     }
 }
 
+/// A problem document answer.
+fn problem(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    )
+}
+
+fn header(kind: Type, description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(kind))
+        .description(Some(description))
+        .build()
+}
+
+/// The media type of every error answer.
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The answers every operation may give besides its own: the errors are problem documents
+/// (`application/problem+json`, whatever the handler's annotation says), a malformed header,
+/// path parameter, query parameter or cursor is a `400`, a database that cannot answer in time a
+/// `503` with `Retry-After`; an operation with a body also answers `413`, `415` and `422`.
+fn problems(operation: &mut Operation) {
+    let has_body = operation.request_body.is_some();
+    let has_query = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query));
+    let answers = &mut operation.responses.responses;
+    for (status, answer) in answers.iter_mut() {
+        if let (true, RefOr::T(answer)) = (status.as_str() >= "400", answer)
+            && let Some(content) = answer.content.shift_remove("application/json")
+        {
+            answer.content.insert(PROBLEM_JSON.to_owned(), content);
+        }
+    }
+    let mut add = |status: &str, answer: ResponseBuilder| {
+        answers
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::T(answer.build()));
+    };
+    add(
+        "400",
+        problem(
+            "A malformed header (`invalid_header`, `invalid_idempotency_key`, `invalid_if_match`), \
+             path parameter (`invalid_path_parameter`), cursor (`invalid_cursor`) or JSON body \
+             (`malformed_json`)",
+        ),
+    );
+    if has_body {
+        add(
+            "413",
+            problem("`body_too_large`: the body is over the size limit"),
+        );
+        add(
+            "415",
+            problem("`unsupported_media_type`: the body is not sent as `application/json`"),
+        );
+    }
+    if has_body || has_query {
+        add(
+            "422",
+            problem("Invalid content; `errors` names each field and what is wrong with it"),
+        );
+    }
+    add(
+        "503",
+        problem("`service_unavailable`: the database could not answer in time; retrying is safe")
+            .header(
+                "Retry-After",
+                header(Type::Integer, "Seconds to wait before retrying"),
+            ),
+    );
+}
+
 fn guard(operation: &mut Operation, scope: &str) {
     operation.security = Some(vec![SecurityRequirement::new("api_key", [scope])]);
+    problems(operation);
     let answers = &mut operation.responses.responses;
-    let problem = |description: &str| {
-        ResponseBuilder::new().description(description).content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-    };
-    let header = |kind: Type, description: &str| {
-        HeaderBuilder::new()
-            .schema(ObjectBuilder::new().schema_type(kind))
-            .description(Some(description))
-            .build()
-    };
     answers.insert(
         "401".to_owned(),
         RefOr::T(

@@ -47,9 +47,9 @@ pub struct SeriesView {
 /// A series of the caller's tenant.
 #[utoipa::path(get, path = "/v1/taxpayers/{cuit}/series/{point_of_sale}/{voucher_type}",
     operation_id = "get_series", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT"),
-           ("point_of_sale" = u32, Path, description = "Point of sale"),
-           ("voucher_type" = u16, Path, description = "ARCA voucher type code")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT"),
+           ("point_of_sale" = u32, Path, minimum = 1, maximum = 99998, description = "Point of sale"),
+           ("voucher_type" = u16, Path, minimum = 1, maximum = 999, description = "ARCA voucher type code")),
     responses((status = 200, body = SeriesView), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "series.get", skip_all, fields(tenant = %principal.tenant_id))]
@@ -72,9 +72,9 @@ pub async fn get(
 /// again. Asking twice changes nothing.
 #[utoipa::path(post, path = "/v1/taxpayers/{cuit}/series/{point_of_sale}/{voucher_type}/resume",
     operation_id = "resume_series", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT"),
-           ("point_of_sale" = u32, Path, description = "Point of sale"),
-           ("voucher_type" = u16, Path, description = "ARCA voucher type code")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT"),
+           ("point_of_sale" = u32, Path, minimum = 1, maximum = 99998, description = "Point of sale"),
+           ("voucher_type" = u16, Path, minimum = 1, maximum = 999, description = "ARCA voucher type code")),
     responses((status = 202, body = SeriesView), (status = 404, body = super::Problem),
               (status = 409, description = "The series is not halted (`series_not_halted`)", body = super::Problem)),
     security(("api_key" = [])))]

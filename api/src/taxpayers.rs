@@ -26,23 +26,29 @@ use commands::{
 
 /// Body of `POST /v1/taxpayers`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterTaxpayer {
     /// 11 digits, dashes allowed (`20-26756539-3`).
-    #[schema(example = "20267565393")]
+    #[schema(value_type = crate::shapes::Cuit)]
     pub cuit: String,
     /// Razón social.
+    #[schema(value_type = crate::shapes::Name200)]
     pub legal_name: String,
     /// `responsable_inscripto`, `monotributo` or `exento`.
-    #[schema(example = "responsable_inscripto")]
+    #[schema(example = "responsable_inscripto", value_type = String,
+             pattern = "^(responsable_inscripto|monotributo|exento)$")]
     pub iva_condition: String,
 }
 
 /// Body of `POST /v1/taxpayers/{cuit}/points-of-sale`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddPointOfSale {
     /// 1..=99998, as registered with ARCA for web services (RECE).
+    #[schema(minimum = 1, maximum = 99998, example = 1)]
     pub number: u32,
     /// A name for people.
+    #[schema(value_type = Option<crate::shapes::Text200>)]
     pub name: Option<String>,
 }
 
@@ -114,8 +120,8 @@ pub async fn register(
 
 /// Adds a point of sale to an issuer.
 #[utoipa::path(post, path = "/v1/taxpayers/{cuit}/points-of-sale", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the taxpayer the change is based on")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT"),
+           ("If-Match" = Option<crate::shapes::Version>, Header, nullable = false, description = "ETag of the taxpayer the change is based on")),
     request_body = AddPointOfSale,
     responses((status = 201, body = TaxpayerView), (status = 404, body = super::Problem),
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
@@ -139,7 +145,7 @@ pub async fn add_point_of_sale(
 
 /// An issuer and its points of sale.
 #[utoipa::path(get, path = "/v1/taxpayers/{cuit}", operation_id = "get_taxpayer", tag = "taxpayers",
-    params(("cuit" = String, Path, description = "The issuer's CUIT")),
+    params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT")),
     responses((status = 200, body = TaxpayerView), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "taxpayers.get", skip_all, fields(tenant = %principal.tenant_id))]

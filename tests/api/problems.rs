@@ -125,7 +125,16 @@ async fn malformed_and_oversized_bodies_get_problems(pool: PgPool) {
         .raw(post("{\"items\": 3}".into(), "application/json"))
         .await;
     assert_eq!(shape.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(shape.code(), "invalid_body");
+    assert_eq!(shape.code(), "invalid_type");
+    assert_eq!(shape.body["errors"][0]["field"], "items");
+    assert_eq!(shape.body["detail"], "`items` must be a list, not a number");
+
+    let list = app.raw(post("[1, 2]".into(), "application/json")).await;
+    assert_eq!(list.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        list.body["detail"],
+        "the body must be a JSON object, not a list"
+    );
 
     let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(100 * 1024));
     let big = app.raw(post(huge, "application/json")).await;
@@ -142,7 +151,21 @@ async fn unknown_routes_methods_and_ids_get_problems(pool: PgPool) {
     assert!(route.body["request_id"].is_string());
 
     let id = app.get("/v1/invoices/not-a-uuid").await;
-    assert_eq!(id.status, StatusCode::NOT_FOUND);
+    assert_eq!(id.status, StatusCode::BAD_REQUEST);
+    assert_eq!(id.code(), "invalid_path_parameter");
+    assert!(id.body["request_id"].is_string());
+    let detail = id.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("`id` in the path must be a UUID") && !detail.contains("Uuid"),
+        "{detail}"
+    );
+    let number = app.get("/v1/taxpayers/20267565393/series/1/x").await;
+    assert_eq!(number.code(), "invalid_path_parameter");
+    let detail = number.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("`voucher_type` in the path must be a whole number from 1 to 999"),
+        "{detail}"
+    );
 
     let missing = app
         .get(&format!("/v1/invoices/{}", uuid::Uuid::now_v7()))
@@ -159,4 +182,51 @@ async fn unknown_routes_methods_and_ids_get_problems(pool: PgPool) {
         .await;
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.code(), "method_not_allowed");
+}
+
+/// A value of the wrong type is named by its path and explained in words, never with the
+/// server's type names; a misspelt query parameter is named rather than ignored.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn wrong_types_and_unknown_parameters_are_explained_in_plain_words(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let mut body = factura_b();
+    body["items"][0]["quantity"] = json!(true);
+    body["receiver"]["document_type"] = json!("ninety-nine");
+    let refused = app.post("/v1/invoices", body).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let detail = refused.body["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for rust in [
+        "u16", "u32", "u64", "Decimal", "struct", "sequence", "expected",
+    ] {
+        assert!(!detail.contains(rust), "{detail}");
+    }
+    let field = refused.body["errors"][0]["field"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        ["items[0].quantity", "receiver.document_type"].contains(&field),
+        "{}",
+        refused.body
+    );
+
+    let mut body = factura_b();
+    body["items"][0]["quantity"] = json!([2]);
+    let refused = app.post("/v1/invoices", body).await;
+    assert_eq!(
+        refused.body["detail"],
+        "`items[0].quantity` must be a decimal number as a string, e.g. \"1210.50\", not a list"
+    );
+
+    let misspelt = app.get("/v1/invoices?stauts=authorized").await;
+    assert_eq!(misspelt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(misspelt.code(), "unknown_parameter");
+    assert_eq!(misspelt.body["errors"][0]["field"], "stauts");
+
+    let nul = app.get("/v1/invoices?receiver_name=a%00b").await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(nul.code(), "invalid_character");
+    assert_eq!(nul.body["errors"][0]["field"], "receiver_name");
 }

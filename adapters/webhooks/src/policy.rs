@@ -90,10 +90,21 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-/// Public addresses, plus whatever the allow-list names.
-#[derive(Debug, Clone, Default)]
+/// Public addresses (unless [`AddressPolicy::without_public`]), plus whatever the allow-list
+/// names.
+#[derive(Debug, Clone)]
 pub struct AddressPolicy {
     allow: Vec<IpNet>,
+    public: bool,
+}
+
+impl Default for AddressPolicy {
+    fn default() -> Self {
+        Self {
+            allow: Vec::new(),
+            public: true,
+        }
+    }
 }
 
 impl AddressPolicy {
@@ -126,7 +137,20 @@ impl AddressPolicy {
                  networks; use only for tests or on-premises receivers"
             );
         }
-        Ok(Self { allow })
+        Ok(Self {
+            allow,
+            public: true,
+        })
+    }
+
+    /// The same policy refusing public addresses: only the allow-list is reachable (a fuzzing
+    /// run whose webhooks must never leave the machine).
+    #[must_use]
+    pub fn without_public(self) -> Self {
+        Self {
+            public: false,
+            ..self
+        }
     }
 
     /// Whether a webhook may connect to `ip`.
@@ -136,7 +160,7 @@ impl AddressPolicy {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             IpAddr::V4(_) => ip,
         };
-        is_public(canonical)
+        (self.public && is_public(canonical))
             || self
                 .allow
                 .iter()
@@ -150,6 +174,19 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().expect("test address")
+    }
+
+    #[test]
+    fn without_public_addresses_only_the_allow_list_is_reachable() {
+        let policy = AddressPolicy::with_allow_list(&["127.0.0.0/8"])
+            .expect("allow-list")
+            .without_public();
+        assert!(policy.is_allowed(ip("127.0.0.1")));
+        assert!(policy.is_allowed(ip("::ffff:127.0.0.1")));
+        for refused in ["8.8.8.8", "2606:4700::1111", "10.0.0.1", "::1"] {
+            assert!(!policy.is_allowed(ip(refused)), "{refused} must be refused");
+        }
+        assert!(AddressPolicy::public_only().is_allowed(ip("8.8.8.8")));
     }
 
     #[test]

@@ -9,30 +9,33 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct RequestInvoiceBody {
     /// The issuer, registered with `POST /v1/taxpayers`.
-    #[schema(example = "20267565393")]
+    #[schema(value_type = crate::shapes::Cuit)]
     pub issuer_cuit: String,
     /// A point of sale registered for the issuer.
+    #[schema(minimum = 1, maximum = 99998, example = 1)]
     pub point_of_sale: u32,
     /// ARCA voucher type code (`CbteTipo`): 1 Factura A, 6 Factura B, 11 Factura C, 3/8/13 credit notes …
-    #[schema(example = 6)]
+    #[schema(example = 6, minimum = 1, maximum = 999)]
     pub voucher_type: u16,
     /// 1 products, 2 services, 3 both.
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 3)]
     pub concept: u8,
     /// `YYYY-MM-DD`; defaults to today in Argentina.
-    #[schema(example = "2026-11-23")]
+    #[schema(value_type = Option<crate::shapes::CalendarDate>)]
     pub issue_date: Option<String>,
     /// Who buys.
     pub receiver: ReceiverBody,
     /// Required for services (concepts 2 and 3), refused for products.
     pub service_period: Option<ServicePeriodBody>,
     /// ARCA currency code (`PES`, `DOL`, `060` …); defaults to `PES`.
+    #[schema(value_type = Option<crate::shapes::CurrencyCode>)]
     pub currency: Option<String>,
     /// Pesos per unit of `currency`; defaults to 1 and must be 1 for `PES`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub exchange_rate: Option<Decimal>,
     /// What is sold; at least one line.
+    #[schema(min_items = 1)]
     pub items: Vec<ItemBody>,
     /// Other taxes (percepciones, impuestos internos …).
     #[serde(default)]
@@ -51,15 +54,16 @@ pub struct RequestInvoiceBody {
 #[serde(deny_unknown_fields)]
 pub struct ReceiverBody {
     /// ARCA document type (`DocTipo`): 80 CUIT, 86 CUIL, 96 DNI, 99 unidentified final consumer …
-    #[schema(example = 99)]
+    #[schema(example = 99, maximum = 999)]
     pub document_type: u16,
     /// The document number, digits only; `"0"` with type 99.
-    #[schema(example = "0")]
+    #[schema(value_type = crate::shapes::DocumentNumber)]
     pub document_number: String,
     /// Name, shown on the voucher.
+    #[schema(value_type = Option<crate::shapes::Text200>)]
     pub name: Option<String>,
     /// `CondicionIVAReceptorId` (RG 5616): 1 RI, 4 exento, 5 consumidor final, 6 monotributo …
-    #[schema(example = 5)]
+    #[schema(example = 5, maximum = 999)]
     pub iva_condition: u16,
 }
 
@@ -68,10 +72,13 @@ pub struct ReceiverBody {
 #[serde(deny_unknown_fields)]
 pub struct ServicePeriodBody {
     /// First day of the service, `YYYY-MM-DD`.
+    #[schema(value_type = crate::shapes::CalendarDate)]
     pub from: String,
     /// Last day of the service.
+    #[schema(value_type = crate::shapes::CalendarDate)]
     pub to: String,
     /// Payment due date, not before the issue date.
+    #[schema(value_type = crate::shapes::CalendarDate)]
     pub payment_due: String,
 }
 
@@ -80,8 +87,10 @@ pub struct ServicePeriodBody {
 #[serde(deny_unknown_fields)]
 pub struct PeriodBody {
     /// First day.
+    #[schema(value_type = crate::shapes::CalendarDate)]
     pub from: String,
     /// Last day.
+    #[schema(value_type = crate::shapes::CalendarDate)]
     pub to: String,
 }
 
@@ -90,21 +99,22 @@ pub struct PeriodBody {
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     /// What is sold.
+    #[schema(value_type = crate::shapes::Text)]
     pub description: String,
     /// How many, > 0.
     #[serde(with = "domain::values::decimal")]
-    #[schema(value_type = String, example = "2")]
+    #[schema(value_type = crate::shapes::DecimalString)]
     pub quantity: Decimal,
     /// Price of one unit: net of IVA on A and B vouchers, final on C vouchers.
     #[serde(with = "domain::values::decimal")]
-    #[schema(value_type = String, example = "3500.00")]
+    #[schema(value_type = crate::shapes::DecimalString)]
     pub unit_price: Decimal,
     /// Discount on the line, in currency.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub discount: Option<Decimal>,
     /// `"21"`, `"10.5"`, `"27"`, `"5"`, `"2.5"`, `"0"`, `"exempt"` or `"not_taxed"`; absent on C vouchers.
-    #[schema(example = "21")]
+    #[schema(value_type = Option<crate::shapes::IvaRate>)]
     pub iva_rate: Option<String>,
 }
 
@@ -113,20 +123,22 @@ pub struct ItemBody {
 #[serde(deny_unknown_fields)]
 pub struct TributeBody {
     /// ARCA tribute code: 1 national, 2 provincial, 3 municipal, 4 internos, 5 IIBB, 6 percepción IVA … 99 other.
+    #[schema(maximum = 999)]
     pub kind: u16,
     /// Required for kind 99.
+    #[schema(value_type = Option<crate::shapes::Text>)]
     pub description: Option<String>,
     /// Taxable base.
     #[serde(with = "domain::values::decimal")]
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::shapes::DecimalString)]
     pub base: Decimal,
     /// Rate in percent, if any.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub rate: Option<Decimal>,
     /// Amount of the tax.
     #[serde(with = "domain::values::decimal")]
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::shapes::DecimalString)]
     pub amount: Decimal,
 }
 
@@ -135,14 +147,19 @@ pub struct TributeBody {
 #[serde(deny_unknown_fields)]
 pub struct AssociatedVoucherBody {
     /// Its ARCA voucher type code.
+    #[schema(minimum = 1, maximum = 999)]
     pub voucher_type: u16,
     /// Its point of sale.
+    #[schema(minimum = 1, maximum = 99998)]
     pub point_of_sale: u32,
     /// Its number.
+    #[schema(minimum = 1, maximum = 99999999)]
     pub number: u64,
     /// Its issuer, if not the same.
+    #[schema(value_type = Option<crate::shapes::Cuit>)]
     pub cuit: Option<String>,
     /// Its date, `YYYY-MM-DD`.
+    #[schema(value_type = Option<crate::shapes::CalendarDate>)]
     pub date: Option<String>,
 }
 
@@ -152,27 +169,27 @@ pub struct AssociatedVoucherBody {
 pub struct DeclaredTotalsBody {
     /// `ImpTotConc`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub not_taxed: Option<Decimal>,
     /// `ImpNeto`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub net: Option<Decimal>,
     /// `ImpOpEx`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub exempt: Option<Decimal>,
     /// `ImpTrib`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub tributes: Option<Decimal>,
     /// `ImpIVA`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub iva: Option<Decimal>,
     /// `ImpTotal`.
     #[serde(default, with = "domain::values::decimal::option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::shapes::DecimalString>)]
     pub total: Option<Decimal>,
 }
 

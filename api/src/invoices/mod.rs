@@ -48,8 +48,8 @@ const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b
 
 /// Requests an invoice: validated against ARCA's rules, then recorded; ARCA is asked later.
 #[utoipa::path(post, path = "/v1/invoices", tag = "invoices",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body return the first answer"),
-           ("Prefer" = Option<String>, Header, description = "`wait=N` (N ≤ 30): wait up to N seconds for ARCA's answer")),
+    params(("Idempotency-Key" = Option<crate::shapes::IdempotencyKey>, Header, nullable = false, description = "Makes retries safe: the same key and body return the first answer"),
+           ("Prefer" = Option<crate::shapes::Text>, Header, nullable = false, description = "`wait=N` (N ≤ 30): wait up to N seconds for ARCA's answer")),
     request_body = RequestInvoiceBody,
     responses((status = 202, body = InvoiceAccepted, description = "Recorded; the CAE comes later",
                headers(("Location" = String, description = "The invoice's URL"),

@@ -14,7 +14,7 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use domain::{GlobalPosition, invoice::InvoiceStatus, values::Cuit};
+use domain::{GlobalPosition, invoice::InvoiceStatus};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -51,7 +51,10 @@ fn parse_token(text: &str) -> Option<GlobalPosition> {
 
 /// The position `ARCA-Read-After` asks a read to wait for, when present.
 pub(crate) fn read_after(headers: &HeaderMap) -> Result<Option<GlobalPosition>, ApiError> {
-    let Some(value) = headers.get(&READ_AFTER) else {
+    let Some(value) = headers
+        .get(&READ_AFTER)
+        .filter(|v| !v.as_bytes().trim_ascii().is_empty())
+    else {
         return Ok(None);
     };
     value
@@ -66,6 +69,22 @@ pub(crate) fn read_after(headers: &HeaderMap) -> Result<Option<GlobalPosition>, 
                 "ARCA-Read-After must be a token from an ARCA-Position header",
             )
         })
+}
+
+/// A CUIT to filter by: 11 digits, dashes allowed as in `20-26756539-3`. The check digit is
+/// not checked: a CUIT that cannot exist matches no invoice.
+fn cuit_filter(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits: String = match text.len() {
+        11 => text.to_owned(),
+        13 if text.as_bytes()[2] == b'-' && text.as_bytes()[11] == b'-' => text.replace('-', ""),
+        _ => return None,
+    };
+    digits
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| digits.parse().ok())
+        .flatten()
 }
 
 /// Waits for `ARCA-Read-After` when present; answers whether the read model is stale.
@@ -110,7 +129,7 @@ pub(crate) fn one_row<T: serde::Serialize>(
 /// An invoice's current state, from the invoices read model.
 #[utoipa::path(get, path = "/v1/invoices/{id}", tag = "invoices", operation_id = "get_invoice",
     params(("id" = Uuid, Path, description = "The invoice id"),
-           ("ARCA-Read-After" = Option<String>, Header, description = "Wait (bounded) until the read model reflects this `ARCA-Position`")),
+           ("ARCA-Read-After" = Option<crate::shapes::Position>, Header, nullable = false, description = "Wait (bounded) until the read model reflects this `ARCA-Position`")),
     responses((status = 200, body = InvoiceView), (status = 404, body = crate::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "invoices.get", skip_all, fields(tenant = %principal.tenant_id))]
@@ -135,28 +154,40 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `requested`, `numbered`, `submitted`, `authorized`, `rejected` or `outcome_unknown`.
+    #[param(value_type = Option<crate::shapes::InvoiceStatus>)]
     status: Option<String>,
     /// ARCA voucher type code.
+    #[param(value_type = Option<crate::shapes::WholeNumber>)]
     voucher_type: Option<String>,
     /// Point of sale.
+    #[param(value_type = Option<crate::shapes::WholeNumber>)]
     point_of_sale: Option<String>,
     /// The issuer's CUIT.
+    #[param(value_type = Option<crate::shapes::Cuit>)]
     issuer_cuit: Option<String>,
     /// The receiver's document number.
+    #[param(value_type = Option<crate::shapes::DocumentNumber>)]
     receiver_document: Option<String>,
     /// Issued on or after (`YYYY-MM-DD`).
+    #[param(value_type = Option<crate::shapes::CalendarDate>)]
     issued_from: Option<String>,
     /// Issued on or before (`YYYY-MM-DD`).
+    #[param(value_type = Option<crate::shapes::CalendarDate>)]
     issued_to: Option<String>,
     /// Total at least.
+    #[param(value_type = Option<crate::shapes::DecimalString>)]
     total_min: Option<String>,
     /// Total at most.
+    #[param(value_type = Option<crate::shapes::DecimalString>)]
     total_max: Option<String>,
     /// Text contained in the receiver's name.
+    #[param(value_type = Option<crate::shapes::Text>)]
     receiver_name: Option<String>,
     /// Page size, 1..=100 (default 25).
+    #[param(value_type = Option<crate::shapes::PageSize>)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::shapes::Text>)]
     cursor: Option<String>,
 }
 
@@ -226,9 +257,17 @@ fn parse_list(p: ListParams) -> Result<InvoiceQuery, ApiError> {
         }
         found
     });
-    let issuer_cuit = p
-        .issuer_cuit
-        .and_then(|text| fields.take("issuer_cuit", Cuit::parse(&text)));
+    let issuer_cuit = p.issuer_cuit.and_then(|text| {
+        let found = cuit_filter(&text);
+        if found.is_none() {
+            fields.add(
+                "issuer_cuit",
+                "invalid_cuit",
+                "a cuit has 11 digits, optionally written as 20-26756539-3",
+            );
+        }
+        found
+    });
     let mut date = |name: &str, text: Option<String>| {
         let text = text?;
         let parsed = domain::values::date::parse(&text).ok();
@@ -267,7 +306,7 @@ fn parse_list(p: ListParams) -> Result<InvoiceQuery, ApiError> {
             status: status.map(|s| s.as_str().to_owned()),
             voucher_type: voucher_type.map(i32::from),
             point_of_sale: point_of_sale.map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
-            issuer_cuit: issuer_cuit.map(|c| c.as_i64()),
+            issuer_cuit,
             receiver_doc_number: receiver_document.map(wide),
             issued_from,
             issued_to,
@@ -301,7 +340,7 @@ mod tests {
         let params = ListParams {
             status: Some("paid".into()),
             voucher_type: Some("x".into()),
-            issuer_cuit: Some("20267565394".into()),
+            issuer_cuit: Some("2026756539".into()),
             issued_from: Some("23/11/2026".into()),
             total_min: Some("lots".into()),
             limit: Some("0".into()),

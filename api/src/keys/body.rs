@@ -10,15 +10,18 @@ use uuid::Uuid;
 
 /// Body of `POST /v1/api-keys`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateKeyBody {
     /// A note for humans ("ci", "shopify sync"), at most 200 characters; `label` is accepted too.
     #[serde(alias = "label")]
+    #[schema(value_type = crate::shapes::Text200)]
     pub name: String,
     /// What the key may do: `invoices:write`, `invoices:read`, `webhooks:manage`,
     /// `taxpayers:manage`, `admin` (everything, managing API keys included); at least one.
+    #[schema(value_type = Vec<crate::shapes::Scope>, min_items = 1)]
     pub scopes: Vec<String>,
     /// When the key stops working (RFC 3339, in the future); absent: never.
-    #[schema(example = "2027-06-30T23:59:59Z")]
+    #[schema(value_type = Option<crate::shapes::Instant>)]
     pub expires_at: Option<String>,
 }
 

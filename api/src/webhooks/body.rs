@@ -9,36 +9,45 @@ use uuid::Uuid;
 
 /// Body of `POST /v1/webhooks/subscriptions`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateBody {
     /// The endpoint: an absolute `https://` URL without credentials.
-    #[schema(example = "https://erp.example.com/hooks/arca")]
+    #[schema(value_type = crate::shapes::WebhookUrl)]
     pub url: String,
     /// Event types to receive (`invoice.requested`, `invoice.authorized`, `invoice.rejected`,
     /// `invoice.outcome_unknown`, `arca.unavailable`, `arca.available`, `webhook.test`);
     /// absent or empty means all of them.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::shapes::EventType>)]
     pub event_types: Vec<String>,
     /// A note for humans, at most 500 characters.
+    #[schema(value_type = Option<crate::shapes::Note500>)]
     pub description: Option<String>,
 }
 
 /// Body of `PATCH /v1/webhooks/subscriptions/{id}`: absent fields stay as they are; an empty
 /// description removes it.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     /// New endpoint.
+    #[schema(value_type = Option<crate::shapes::WebhookUrl>)]
     pub url: Option<String>,
     /// New event types (empty means all).
+    #[schema(value_type = Option<Vec<crate::shapes::EventType>>)]
     pub event_types: Option<Vec<String>>,
     /// New description.
+    #[schema(value_type = Option<crate::shapes::Note500>)]
     pub description: Option<String>,
 }
 
 /// Body of `POST /v1/webhooks/subscriptions/{id}/rotate-secret` (optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RotateBody {
     /// How long the previous secret keeps signing: 0 (revoked at once) to 604800 (7 days);
     /// default 86400.
+    #[schema(maximum = 604800)]
     pub grace_period_seconds: Option<u32>,
 }
 

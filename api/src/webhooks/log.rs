@@ -10,7 +10,10 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use domain::webhook::EVENT_TYPES;
+use commands::handler::CommandError;
+use domain::SubscriptionId;
+use domain::webhook::{EVENT_TYPES, Subscription};
+use eventstore::ReadOptions;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime, format_description::well_known::Rfc3339};
 use uuid::Uuid;
@@ -37,14 +40,19 @@ const MAX_RANGE: Duration = Duration::days(31);
 #[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
     /// Only this subscription's deliveries.
+    #[param(value_type = Option<uuid::Uuid>)]
     subscription: Option<String>,
     /// `pending`, `delivered`, `failed` or `skipped`.
+    #[param(value_type = Option<crate::shapes::DeliveryStatus>)]
     status: Option<String>,
     /// Only deliveries of this event type (`invoice.authorized` …).
+    #[param(value_type = Option<crate::shapes::EventType>)]
     event_type: Option<String>,
     /// Page size, 1..=100 (default 25).
+    #[param(value_type = Option<crate::shapes::PageSize>)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::shapes::Text>)]
     cursor: Option<String>,
 }
 
@@ -289,8 +297,28 @@ pub async fn redeliver_range(
         .redeliveries()
         .redeliver_failed(principal.tenant_id, id, since, until)
         .await?;
+    if matches!(outcome, Redelivery::NotFound) && exists(&state, &principal, id).await? {
+        // Created, but not yet seen by the delivery engine: nothing of it can have failed.
+        return Ok((StatusCode::ACCEPTED, Json(RedeliveryQueued { queued: 0 })).into_response());
+    }
     let queued = refused(outcome, "no such subscription")?;
     Ok((StatusCode::ACCEPTED, Json(RedeliveryQueued { queued })).into_response())
+}
+
+/// Whether the tenant's subscription `id` has a stream (it was created, whatever the delivery
+/// engine's table knows yet).
+async fn exists(state: &AppState, principal: &Principal, id: Uuid) -> Result<bool, ApiError> {
+    let stream = Subscription::stream_id(SubscriptionId(id));
+    let options = ReadOptions {
+        up_to_version: Some(0),
+        ..ReadOptions::default()
+    };
+    let events = state
+        .store()
+        .read_stream(principal.tenant_id, &stream, options)
+        .await
+        .map_err(|e| ApiError::from(CommandError::from(e)))?;
+    Ok(!events.is_empty())
 }
 
 #[cfg(test)]

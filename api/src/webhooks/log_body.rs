@@ -94,12 +94,13 @@ pub struct DeliveryPage {
 /// Body of `POST /v1/webhooks/subscriptions/{id}/redeliver`: the failed deliveries made in
 /// `[since, until)` are queued again; the range is at most 31 days.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RedeliverRangeBody {
     /// Start of the range, included (RFC 3339).
-    #[schema(example = "2026-11-22T00:00:00Z")]
+    #[schema(value_type = crate::shapes::Instant, required = true)]
     pub since: Option<String>,
     /// End of the range, excluded (RFC 3339).
-    #[schema(example = "2026-11-23T00:00:00Z")]
+    #[schema(value_type = crate::shapes::Instant, required = true)]
     pub until: Option<String>,
 }
 

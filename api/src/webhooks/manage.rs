@@ -104,7 +104,7 @@ async fn within_subscription_limit(
 /// Changes the endpoint, its event types or its description.
 #[utoipa::path(patch, path = "/v1/webhooks/subscriptions/{id}", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID),
-           ("If-Match" = Option<String>, Header, description = "ETag the change is based on")),
+           ("If-Match" = Option<crate::shapes::Version>, Header, nullable = false, description = "ETag the change is based on")),
     request_body = UpdateBody,
     responses((status = 200, body = super::body::SubscriptionView), (status = 404, body = crate::Problem),
               (status = 409, body = crate::Problem), (status = 422, body = crate::Problem)),
@@ -237,7 +237,7 @@ pub async fn test(
 /// shows the new secret, this once.
 #[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/rotate-secret", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
-    request_body(content = RotateBody, description = "Optional"),
+    request_body(content = Option<RotateBody>, description = "Optional: an empty body keeps the default grace period"),
     responses((status = 200, body = RotatedSecret), (status = 404, body = crate::Problem),
               (status = 422, body = crate::Problem)),
     security(("api_key" = [])))]
@@ -252,13 +252,18 @@ pub async fn rotate_secret(
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| {
+        let raw: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                e.to_string(),
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not JSON: {e}"),
             )
-        })?
+        })?;
+        if raw.is_null() {
+            RotateBody::default()
+        } else {
+            crate::plain::body(raw, "RotateBody")?
+        }
     };
     let grace = body.grace_period_seconds.unwrap_or(DEFAULT_GRACE_SECONDS);
     let ctx = state.context();

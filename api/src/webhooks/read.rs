@@ -64,7 +64,7 @@ pub fn row_view(row: &SubscriptionRow) -> SubscriptionView {
 #[utoipa::path(get, path = "/v1/webhooks/subscriptions/{id}", tag = "webhooks",
     operation_id = "get_webhook_subscription",
     params(("id" = Uuid, Path, description = "The subscription's id"),
-           ("ARCA-Read-After" = Option<String>, Header, description = "Wait (bounded) until the read table reflects this `ARCA-Position`")),
+           ("ARCA-Read-After" = Option<crate::shapes::Position>, Header, nullable = false, description = "Wait (bounded) until the read table reflects this `ARCA-Position`")),
     responses((status = 200, body = SubscriptionView), (status = 404, body = crate::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "webhooks.get", skip_all, fields(tenant = %principal.tenant_id))]
@@ -89,8 +89,10 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1..=100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<crate::shapes::Text>)]
     cursor: Option<String>,
 }
 
@@ -98,7 +100,7 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/v1/webhooks/subscriptions", tag = "webhooks",
     operation_id = "list_webhook_subscriptions",
     params(ListParams,
-           ("ARCA-Read-After" = Option<String>, Header, description = "Wait (bounded) until the read table reflects this `ARCA-Position`")),
+           ("ARCA-Read-After" = Option<crate::shapes::Position>, Header, nullable = false, description = "Wait (bounded) until the read table reflects this `ARCA-Position`")),
     responses((status = 200, body = SubscriptionPage), (status = 400, body = crate::Problem)),
     security(("api_key" = [])))]
 #[tracing::instrument(name = "webhooks.list", skip_all, fields(tenant = %principal.tenant_id))]
@@ -110,7 +112,14 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let Query(params) = params
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::validation(vec![crate::FieldError {
+            field: "limit".to_owned(),
+            code: "invalid_limit".to_owned(),
+            detail: format!("must be a whole number from 1 to {MAX_LIMIT}, not {limit}"),
+        }]));
+    }
     let after = params
         .cursor
         .map(|c| Uuid::try_parse(&c))

@@ -28,6 +28,9 @@ impl std::fmt::Debug for UrlRules {
     }
 }
 
+/// The longest URL accepted as written; normalised it stays within the subscription's limit.
+pub const MAX_URL_INPUT: usize = 2000;
+
 /// Why a URL was refused: `(code, detail)` for the `url` field.
 pub type UrlRefusal = (&'static str, String);
 
@@ -38,6 +41,12 @@ pub type UrlRefusal = (&'static str, String);
 /// # Errors
 /// The refusal's code and detail.
 pub fn check_url(text: &str, rules: &UrlRules) -> Result<String, UrlRefusal> {
+    if text.chars().count() > MAX_URL_INPUT {
+        return Err((
+            "invalid_url",
+            format!("the url must have at most {MAX_URL_INPUT} characters"),
+        ));
+    }
     let parsed = ::url::Url::parse(text.trim())
         .map_err(|e| ("invalid_url", format!("not an absolute URL: {e}")))?;
     match parsed.scheme() {
