@@ -77,24 +77,44 @@ ensure_test_tools() {
     log "installing nats-server"; apt_install nats-server
   fi
   ensure_py_verifier
+  ensure_client_generator
+}
+
+# A virtualenv at $1 holding the pinned packages $3…, made anew (installing python3 and
+# python3-venv when absent) unless the check command $2 already succeeds with its python.
+ensure_venv() {
+  local venv=$1 check=$2
+  shift 2
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "$check" 2>/dev/null; then return 0; fi
+  command -v python3 >/dev/null || { log "installing python3"; apt_install python3; }
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    log "installing python3-venv"; apt_install python3-venv
+  fi
+  log "installing $* into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 }
 
 # The webhooks adapter's tests check our signatures with the Standard Webhooks reference verifier
 # (the `standardwebhooks` Python package), installed into a virtualenv of its own.
 PY_VERIFIER_VENV=${ARCA_PY_VERIFIER_VENV:-$STATE_DIR/py-verifier}
 ensure_py_verifier() {
-  local py="$PY_VERIFIER_VENV/bin/python"
-  if [ ! -x "$py" ] || ! "$py" -c 'import standardwebhooks' 2>/dev/null; then
-    command -v python3 >/dev/null || { log "installing python3"; apt_install python3; }
-    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-      log "installing python3-venv"; apt_install python3-venv
-    fi
-    log "installing the standardwebhooks verifier into $PY_VERIFIER_VENV"
-    rm -rf "$PY_VERIFIER_VENV"
-    python3 -m venv "$PY_VERIFIER_VENV"
-    "$py" -m pip install --quiet --disable-pip-version-check 'standardwebhooks==1.1.0'
-  fi
-  export ARCA_WEBHOOK_VERIFIER_PYTHON="$py"
+  ensure_venv "$PY_VERIFIER_VENV" 'import standardwebhooks' 'standardwebhooks==1.1.0'
+  export ARCA_WEBHOOK_VERIFIER_PYTHON="$PY_VERIFIER_VENV/bin/python"
+}
+
+# The client test generates a Python client from the live OpenAPI document with
+# openapi-python-client and runs the README's first session through it. The generated package
+# needs httpx, attrs and python-dateutil at run time: the first two come with the generator, the
+# third is pinned beside it, so the venv's python runs the client too.
+CLIENT_GENERATOR_VERSION=0.29.1
+CLIENT_GENERATOR_VENV=${ARCA_CLIENT_GENERATOR_VENV:-$STATE_DIR/client-generator}
+ensure_client_generator() {
+  ensure_venv "$CLIENT_GENERATOR_VENV" \
+    "import dateutil, importlib.metadata as m; assert m.version('openapi-python-client') == '$CLIENT_GENERATOR_VERSION'" \
+    "openapi-python-client==$CLIENT_GENERATOR_VERSION" 'python-dateutil==2.9.0.post0'
+  export ARCA_CLIENT_GENERATOR_PYTHON="$CLIENT_GENERATOR_VENV/bin/python"
 }
 
 # ops/check-layering looks for unused dependencies with cargo-machete, built from source once.

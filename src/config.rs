@@ -73,6 +73,7 @@ pub fn delivery(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
         per_tenant: settings.webhook_concurrency_per_tenant,
         disable_after: Duration::from_secs(settings.webhook_disable_after_hours * 3600),
         keyring: settings.keyring()?,
+        invoice_shape: api::invoices::rows::invoice_json,
     })
 }
 

@@ -71,6 +71,17 @@ impl Api {
     /// # Errors
     /// Binding, the store, or a registration the API refused.
     pub async fn start(store: &PgEventStore, config: &ApiConfig) -> anyhow::Result<Self> {
+        let api = Self::serve(store, config).await?;
+        api.register().await?;
+        Ok(api)
+    }
+
+    /// Serves the API over `store` on 127.0.0.1:0 with a tenant of its own and nothing
+    /// registered yet, as `./ops/run` leaves it for the README's first session.
+    ///
+    /// # Errors
+    /// Binding, or the store.
+    pub async fn serve(store: &PgEventStore, config: &ApiConfig) -> anyhow::Result<Self> {
         let events: Arc<dyn EventStore> = Arc::new(store.clone());
         let app = router(
             Arc::clone(&events),
@@ -94,14 +105,12 @@ impl Api {
         let key = commands::tenants::create_tenant(&events, &ctx, "saga run")
             .await?
             .token;
-        let api = Self {
+        Ok(Self {
             base,
             key,
             client: reqwest::Client::new(),
             task,
-        };
-        api.register().await?;
-        Ok(api)
+        })
     }
 
     async fn register(&self) -> anyhow::Result<()> {

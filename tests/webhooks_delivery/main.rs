@@ -75,12 +75,9 @@ async fn an_invoice_event_reaches_the_receiver_signed_and_shows_the_read_model(p
     let body: serde_json::Value = serde_json::from_slice(&got.body).unwrap();
     assert_eq!(body["type"], "invoice.requested");
     assert_eq!(body["tenant_id"], tenant.as_uuid().to_string());
-    assert_eq!(
-        body["data"]["invoice"]["invoice_id"],
-        invoice.as_uuid().to_string()
-    );
+    assert_eq!(body["data"]["invoice"]["id"], invoice.as_uuid().to_string());
     assert_eq!(body["data"]["invoice"]["status"], "requested");
-    assert_eq!(body["data"]["invoice"]["total"], "1210.00");
+    assert_eq!(body["data"]["invoice"]["totals"]["total"], "1210.00");
     let history = stream_types(&pool, Invoice::stream_id(invoice).as_str())
         .await
         .unwrap();
@@ -769,7 +766,7 @@ async fn an_events_body_is_stored_once_and_sent_alike_to_every_subscription_and_
     assert!(bodies.iter().all(|b| *b == bodies[0]), "one body for all");
     let body: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
     assert_eq!(
-        body["data"]["invoice"]["total"], "1210.00",
+        body["data"]["invoice"]["totals"]["total"], "1210.00",
         "as first built"
     );
     let (stored, on_deliveries): (i64, i64) = sqlx::query_as(

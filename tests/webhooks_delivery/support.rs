@@ -276,6 +276,7 @@ pub fn configured_dispatcher(
         client,
         schedule: RetrySchedule::parse(schedule)?.without_jitter(),
         keys: Arc::new(keys.clone()),
+        invoice_shape: api::invoices::rows::invoice_json,
         control: Arc::new(StoreControl::new(
             store,
             commands::CommandMetrics::detached(),

@@ -57,6 +57,12 @@ pub(crate) async fn invoices(
     })
 }
 
+/// A read-model row as `GET /v1/invoices/{id}` answers it, as JSON: the invoice that webhooks
+/// carry (the root hands this to the delivery engine), so a subscriber reads the same object.
+pub fn invoice_json(row: &InvoiceRow) -> Value {
+    serde_json::to_value(view(row)).unwrap_or(Value::Null)
+}
+
 /// The exchanges with ARCA of `tenant` within `scope`, oldest first.
 pub(crate) async fn evidence(
     pool: &PgPool,

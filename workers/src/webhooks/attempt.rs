@@ -197,7 +197,8 @@ async fn build(shared: &Shared, row: &Claimed) -> anyhow::Result<Vec<u8>> {
                 tx_id: u64::try_from(row.event_tx_id).unwrap_or(0),
                 position: row.event_position,
             };
-            payload::invoice_data(&shared.pool, row.tenant_id, invoice, position).await?
+            let shape = shared.invoice_shape;
+            payload::invoice_data(&shared.pool, shape, row.tenant_id, invoice, position).await?
         }
         None => serde_json::json!({}),
     };

@@ -27,6 +27,7 @@ use super::bodies::BodyCache;
 use super::followup::{Followups, SubscriptionControl};
 use super::keys::SigningKeys;
 use super::metrics::DeliveryMetrics;
+use super::payload::InvoiceShape;
 
 /// Attempts recorded in one transaction at most.
 const RECORD_BATCH: usize = 256;
@@ -132,6 +133,7 @@ pub(super) struct Shared {
     pub client: WebhookClient,
     pub schedule: RetrySchedule,
     pub keys: Arc<dyn SigningKeys>,
+    pub invoice_shape: InvoiceShape,
     pub followups: Followups,
     /// Writes finished attempts in batches.
     pub recorder: Batcher<Entry, Recorded>,
@@ -227,6 +229,8 @@ pub struct DispatcherParts {
     pub schedule: RetrySchedule,
     /// Subscriptions' signing keys.
     pub keys: Arc<dyn SigningKeys>,
+    /// How an invoice reads in the payloads of its events.
+    pub invoice_shape: InvoiceShape,
     /// Appends outcome events and disables subscriptions.
     pub control: Arc<dyn SubscriptionControl>,
     /// Pacing.
@@ -257,6 +261,7 @@ impl Dispatcher {
                 client: parts.client,
                 schedule: parts.schedule,
                 keys: parts.keys,
+                invoice_shape: parts.invoice_shape,
                 followups,
                 recorder,
                 bodies: BodyCache::default(),

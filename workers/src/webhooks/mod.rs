@@ -39,6 +39,7 @@ pub use fanout::{
 pub use followup::{Exhausted, SubscriptionControl};
 pub use keys::{CachedKeys, KEY_CACHE_TTL, MemoryKeys, SigningKeys};
 pub use metrics::DeliveryMetrics;
+pub use payload::InvoiceShape;
 pub use redeliveries::PgRedeliveries;
 pub use run::{DeliveryConfig, run_dispatcher, run_fanout};
 pub use secrets::{PgSigningKeys, SigningKeyError};

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use webhooks::{AddressPolicy, ClientSettings, RetrySchedule, Secret, WebhookClient};
 
 use super::{
-    CachedKeys, DeliveryMetrics, DispatchConfig, Dispatcher, DispatcherParts, FanOut,
+    CachedKeys, DeliveryMetrics, DispatchConfig, Dispatcher, DispatcherParts, FanOut, InvoiceShape,
     PgSigningKeys, SigningKeys, StoreControl,
 };
 use crate::WorkerMetrics;
@@ -68,6 +68,8 @@ pub struct DeliveryConfig {
     pub disable_after: Duration,
     /// The keys sealing the signing secrets (the current one seals).
     pub keyring: Keyring,
+    /// How an invoice reads in the payloads of its events (the API's view of it).
+    pub invoice_shape: InvoiceShape,
 }
 
 /// Fans matching events out to deliveries until `shutdown` resolves.
@@ -117,6 +119,7 @@ pub async fn run_dispatcher(
             pool.clone(),
             config.keyring.clone(),
         ))),
+        invoice_shape: config.invoice_shape,
         control: Arc::new(StoreControl::new(Arc::new(store), metrics.commands.clone())),
         config: dispatch,
         metrics: Some(DeliveryMetrics::observe(&metrics.exporter, pool)?),
