@@ -136,17 +136,8 @@ ensure_services() {
 SCHEMATHESIS_VERSION=4.32.5
 SCHEMATHESIS_VENV=${ARCA_SCHEMATHESIS_VENV:-$STATE_DIR/schemathesis}
 ensure_schemathesis() {
-  local st="$SCHEMATHESIS_VENV/bin/st"
-  if [ ! -x "$st" ] || ! "$st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
-    command -v python3 >/dev/null || { log "installing python3"; apt_install python3; }
-    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
-      log "installing python3-venv"; apt_install python3-venv
-    fi
-    log "installing Schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV"
-    rm -rf "$SCHEMATHESIS_VENV"
-    python3 -m venv "$SCHEMATHESIS_VENV"
-    "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
-      "schemathesis==$SCHEMATHESIS_VERSION"
-  fi
-  export ARCA_SCHEMATHESIS="$st"
+  ensure_venv "$SCHEMATHESIS_VENV" \
+    "import importlib.metadata as m; assert m.version('schemathesis') == '$SCHEMATHESIS_VERSION'" \
+    "schemathesis==$SCHEMATHESIS_VERSION"
+  export ARCA_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/st"
 }
