@@ -24,6 +24,7 @@ mod saga;
 mod series;
 mod taxpayers;
 mod trace_context;
+mod unavailable;
 mod webhook_deliveries;
 mod webhook_secrets;
 mod webhook_subscriptions;

@@ -110,14 +110,30 @@ async fn nothing_is_readable_without_a_tenant(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
-async fn a_database_failure_is_answered_opaquely_with_internal(pool: PgPool) {
+async fn a_database_that_cannot_answer_is_service_unavailable(pool: PgPool) {
     let env = Env::new(&pool);
     pool.close().await;
     let schema = env.schema(Limits::default());
     let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
-    assert_eq!(first_code(&answer), Some("internal"), "{answer}");
+    assert_refused_opaquely(&answer, "service_unavailable", "pool");
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_database_fault_is_answered_opaquely_with_internal(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    sqlx::query("drop table rm.invoices cascade")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
+    assert_refused_opaquely(&answer, "internal", "rm.invoices");
+}
+
+/// Asserts `answer` is refused with `code`, its message saying nothing of `cause`.
+fn assert_refused_opaquely(answer: &serde_json::Value, code: &str, cause: &str) {
+    assert_eq!(first_code(answer), Some(code), "{answer}");
     let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(!message.contains("pool"), "{message}");
+    assert!(!message.contains(cause), "{message}");
     assert!(answer["data"].is_null());
 }
 
