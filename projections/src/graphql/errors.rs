@@ -6,6 +6,9 @@ use async_graphql::{ErrorExtensions as _, Response, ServerError, Value};
 
 /// `extensions.code` of a malformed or invalid argument.
 pub const INVALID_ARGUMENT: &str = "invalid_argument";
+/// `extensions.code` of text holding the NUL character (`\u0000`), which no argument may hold
+/// (the code the REST API gives the same problem).
+pub const INVALID_CHARACTER: &str = "invalid_character";
 /// `extensions.code` of a pagination cursor this server did not hand out.
 pub const INVALID_CURSOR: &str = "invalid_cursor";
 /// `extensions.code` of a failure of ours; the message says nothing more.

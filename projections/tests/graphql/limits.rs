@@ -137,6 +137,61 @@ fn assert_refused_opaquely(answer: &serde_json::Value, code: &str, cause: &str) 
     assert!(answer["data"].is_null());
 }
 
+/// A page size out of range is refused by the field as an invalid argument, however large: what
+/// a page costs is counted at most at the largest page.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_page_size_out_of_range_is_an_invalid_argument_not_a_costly_query(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let analytics = "analytics(from: \"2025-07-01\", to: \"2025-07-01\")";
+    for size in ["1000000", "2147483647", "-2147483648", "0", "101"] {
+        for query in [
+            format!("{{ invoices(first: {size}) {{ nodes {{ id status total }} }} }}"),
+            format!("{{ webhookDeliveries(first: {size}) {{ nodes {{ id status }} }} }}"),
+            format!("{{ {analytics} {{ topReceivers(limit: {size}) {{ count }} }} }}"),
+        ] {
+            let answer = run(&schema, env.tenant_a, &query).await;
+            assert_eq!(
+                first_code(&answer),
+                Some("invalid_argument"),
+                "{query}: {answer}"
+            );
+            let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("between 1 and 100"), "{query}: {message}");
+        }
+    }
+    // Past what `Int` holds, it is still the argument that is wrong.
+    let query = "{ invoices(first: 10000000000) { nodes { id } } }";
+    let answer = run(&schema, env.tenant_a, query).await;
+    assert_eq!(first_code(&answer), Some("invalid_argument"), "{answer}");
+}
+
+/// The parser quotes the line an error is on, which may be the whole query: the answer says
+/// where and why, never the query.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_query_that_does_not_parse_is_not_quoted_back(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let marker = "needleInTheQuery";
+    let fields = format!("{marker} ").repeat(2_000);
+    let nested = format!("{}{marker}{}", "{ a ".repeat(100), " }".repeat(100));
+    for query in [
+        format!("{{ invoices {{ nodes {{ {fields} }} }} "),
+        format!("{{ {fields} ("),
+        nested,
+    ] {
+        let answer = run(&schema, env.tenant_a, &query).await;
+        let text = answer.to_string();
+        assert_eq!(first_code(&answer), Some("invalid_query"), "{text:.500}");
+        assert!(!text.contains(marker), "{text:.500}");
+        assert!(text.len() < 1_000, "{text:.500}");
+    }
+    let answer = run(&schema, env.tenant_a, &format!("{{ {marker} (")).await;
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("the query is not valid GraphQL at line 1, column "),
+        "{message}"
+    );
+}
+
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn what_a_query_costs_follows_the_rows_it_can_touch_and_aliases_add_up(pool: PgPool) {
     let (env, schema) = schema(&pool, Limits::default());
