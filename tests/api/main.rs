@@ -12,6 +12,7 @@ mod graphql;
 mod helpers;
 mod invoices;
 mod metrics;
+mod nul;
 mod openapi;
 mod problems;
 #[path = "../common/prom.rs"]
