@@ -268,21 +268,10 @@ impl From<ProjectionError> for ApiError {
                 "invalid_cursor",
                 "the cursor is not one this service gave out; start again without it",
             ),
-            ProjectionError::Database(e) if read_unavailable(&e) => {
-                Self::unavailable(anyhow::Error::new(e).context("reading the read model"))
+            other if other.is_unavailable() => {
+                Self::unavailable(anyhow::Error::new(other).context("reading the read model"))
             }
             other => Self::internal(anyhow::Error::new(other).context("reading the read model")),
         }
     }
 }
-
-/// Whether a read failed for want of the database rather than for a fault: unavailable as the
-/// event store counts it (no connection free in time, the database unreachable), or the
-/// statement cancelled at the read pool's `statement_timeout`.
-fn read_unavailable(error: &sqlx::Error) -> bool {
-    eventstore::is_unavailable(error)
-        || matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(QUERY_CANCELED))
-}
-
-/// Postgres' SQLSTATE for a statement cancelled (by `statement_timeout` among others).
-const QUERY_CANCELED: &str = "57014";

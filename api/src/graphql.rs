@@ -4,6 +4,12 @@
 //! key's tenant is the only tenant the query can read. `GET` serves GraphiQL when the `graphiql`
 //! setting is on (404 otherwise). Every query's duration lands in
 //! `graphql_query_duration_seconds`.
+//!
+//! A query is answered `200` with the GraphQL response (its errors, each with an
+//! `extensions.code`), except when the database could not answer one of its fields: then the
+//! same response comes with `503` and `Retry-After`, as a REST request would (code
+//! `service_unavailable`). Failures before the query runs (authentication, an unreadable body)
+//! are problem documents, as on the REST API.
 
 use std::{sync::Arc, time::Instant};
 
@@ -12,6 +18,7 @@ use async_trait::async_trait;
 use axum::{
     Extension, Json, Router,
     extract::{DefaultBodyLimit, rejection::JsonRejection},
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::post,
 };
@@ -123,6 +130,13 @@ async fn query(
         .durations
         .with_label_values(&[outcome])
         .observe(started.elapsed().as_secs_f64());
+    if graphql::errors::is_unavailable(&response) {
+        let mut answer = (StatusCode::SERVICE_UNAVAILABLE, Json(response)).into_response();
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Ok(answer);
+    }
     Ok(Json(response).into_response())
 }
 

@@ -100,6 +100,11 @@ pub fn router(services: Services, config: &ApiConfig, metrics: &ApiMetrics) -> R
             config.request_timeout,
             deadline,
         ))
+        // Every answer, `/graphql`'s and the deadline's included, carries a request id, and
+        // every problem document quotes it.
+        .layer(middleware::from_fn(stamp_problem))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         // After the last route, so that every route's template is known to the middleware.
         .layer(middleware::from_fn_with_state(
             metrics.http().clone(),
@@ -216,9 +221,6 @@ fn v1(state: AppState, body_limit: usize) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn(stamp_problem))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
 /// `422` for a query the operation cannot take: `invalid_character` naming each parameter that

@@ -51,4 +51,11 @@ impl ProjectionError {
     pub fn stream(cause: impl Into<Cause>) -> Self {
         Self::Stream(cause.into())
     }
+
+    /// Whether it failed for want of the database rather than for a fault (no connection free in
+    /// time, the database unreachable, a read cancelled at its statement timeout): retrying later
+    /// is safe.
+    pub fn is_unavailable(&self) -> bool {
+        infra::unavailable::unavailable_in_chain(self)
+    }
 }

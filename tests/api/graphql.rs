@@ -159,3 +159,83 @@ async fn query_durations_are_recorded_by_outcome(pool: sqlx::PgPool) {
         assert!(text.contains(&line), "no {line} in:\n{text}");
     }
 }
+
+/// However a query is too big (over the body limit, too deep, too costly, or too long to parse),
+/// the refusal says so without quoting the query back.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_oversized_query_is_refused_without_being_quoted(pool: sqlx::PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let marker = "needleInTheQuery";
+    let post = |query: String| {
+        app.call_as(
+            &app.key,
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": query})),
+            &[],
+        )
+    };
+    // Over the test app's 64 KiB body limit.
+    let huge = format!("{{ {} }}", format!("{marker} ").repeat(5_000));
+    let answer = post(huge).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.code(), "body_too_large");
+    assert!(!answer.body.to_string().contains(marker), "{}", answer.body);
+
+    let mut deep = format!("{marker}: name");
+    for _ in 0..20 {
+        deep = format!("ofType {{ {deep} }}");
+    }
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}");
+    let nested = format!("{}{marker}{}", "{ a ".repeat(40), " }".repeat(40));
+    let costly: String = (0..60)
+        .map(|i| format!("{marker}{i}: invoices(first: 100) {{ nodes {{ id }} }} "))
+        .collect();
+    let unparsed = format!("{{ {} (", format!("{marker} ").repeat(3_000));
+    for (query, code) in [
+        (deep, "query_too_deep"),
+        (nested, "invalid_query"),
+        (format!("{{ {costly} }}"), "query_too_complex"),
+        (unparsed, "invalid_query"),
+    ] {
+        let answer = post(query).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let text = answer.body.to_string();
+        assert_eq!(
+            answer.body["errors"][0]["extensions"]["code"], code,
+            "{text:.500}"
+        );
+        assert!(!text.contains(marker), "{text:.500}");
+    }
+}
+
+/// NUL in a GraphQL argument is refused before it reaches the database: `invalid_character`
+/// naming the argument, never a database error.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn nul_in_a_graphql_argument_is_an_invalid_character(pool: sqlx::PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let body = json!({
+        "query": "query($name: String) { invoices(filter: { receiverName: $name }) { nodes { id } } }",
+        "variables": {"name": "a\u{0}b"},
+    });
+    let answer = app
+        .call_as(&app.key, Method::POST, "/graphql", Some(body), &[])
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let error = &answer.body["errors"][0];
+    assert_eq!(
+        error["extensions"]["code"], "invalid_character",
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        error["extensions"]["arguments"],
+        json!(["filter.receiverName"])
+    );
+    assert!(answer.body["data"].is_null(), "{}", answer.body);
+}

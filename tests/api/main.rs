@@ -12,6 +12,7 @@ mod graphql;
 mod helpers;
 mod invoices;
 mod metrics;
+mod nul;
 mod openapi;
 mod problems;
 #[path = "../common/prom.rs"]
@@ -24,6 +25,7 @@ mod saga;
 mod series;
 mod taxpayers;
 mod trace_context;
+mod unavailable;
 mod webhook_deliveries;
 mod webhook_secrets;
 mod webhook_subscriptions;

@@ -87,6 +87,7 @@ async fn a_request_past_its_deadline_answers_503_request_timeout(pool: PgPool) {
         answer.body
     );
     assert_eq!(answer.code(), "request_timeout", "{}", answer.body);
+    assert!(answer.body["request_id"].is_string(), "{}", answer.body);
     assert_eq!(answer.headers["retry-after"], "1");
     assert_eq!(
         answer.headers["content-type"], "application/problem+json",

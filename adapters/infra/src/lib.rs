@@ -2,8 +2,9 @@
 //! leases with the one table of lock namespaces ([`lease`]), the retry loops' [`Backoff`], the
 //! Prometheus exporter whose readings are taken just before a scrape ([`Exporter`]) and the
 //! shutdown signal many tasks wait on ([`Shutdown`]), and the log lines' view of an error with its
-//! chain of causes ([`Causes`]), the rate limits every API instance shares ([`ratelimit`]) and the
-//! API keys' last-use stamps ([`PgLastUsed`]).
+//! chain of causes ([`Causes`]), the rate limits every API instance shares ([`ratelimit`]), the
+//! API keys' last-use stamps ([`PgLastUsed`]) and the rule by which a Postgres failure means
+//! "unavailable, retry later" ([`unavailable`]).
 //!
 //! Depends on no crate of the workspace: no domain type, no port, no adapter. Whatever needs one
 //! of these mechanisms (the event store's relay, the read side, the workers, the API) uses it from
@@ -17,6 +18,7 @@ pub mod lease;
 pub mod metrics;
 pub mod ratelimit;
 pub mod shutdown;
+pub mod unavailable;
 
 pub use backoff::Backoff;
 pub use causes::Causes;

@@ -184,7 +184,11 @@ pub async fn get(
 
 impl From<DeliveryLogFailure> for ApiError {
     fn from(failure: DeliveryLogFailure) -> Self {
-        Self::internal(anyhow::Error::new(failure))
+        if infra::unavailable::unavailable_in_chain(&failure) {
+            Self::unavailable(anyhow::Error::new(failure))
+        } else {
+            Self::internal(anyhow::Error::new(failure))
+        }
     }
 }
 

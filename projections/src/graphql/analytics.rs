@@ -38,7 +38,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::buckets(&read.pool, &self.scope, Granularity::Day)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 
     /// Vouchers and their totals (pesos) per month, voucher type and status.
@@ -46,7 +46,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::buckets(&read.pool, &self.scope, Granularity::Month)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 
     /// IVA of authorized vouchers per rate (pesos; credit notes subtract).
@@ -54,7 +54,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::iva_by_rate(&read.pool, &self.scope)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 
     /// The receivers with the largest authorized amounts (pesos; credit notes subtract).
@@ -72,7 +72,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::top_receivers(&read.pool, &self.scope, i64::from(limit))
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 
     /// Authorized / (authorized + rejected).
@@ -80,7 +80,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::approval(&read.pool, &self.scope)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 
     /// Time from request to CAE of authorized vouchers.
@@ -88,7 +88,7 @@ impl Analytics {
         let (_, read) = scope(ctx)?;
         figures::cae_latency(&read.pool, &self.scope)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 }
 
@@ -104,7 +104,7 @@ pub(super) async fn sales_book(
         .map_err(|e| errors::invalid_argument("month", e))?;
     figures::sales_book(&read.pool, tenant, issuer(issuer_cuit)?, month)
         .await
-        .map_err(|e| errors::internal(&e))
+        .map_err(|e| errors::failed(&e))
 }
 
 /// `analytics(from, to, issuerCuit)`.

@@ -194,12 +194,12 @@ pub(super) async fn deliveries(
     };
     let page = query::deliveries(&read.pool, tenant, &filter, first, after.as_ref())
         .await
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     let mut attempts = if ctx.look_ahead().field("nodes").field("attempts").exists() {
         let ids: Vec<Uuid> = page.items.iter().map(|r| r.delivery_id).collect();
         query::attempts(&read.pool, tenant, &ids)
             .await
-            .map_err(|e| errors::internal(&e))?
+            .map_err(|e| errors::failed(&e))?
     } else {
         Default::default()
     };

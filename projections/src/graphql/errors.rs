@@ -1,10 +1,14 @@
 //! Every GraphQL error carries a stable snake_case `extensions.code` (the same codes as the REST
-//! problem documents where they overlap). Internal failures are logged here and answered opaquely.
+//! problem documents where they overlap). A read the database could not answer is
+//! `service_unavailable`; other failures of ours are logged here and answered opaquely.
 
 use async_graphql::{ErrorExtensions as _, Response, ServerError, Value};
 
 /// `extensions.code` of a malformed or invalid argument.
 pub const INVALID_ARGUMENT: &str = "invalid_argument";
+/// `extensions.code` of text holding the NUL character (`\u0000`), which no argument may hold
+/// (the code the REST API gives the same problem).
+pub const INVALID_CHARACTER: &str = "invalid_character";
 /// `extensions.code` of a pagination cursor this server did not hand out.
 pub const INVALID_CURSOR: &str = "invalid_cursor";
 /// `extensions.code` of a failure of ours; the message says nothing more.
@@ -17,6 +21,10 @@ pub const QUERY_TOO_COMPLEX: &str = "query_too_complex";
 pub const INVALID_QUERY: &str = "invalid_query";
 /// `extensions.code` of a request without an authenticated tenant.
 pub const UNAUTHORIZED: &str = "unauthorized";
+/// `extensions.code` of a read the database could not answer in time (no connection free, the
+/// database unreachable, a statement past its timeout); retrying later is safe. The HTTP route
+/// answers such a response `503` with `Retry-After`, as the REST API does.
+pub const SERVICE_UNAVAILABLE: &str = "service_unavailable";
 
 /// An error with `code` in its extensions.
 pub fn coded(code: &'static str, message: impl Into<String>) -> async_graphql::Error {
@@ -28,10 +36,31 @@ pub fn invalid_argument(argument: &str, detail: impl std::fmt::Display) -> async
     coded(INVALID_ARGUMENT, format!("{argument}: {detail}"))
 }
 
-/// Logs `cause` and answers `internal` with an opaque message.
-pub fn internal(cause: &(dyn std::error::Error + 'static)) -> async_graphql::Error {
-    tracing::error!(error = %cause, source = ?cause.source(), "graphql resolver failed");
+/// A read that failed because of `cause`: `service_unavailable` when the database could not
+/// answer ([`infra::unavailable::unavailable_in_chain`]), else `internal` with an opaque message.
+/// The cause is logged either way.
+pub fn failed(cause: &(dyn std::error::Error + 'static)) -> async_graphql::Error {
+    if infra::unavailable::unavailable_in_chain(cause) {
+        tracing::warn!(error = %infra::Causes(cause), "graphql resolver: database unavailable");
+        return coded(
+            SERVICE_UNAVAILABLE,
+            "the database could not answer in time; retry later",
+        );
+    }
+    tracing::error!(error = %infra::Causes(cause), "graphql resolver failed");
     coded(INTERNAL, "the server failed to answer; it has been logged")
+}
+
+/// Whether `response` failed for want of the database: one of its errors is
+/// [`SERVICE_UNAVAILABLE`].
+pub fn is_unavailable(response: &Response) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .is_some_and(|code| *code == Value::from(SERVICE_UNAVAILABLE))
+    })
 }
 
 /// Gives every error of `response` an `extensions.code`: the engine's own errors (parse,

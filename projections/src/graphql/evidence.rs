@@ -75,7 +75,7 @@ pub async fn of(ctx: &Context<'_>, id: InvoiceId) -> Result<Vec<Exchange>> {
         .history
         .events(tenant, id, None)
         .await
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     let events = recorded
         .iter()
         .map(|e| {
@@ -88,12 +88,12 @@ pub async fn of(ctx: &Context<'_>, id: InvoiceId) -> Result<Vec<Exchange>> {
             })
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     let Some(scope) = ExchangeScope::of(&events) else {
         return Ok(Vec::new());
     };
     let rows = query::evidence(&read.pool, tenant, &scope)
         .await
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     Ok(rows.into_iter().map(Exchange).collect())
 }

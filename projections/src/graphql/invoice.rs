@@ -241,7 +241,7 @@ impl Invoice {
         let Some(last) = events.last().map(|e| e.recorded_at) else {
             return Ok(None);
         };
-        let folded = history::fold(&events).map_err(|e| errors::internal(&e))?;
+        let folded = history::fold(&events).map_err(|e| errors::failed(&e))?;
         Ok(folded.map(|(invoice, version)| InvoiceState::new(&invoice, version, last)))
     }
 }
@@ -257,6 +257,6 @@ impl Invoice {
         read.history
             .events(tenant, InvoiceId(self.0.invoice_id), as_of)
             .await
-            .map_err(|e| errors::internal(&e))
+            .map_err(|e| errors::failed(&e))
     }
 }

@@ -121,7 +121,7 @@ pub(super) async fn invoices(
     let filter = filter.unwrap_or_default().parse()?;
     let page = query::invoices(&read.pool, tenant, &filter, first, after.as_ref())
         .await
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     let nodes = ctx.look_ahead().field("nodes");
     let mut streams = if nodes.field("events").exists() || nodes.field("asOf").exists() {
         let ids: Vec<InvoiceId> = page.items.iter().map(|r| InvoiceId(r.invoice_id)).collect();
@@ -129,7 +129,7 @@ pub(super) async fn invoices(
             .history
             .events_of_many(tenant, &ids)
             .await
-            .map_err(|e| errors::internal(&e))?;
+            .map_err(|e| errors::failed(&e))?;
         read.into_iter().map(Some).collect()
     } else {
         Vec::new()
@@ -154,6 +154,6 @@ pub(super) async fn invoice(ctx: &Context<'_>, id: Uuid) -> Result<Option<Invoic
     let (tenant, read) = scope(ctx)?;
     let row = query::invoice(&read.pool, tenant, id)
         .await
-        .map_err(|e| errors::internal(&e))?;
+        .map_err(|e| errors::failed(&e))?;
     Ok(row.map(|row| Invoice(row, None)))
 }

@@ -4,8 +4,9 @@
 //!
 //! Every resolver reads within the request's tenant, which the HTTP layer authenticates and hands
 //! to [`execute`]; nothing is reachable without one. Queries are bounded in depth and complexity
-//! ([`Limits`]), and every error carries a stable `extensions.code` ([`errors`]). The SDL is
-//! committed under `schemas/graphql/` and a test fails when it drifts from [`sdl`].
+//! ([`Limits`]), text holding NUL is refused in any argument before a resolver sees it, and every
+//! error carries a stable `extensions.code` ([`errors`]). The SDL is committed under
+//! `schemas/graphql/` and a test fails when it drifts from [`sdl`].
 
 mod analytics;
 mod deliveries;
@@ -14,6 +15,7 @@ mod events;
 mod evidence;
 mod invoice;
 mod list;
+mod parsing;
 mod query;
 mod status;
 
@@ -66,6 +68,7 @@ pub fn schema(context: ReadContext, limits: Limits) -> ReadSchema {
         .data(context)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(parsing::Parsing)
         .finish()
 }
 

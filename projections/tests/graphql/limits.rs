@@ -110,15 +110,86 @@ async fn nothing_is_readable_without_a_tenant(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
-async fn a_database_failure_is_answered_opaquely_with_internal(pool: PgPool) {
+async fn a_database_that_cannot_answer_is_service_unavailable(pool: PgPool) {
     let env = Env::new(&pool);
     pool.close().await;
     let schema = env.schema(Limits::default());
     let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
-    assert_eq!(first_code(&answer), Some("internal"), "{answer}");
+    assert_refused_opaquely(&answer, "service_unavailable", "pool");
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_database_fault_is_answered_opaquely_with_internal(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    sqlx::query("drop table rm.invoices cascade")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let answer = run(&schema, env.tenant_a, "{ invoices { nodes { id } } }").await;
+    assert_refused_opaquely(&answer, "internal", "rm.invoices");
+}
+
+/// Asserts `answer` is refused with `code`, its message saying nothing of `cause`.
+fn assert_refused_opaquely(answer: &serde_json::Value, code: &str, cause: &str) {
+    assert_eq!(first_code(answer), Some(code), "{answer}");
     let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(!message.contains("pool"), "{message}");
+    assert!(!message.contains(cause), "{message}");
     assert!(answer["data"].is_null());
+}
+
+/// A page size out of range is refused by the field as an invalid argument, however large: what
+/// a page costs is counted at most at the largest page.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_page_size_out_of_range_is_an_invalid_argument_not_a_costly_query(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let analytics = "analytics(from: \"2025-07-01\", to: \"2025-07-01\")";
+    for size in ["1000000", "2147483647", "-2147483648", "0", "101"] {
+        for query in [
+            format!("{{ invoices(first: {size}) {{ nodes {{ id status total }} }} }}"),
+            format!("{{ webhookDeliveries(first: {size}) {{ nodes {{ id status }} }} }}"),
+            format!("{{ {analytics} {{ topReceivers(limit: {size}) {{ count }} }} }}"),
+        ] {
+            let answer = run(&schema, env.tenant_a, &query).await;
+            assert_eq!(
+                first_code(&answer),
+                Some("invalid_argument"),
+                "{query}: {answer}"
+            );
+            let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains("between 1 and 100"), "{query}: {message}");
+        }
+    }
+    // Past what `Int` holds, it is still the argument that is wrong.
+    let query = "{ invoices(first: 10000000000) { nodes { id } } }";
+    let answer = run(&schema, env.tenant_a, query).await;
+    assert_eq!(first_code(&answer), Some("invalid_argument"), "{answer}");
+}
+
+/// The parser quotes the line an error is on, which may be the whole query: the answer says
+/// where and why, never the query.
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_query_that_does_not_parse_is_not_quoted_back(pool: PgPool) {
+    let (env, schema) = schema(&pool, Limits::default());
+    let marker = "needleInTheQuery";
+    let fields = format!("{marker} ").repeat(2_000);
+    let nested = format!("{}{marker}{}", "{ a ".repeat(100), " }".repeat(100));
+    for query in [
+        format!("{{ invoices {{ nodes {{ {fields} }} }} "),
+        format!("{{ {fields} ("),
+        nested,
+    ] {
+        let answer = run(&schema, env.tenant_a, &query).await;
+        let text = answer.to_string();
+        assert_eq!(first_code(&answer), Some("invalid_query"), "{text:.500}");
+        assert!(!text.contains(marker), "{text:.500}");
+        assert!(text.len() < 1_000, "{text:.500}");
+    }
+    let answer = run(&schema, env.tenant_a, &format!("{{ {marker} (")).await;
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("the query is not valid GraphQL at line 1, column "),
+        "{message}"
+    );
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]

@@ -4,4 +4,5 @@
 mod analytics;
 mod invoices;
 mod limits;
+mod nul;
 mod support;

@@ -1,5 +1,6 @@
 //! Mapping of database errors to [`StoreError`].
 
+pub use infra::unavailable::is_unavailable;
 use sqlx::postgres::PgDatabaseError;
 
 use crate::port::StoreError;
@@ -22,24 +23,6 @@ pub(super) fn infrastructure(error: sqlx::Error) -> StoreError {
         StoreError::Unavailable(error)
     } else {
         StoreError::Unexpected(error)
-    }
-}
-
-/// Whether the error says the database cannot be reached or has no connection to spare: what
-/// every Postgres caller (the store, the API's reads) answers as "unavailable, retry later".
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => true,
-        // 08: connection exception; 53: insufficient resources (too many connections);
-        // 57P01-57P03: admin or crash shutdown, cannot connect now.
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P0")
-        }),
-        _ => false,
     }
 }
 
