@@ -101,6 +101,16 @@ pub fn path_rejection(rejection: &PathRejection, names: &[String]) -> ApiError {
     path_error(key, value)
 }
 
+/// `400 invalid_query`: the query string is not percent-encoded UTF-8 `name=value` pairs.
+pub fn unreadable_query() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        "the query string cannot be read: write it as `name=value` pairs joined by `&`, \
+         percent-encoded UTF-8",
+    )
+}
+
 /// The names of query parameters whose value (or name) holds a NUL character (`%00`).
 pub fn nul_in_query(query: &str) -> Vec<String> {
     query

@@ -204,8 +204,7 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let Query(params) = params.map_err(|_| crate::plain::unreadable_query())?;
     let query = parse_list(params)?;
     let stale = await_position(&state, &headers).await?;
     let page = rows::invoices(

@@ -136,8 +136,7 @@ pub async fn list(
     principal: Principal,
     params: Result<Query<DeliveryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DeliveryPage>, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let Query(params) = params.map_err(|_| crate::plain::unreadable_query())?;
     let asked = parse_query(params)?;
     let after = cursor(asked.cursor.as_deref())?;
     let page = query::deliveries(

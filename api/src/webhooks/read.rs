@@ -89,8 +89,8 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1..=100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<u32>,
+    #[param(value_type = Option<crate::shapes::PageSize>)]
+    limit: Option<String>,
     /// `next_cursor` of the previous page.
     #[param(value_type = Option<crate::shapes::Text>)]
     cursor: Option<String>,
@@ -110,16 +110,21 @@ pub async fn list(
     headers: HeaderMap,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::validation(vec![crate::FieldError {
-            field: "limit".to_owned(),
-            code: "invalid_limit".to_owned(),
-            detail: format!("must be a whole number from 1 to {MAX_LIMIT}, not {limit}"),
-        }]));
-    }
+    let Query(params) = params.map_err(|_| crate::plain::unreadable_query())?;
+    let limit = match params.limit.as_deref().map(str::trim) {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::validation(vec![crate::FieldError {
+                    field: "limit".to_owned(),
+                    code: "invalid_limit".to_owned(),
+                    detail: format!("must be a whole number from 1 to {MAX_LIMIT}, not `{text}`"),
+                }])
+            })?,
+    };
     let after = params
         .cursor
         .map(|c| Uuid::try_parse(&c))
