@@ -98,7 +98,7 @@ pub struct CertificateView {
 
 /// Makes a private key server-side (kept encrypted, never returned) and answers the CSR to take
 /// to ARCA.
-#[utoipa::path(post, path = "/v1/taxpayers/{cuit}/certificate-requests", tag = "taxpayers",
+#[utoipa::path(post, path = "/v1/taxpayers/{cuit}/certificate-requests", operation_id = "request_certificate", tag = "taxpayers",
     params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT")),
     request_body = CertificateRequestBody,
     responses((status = 201, body = CertificateRequestView), (status = 404, body = super::Problem),
@@ -138,7 +138,7 @@ pub async fn request(
 }
 
 /// Installs the issuer's certificate for this deployment's ARCA environment.
-#[utoipa::path(put, path = "/v1/taxpayers/{cuit}/certificate", tag = "taxpayers",
+#[utoipa::path(put, path = "/v1/taxpayers/{cuit}/certificate", operation_id = "install_certificate", tag = "taxpayers",
     params(("cuit" = crate::shapes::Cuit, Path, description = "The issuer's CUIT")),
     request_body = InstallCertificateBody,
     responses((status = 200, body = CertificateView), (status = 404, body = super::Problem),

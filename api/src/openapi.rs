@@ -62,6 +62,141 @@ impl Modify for BearerKey {
     }
 }
 
+/// Where a success leads: the operations a client (or a fuzzer following links) can call next
+/// with the identifier the answer carries. `(method, path, target operation, parameter, where
+/// the answer holds its value)`.
+const LINKS: &[(&str, &str, &str, &str, &str)] = &[
+    ("post", "/v1/invoices", "get_invoice", "id", "/id"),
+    ("post", "/v1/invoices", "list_invoice_events", "id", "/id"),
+    ("post", "/v1/invoices", "get_invoice_evidence", "id", "/id"),
+    ("post", "/v1/taxpayers", "get_taxpayer", "cuit", "/cuit"),
+    (
+        "post",
+        "/v1/taxpayers",
+        "add_point_of_sale",
+        "cuit",
+        "/cuit",
+    ),
+    (
+        "post",
+        "/v1/taxpayers",
+        "request_certificate",
+        "cuit",
+        "/cuit",
+    ),
+    (
+        "post",
+        "/v1/taxpayers",
+        "install_certificate",
+        "cuit",
+        "/cuit",
+    ),
+    ("post", "/v1/api-keys", "revoke_api_key", "id", "/id"),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "get_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "update_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "pause_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "resume_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "enable_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "rotate_webhook_secret",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "test_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "redeliver_failed_webhook_deliveries",
+        "id",
+        "/id",
+    ),
+    (
+        "post",
+        "/v1/webhooks/subscriptions",
+        "delete_webhook_subscription",
+        "id",
+        "/id",
+    ),
+    (
+        "get",
+        "/v1/webhooks/deliveries",
+        "get_webhook_delivery",
+        "id",
+        "/deliveries/0/id",
+    ),
+    (
+        "get",
+        "/v1/webhooks/deliveries",
+        "redeliver_webhook_delivery",
+        "id",
+        "/deliveries/0/id",
+    ),
+    ("get", "/v1/invoices", "get_invoice", "id", "/invoices/0/id"),
+];
+
+/// Adds the links of [`LINKS`] to every success of their operation. (Written on the JSON:
+/// utoipa's `Link` serializes `operation_id` where OpenAPI says `operationId`.)
+fn link(document: &mut serde_json::Value) {
+    for (method, path, target, parameter, pointer) in LINKS {
+        let Some(answers) = document
+            .pointer_mut(&format!(
+                "/paths/{}/{method}/responses",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (_, answer) in answers
+            .iter_mut()
+            .filter(|(status, _)| status.starts_with('2'))
+        {
+            answer["links"][*target] = serde_json::json!({
+                "operationId": target,
+                "parameters": { *parameter: format!("$response.body#{pointer}") },
+            });
+        }
+    }
+}
+
 /// What the guard in front of every operation adds: the scope it needs (from the one table the
 /// guard reads, [`scopes::required`]) and its `401`, `403 insufficient_scope` and `429
 /// rate_limited` answers, the last with `Retry-After` and the `RateLimit` fields.
@@ -194,7 +329,9 @@ fn guard(operation: &mut Operation, scope: &str) {
 
 /// The document as JSON.
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    link(&mut document);
+    document
 }
 
 /// `GET /openapi.json`.
@@ -209,6 +346,34 @@ mod tests {
     const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../schemas/api/openapi.json");
 
     /// Regenerate with `UPDATE_SCHEMAS=1 cargo test -p api openapi`.
+    #[test]
+    fn operation_ids_are_unique_and_links_name_operations_that_exist() {
+        let document = document();
+        let mut ids = Vec::new();
+        for item in document["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+        {
+            for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(id) = operation["operationId"].as_str() {
+                    ids.push(id.to_owned());
+                }
+            }
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            ids.len(),
+            "duplicate operation ids in {ids:?}"
+        );
+        for (_, _, target, _, _) in LINKS {
+            assert!(ids.iter().any(|id| id == target), "no operation {target}");
+        }
+    }
+
     #[test]
     fn committed_openapi_document_matches_the_code() {
         let generated = serde_json::to_string_pretty(&document()).unwrap() + "\n";

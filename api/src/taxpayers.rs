@@ -79,7 +79,7 @@ pub struct PointOfSaleView {
 }
 
 /// Registers an issuer for the caller's tenant.
-#[utoipa::path(post, path = "/v1/taxpayers", tag = "taxpayers",
+#[utoipa::path(post, path = "/v1/taxpayers", operation_id = "register_taxpayer", tag = "taxpayers",
     request_body = RegisterTaxpayer,
     responses((status = 201, body = TaxpayerView), (status = 409, body = super::Problem), (status = 422, body = super::Problem)),
     security(("api_key" = [])))]

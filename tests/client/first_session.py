@@ -19,8 +19,8 @@ import typing
 import httpx
 
 from arca_client import AuthenticatedClient
-from arca_client.api.invoices import events, get_invoice, list_invoices, request
-from arca_client.api.taxpayers import add_point_of_sale, register
+from arca_client.api.invoices import get_invoice, list_invoice_events, list_invoices, request_invoice
+from arca_client.api.taxpayers import add_point_of_sale, register_taxpayer
 from arca_client.models import (
     AddPointOfSale,
     InvoiceAccepted,
@@ -121,7 +121,7 @@ def answered(what, status, model, answer):
 def register_the_issuer(client):
     issuer = {"cuit": CUIT, "legal_name": "Demo SRL", "iva_condition": "responsable_inscripto"}
     body = RegisterTaxpayer.from_dict(issuer)
-    answered("register", 201, TaxpayerView, register.sync_detailed(client=client, body=body))
+    answered("register", 201, TaxpayerView, register_taxpayer.sync_detailed(client=client, body=body))
     body = AddPointOfSale.from_dict({"number": 1, "name": "Casa central"})
     answer = add_point_of_sale.sync_detailed(CUIT, client=client, body=body)
     answered("point of sale", 201, TaxpayerView, answer)
@@ -130,13 +130,13 @@ def register_the_issuer(client):
 
 def request_factura_b(client):
     body = request_body(6, CONSUMER, "Yerba mate 1kg", "2", "3500.00")
-    answer = request.sync_detailed(client=client, body=body, idempotency_key="order-1001")
+    answer = request_invoice.sync_detailed(client=client, body=body, idempotency_key="order-1001")
     accepted = answered("request", 202, InvoiceAccepted, answer).parsed
     expect(wire(accepted.status) == "requested", f"request: status {wire(accepted.status)}")
     expect(accepted.letter == "B", f"request: letter {accepted.letter}")
     expect_totals(accepted.totals, "7000.00", "1470.00", "8470.00", "request")
 
-    again = request.sync_detailed(client=client, body=body, idempotency_key="order-1001")
+    again = request_invoice.sync_detailed(client=client, body=body, idempotency_key="order-1001")
     again = answered("retry", 202, InvoiceAccepted, again).parsed
     expect(again.id == accepted.id, "a retry with the same Idempotency-Key made another invoice")
     print(f"requested Factura B {accepted.id}: 202, total {accepted.totals.total}")
@@ -167,7 +167,7 @@ def read_until_authorized(client, invoice_id, position):
 
 
 def read_its_events(client, invoice_id):
-    answer = events.sync_detailed(invoice_id, client=client)
+    answer = list_invoice_events.sync_detailed(invoice_id, client=client)
     history = answered("events", 200, InvoiceEvents, answer).parsed
     types = [field(event, "event_type") for event in history.events]
     expect(types[:1] == ["invoice.requested"], f"events: first of {types}")
@@ -177,7 +177,7 @@ def read_its_events(client, invoice_id):
 
 def request_and_wait(client):
     body = request_body(6, CONSUMER, "Mate", "1", "9000.00")
-    answer = request.sync_detailed(client=client, body=body, prefer="wait=10")
+    answer = request_invoice.sync_detailed(client=client, body=body, prefer="wait=10")
     invoice = answered("wait=10", 201, InvoiceView, answer).parsed
     expect_authorized(invoice, "wait=10")
     expect_totals(invoice.totals, "9000.00", "1890.00", "10890.00", "wait=10")
@@ -217,7 +217,7 @@ def read_analytics_of_this_month(client):
 
 def make_a_mistake(client):
     body = request_body(1, WRONG_CUIT, "Consultoría", "1", "1000.00")
-    answer = request.sync_detailed(client=client, body=body)
+    answer = request_invoice.sync_detailed(client=client, body=body)
     problem = answered("mistake", 422, Problem, answer).parsed
     expect(problem.code == "invalid_cuit", f"mistake: code {problem.code}")
     fields = [error.field for error in (problem.errors or [])]

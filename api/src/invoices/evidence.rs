@@ -49,7 +49,7 @@ pub struct InvoiceEvidence {
 }
 
 /// An invoice's exchanges with ARCA, with their XML: the evidence behind its CAE.
-#[utoipa::path(get, path = "/v1/invoices/{id}/evidence", tag = "invoices",
+#[utoipa::path(get, path = "/v1/invoices/{id}/evidence", operation_id = "get_invoice_evidence", tag = "invoices",
     params(("id" = Uuid, Path, description = "The invoice id")),
     responses((status = 200, body = InvoiceEvidence), (status = 404, body = crate::Problem)),
     security(("api_key" = [])))]

@@ -47,7 +47,7 @@ use commands::{
 const IDEMPOTENT_INVOICE: Uuid = Uuid::from_u128(0x6a1c_3f2e_9b7d_4c1a_8e55_0d2b_7f41_c3a9);
 
 /// Requests an invoice: validated against ARCA's rules, then recorded; ARCA is asked later.
-#[utoipa::path(post, path = "/v1/invoices", tag = "invoices",
+#[utoipa::path(post, path = "/v1/invoices", operation_id = "request_invoice", tag = "invoices",
     params(("Idempotency-Key" = Option<crate::shapes::IdempotencyKey>, Header, nullable = false, description = "Makes retries safe: the same key and body return the first answer"),
            ("Prefer" = Option<crate::shapes::Text>, Header, nullable = false, description = "`wait=N` (N ≤ 30): wait up to N seconds for ARCA's answer")),
     request_body = RequestInvoiceBody,
@@ -188,7 +188,7 @@ async fn decide(
 }
 
 /// An invoice's full event history, with metadata: the audit view.
-#[utoipa::path(get, path = "/v1/invoices/{id}/events", tag = "invoices",
+#[utoipa::path(get, path = "/v1/invoices/{id}/events", operation_id = "list_invoice_events", tag = "invoices",
     params(("id" = Uuid, Path, description = "The invoice id")),
     responses((status = 200, body = InvoiceEvents), (status = 404, body = super::Problem)),
     security(("api_key" = [])))]

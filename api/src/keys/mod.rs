@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// Issues a key for the caller's tenant; the answer shows its bearer token, this once.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys",
+#[utoipa::path(post, path = "/v1/api-keys", operation_id = "create_api_key", tag = "api-keys",
     request_body = CreateKeyBody,
     responses((status = 201, body = CreatedKey), (status = 422, body = crate::Problem)))]
 #[tracing::instrument(name = "api_keys.create", skip_all, fields(tenant = %principal.tenant_id))]
@@ -79,7 +79,7 @@ pub async fn create(
 }
 
 /// The tenant's keys, revoked ones included, oldest first (never their secrets).
-#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys",
+#[utoipa::path(get, path = "/v1/api-keys", operation_id = "list_api_keys", tag = "api-keys",
     responses((status = 200, body = KeyList)))]
 #[tracing::instrument(name = "api_keys.list", skip_all, fields(tenant = %principal.tenant_id))]
 pub async fn list(
@@ -104,7 +104,7 @@ pub async fn list(
 }
 
 /// Revokes one of the tenant's keys (revoking a revoked key changes nothing).
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys",
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", operation_id = "revoke_api_key", tag = "api-keys",
     params(("id" = Uuid, Path, description = "The key's id")),
     responses((status = 204), (status = 404, body = crate::Problem)))]
 #[tracing::instrument(name = "api_keys.revoke", skip_all, fields(tenant = %principal.tenant_id))]

@@ -34,7 +34,7 @@ use commands::webhooks::{self as flows, SecretFailure, SubscriptionFlowError};
 const PATH_ID: &str = "The subscription's id";
 
 /// Subscribes an endpoint; the answer shows its signing secret, this once.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions", operation_id = "create_webhook_subscription", tag = "webhooks",
     request_body = CreateBody,
     responses((status = 201, body = CreatedSubscription),
               (status = 409, description = "The tenant has as many subscriptions as it may (`subscription_limit_reached`)", body = crate::Problem),
@@ -102,7 +102,7 @@ async fn within_subscription_limit(
 }
 
 /// Changes the endpoint, its event types or its description.
-#[utoipa::path(patch, path = "/v1/webhooks/subscriptions/{id}", tag = "webhooks",
+#[utoipa::path(patch, path = "/v1/webhooks/subscriptions/{id}", operation_id = "update_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID),
            ("If-Match" = Option<crate::shapes::Version>, Header, nullable = false, description = "ETag the change is based on")),
     request_body = UpdateBody,
@@ -135,7 +135,7 @@ pub async fn update(
 }
 
 /// Deletes the subscription for good (its secrets are destroyed).
-#[utoipa::path(delete, path = "/v1/webhooks/subscriptions/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/v1/webhooks/subscriptions/{id}", operation_id = "delete_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     responses((status = 204), (status = 404, body = crate::Problem)),
     security(("api_key" = [])))]
@@ -152,7 +152,7 @@ pub async fn delete(
 }
 
 /// Stops deliveries until resumed; events meanwhile are recorded as skipped.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/pause", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/pause", operation_id = "pause_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     responses((status = 200, body = super::body::SubscriptionView), (status = 404, body = crate::Problem),
               (status = 409, body = crate::Problem)),
@@ -168,7 +168,7 @@ pub async fn pause(
 }
 
 /// Resumes a paused subscription.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/resume", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/resume", operation_id = "resume_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     responses((status = 200, body = super::body::SubscriptionView), (status = 404, body = crate::Problem),
               (status = 409, body = crate::Problem)),
@@ -191,7 +191,7 @@ pub async fn resume(
 }
 
 /// Re-enables a subscription the delivery engine disabled.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/enable", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/enable", operation_id = "enable_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     responses((status = 200, body = super::body::SubscriptionView), (status = 404, body = crate::Problem),
               (status = 409, body = crate::Problem)),
@@ -214,7 +214,7 @@ pub async fn enable(
 }
 
 /// Sends a `webhook.test` event to this subscription.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/test", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/test", operation_id = "test_webhook_subscription", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     responses((status = 202, body = TestAccepted), (status = 404, body = crate::Problem),
               (status = 409, body = crate::Problem)),
@@ -235,7 +235,7 @@ pub async fn test(
 
 /// Replaces the signing secret; the previous one keeps signing for the grace period. The answer
 /// shows the new secret, this once.
-#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/rotate-secret", tag = "webhooks",
+#[utoipa::path(post, path = "/v1/webhooks/subscriptions/{id}/rotate-secret", operation_id = "rotate_webhook_secret", tag = "webhooks",
     params(("id" = Uuid, Path, description = PATH_ID)),
     request_body(content = Option<RotateBody>, description = "Optional: an empty body keeps the default grace period"),
     responses((status = 200, body = RotatedSecret), (status = 404, body = crate::Problem),
