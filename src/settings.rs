@@ -485,6 +485,15 @@ mod tests {
         assert_eq!(settings.webhook_allow_cidrs, ["127.0.0.0/8", "::1"]);
         let policy = settings.webhook_policy().expect("valid");
         assert!(policy.is_allowed("127.0.0.1".parse().expect("ip")));
+        assert!(policy.is_allowed("8.8.8.8".parse().expect("ip")));
+        let loopback_only: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(("webhook_allow_cidrs", "127.0.0.0/8"))
+            .merge(("webhook_allow_public", false))
+            .extract()
+            .expect("settings");
+        let policy = loopback_only.webhook_policy().expect("valid");
+        assert!(policy.is_allowed("127.0.0.1".parse().expect("ip")));
+        assert!(!policy.is_allowed("8.8.8.8".parse().expect("ip")));
         let bad: Settings = Figment::from(Toml::string(DEFAULTS))
             .merge(("webhook_retry_schedule", "0s,soon"))
             .extract()
