@@ -75,6 +75,8 @@ pub fn stamp_codes(mut response: Response) -> Response {
             let code = code_of(error);
             if code == QUERY_TOO_COMPLEX {
                 error.message = TOO_COMPLEX.to_owned();
+            } else {
+                error.message = shorten_quotes(&error.message);
             }
             error
                 .extensions
@@ -91,6 +93,28 @@ const TOO_COMPLEX: &str = "the query costs more than this server allows: a page 
      figures asked, `ivaSalesBook` 31 times its fields, an invoice's `events` 10 times and its \
      `evidence` 4 times theirs; aliases add up. Ask for fewer rows, a shorter range or fewer \
      fields, or split the query";
+
+/// The longest name quoted back from a query in an engine error (`Unknown field "…"`,
+/// `Unknown operation named "…"`): past it the name is cut, so an error never echoes a query.
+const QUOTED_MAX: usize = 64;
+
+/// `message` with every double-quoted name longer than [`QUOTED_MAX`] characters cut to it,
+/// followed by `…`.
+fn shorten_quotes(message: &str) -> String {
+    let mut shortened = String::with_capacity(message.len().min(512));
+    for (index, part) in message.split('"').enumerate() {
+        if index > 0 {
+            shortened.push('"');
+        }
+        if index % 2 == 1 && part.chars().count() > QUOTED_MAX {
+            shortened.extend(part.chars().take(QUOTED_MAX));
+            shortened.push('…');
+        } else {
+            shortened.push_str(part);
+        }
+    }
+    shortened
+}
 
 fn code_of(error: &ServerError) -> &'static str {
     match error.message.as_str() {
@@ -128,6 +152,22 @@ mod tests {
                 stamp_codes(Response::from_errors(vec![ServerError::new(message, None)]));
             assert_eq!(code(&response).as_deref(), Some(expected), "{message}");
         }
+    }
+
+    #[test]
+    fn names_quoted_back_are_cut_short() {
+        let long = "x".repeat(10_000);
+        let message = format!("Unknown operation named \"{long}\".");
+        let response = stamp_codes(Response::from_errors(vec![ServerError::new(message, None)]));
+        let shown = &response.errors[0].message;
+        assert!(shown.chars().count() < 100, "{shown}");
+        assert!(
+            shown.starts_with("Unknown operation named \"xxx"),
+            "{shown}"
+        );
+        let short = "Unknown field \"x\" on type \"Query\".";
+        let response = stamp_codes(Response::from_errors(vec![ServerError::new(short, None)]));
+        assert_eq!(response.errors[0].message, short);
     }
 
     #[test]
