@@ -145,6 +145,12 @@ pub enum RecordWebhookOutcome {
     Failed(super::events::WebhookDeliveryFailed),
 }
 
+/// Records the stored PDF of an authorized invoice. Recording the same document again (same
+/// template version and bytes) changes nothing; other bytes under a template version already
+/// recorded are refused, since rendering is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordDocument(pub super::events::DocumentIssued);
+
 /// Every invoice command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvoiceCommand {
@@ -164,6 +170,8 @@ pub enum InvoiceCommand {
     ReleaseNumber(ReleaseNumber),
     /// See [`RecordWebhookOutcome`].
     RecordWebhookOutcome(RecordWebhookOutcome),
+    /// See [`RecordDocument`].
+    RecordDocument(RecordDocument),
 }
 
 impl InvoiceCommand {
@@ -178,6 +186,7 @@ impl InvoiceCommand {
             Self::RecordUnknownOutcome(_) => "record_unknown_outcome",
             Self::ReleaseNumber(_) => "release_number",
             Self::RecordWebhookOutcome(_) => "record_webhook_outcome",
+            Self::RecordDocument(_) => "record_document",
         }
     }
 }
@@ -205,5 +214,6 @@ from_command!(
     RecordRejection,
     RecordUnknownOutcome,
     ReleaseNumber,
-    RecordWebhookOutcome
+    RecordWebhookOutcome,
+    RecordDocument
 );

@@ -209,15 +209,25 @@ pub enum InvoiceError {
     /// A number release without a reason.
     #[error("a number release needs a reason")]
     ReleaseReasonRequired,
+    /// A document record without a 64-digit hex SHA-256, a key, a size or a template version.
+    #[error("a document needs its hex sha-256, its size, its key and its template version")]
+    InvalidDocument,
+    /// Other bytes than the recorded ones for a template version already rendered.
+    #[error("template version {template_version} already rendered this invoice to other bytes")]
+    DocumentMismatch {
+        /// The template version.
+        template_version: String,
+    },
 }
 
 impl ErrorCode for InvoiceError {
     fn kind(&self) -> RejectionKind {
         use InvoiceError::*;
         match self {
-            AlreadyRequested | AlreadyAuthorized | InvalidTransition { .. } => {
-                RejectionKind::Conflict
-            }
+            AlreadyRequested
+            | AlreadyAuthorized
+            | InvalidTransition { .. }
+            | DocumentMismatch { .. } => RejectionKind::Conflict,
             NotRequested { .. } => RejectionKind::NotFound,
             _ => RejectionKind::Invalid,
         }
@@ -273,6 +283,8 @@ impl InvoiceError {
             InvalidRequestHash => "invalid_request_hash",
             RejectionReasonRequired => "rejection_reason_required",
             ReleaseReasonRequired => "release_reason_required",
+            InvalidDocument => "invalid_document",
+            DocumentMismatch { .. } => "document_mismatch",
         }
     }
 
@@ -285,7 +297,9 @@ impl InvoiceError {
             AlreadyRequested
             | NotRequested { .. }
             | InvalidTransition { .. }
-            | AlreadyAuthorized => None,
+            | AlreadyAuthorized
+            | InvalidDocument
+            | DocumentMismatch { .. } => None,
             InvalidRequestHash => fixed("request_hash"),
             RejectionReasonRequired => fixed("errors"),
             ReleaseReasonRequired => fixed("reason"),

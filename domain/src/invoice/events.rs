@@ -219,6 +219,20 @@ pub struct WebhookDeliveryFailed {
     pub duration_ms: u64,
 }
 
+/// `invoice.document_issued` v1: the printable voucher (PDF) of the authorized invoice was
+/// rendered and stored; an auditor re-hashes the stored bytes against `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DocumentIssued {
+    /// Hex SHA-256 of the stored bytes (64 lower-case digits).
+    pub sha256: String,
+    /// Their length.
+    pub bytes: u64,
+    /// Where they are stored (the document store's key).
+    pub key: String,
+    /// The renderer's template version that produced them.
+    pub template_version: String,
+}
+
 domain_events! {
     /// Every invoice event.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,5 +255,7 @@ domain_events! {
         WebhookDelivered(WebhookDelivered) = "invoice.webhook_delivered",
         /// See [`WebhookDeliveryFailed`].
         WebhookDeliveryFailed(WebhookDeliveryFailed) = "invoice.webhook_delivery_failed",
+        /// See [`DocumentIssued`].
+        DocumentIssued(DocumentIssued) = "invoice.document_issued",
     }
 }

@@ -18,8 +18,8 @@
 //! `outcome_unknown` re-sends the same number once `FECompConsultar` found nothing there.
 
 use super::commands::{
-    AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordRejection, RecordWebhookOutcome,
-    ReleaseNumber,
+    AssignNumber, InvoiceCommand, MarkSubmitted, RecordCae, RecordDocument, RecordRejection,
+    RecordWebhookOutcome, ReleaseNumber,
 };
 use super::error::InvoiceError;
 use super::events::SubmissionOutcomeUnknown;
@@ -47,6 +47,7 @@ pub(super) fn decide(
     match (status, command) {
         (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
         (_, InvoiceCommand::RecordWebhookOutcome(outcome)) => Ok(webhook_outcome(invoice, outcome)),
+        (Authorized, InvoiceCommand::RecordDocument(cmd)) => document(invoice, cmd),
         (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
         (Requested | Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
             submit(invoice, cmd, ctx)
@@ -86,6 +87,30 @@ fn webhook_outcome(invoice: &Invoice, outcome: RecordWebhookOutcome) -> Vec<Invo
         vec![]
     } else {
         vec![event]
+    }
+}
+
+/// The document's event, unless that template version's document is already recorded.
+fn document(invoice: &Invoice, cmd: RecordDocument) -> Result<Vec<InvoiceEvent>, InvoiceError> {
+    let RecordDocument(issued) = cmd;
+    let hex = issued.sha256.len() == 64
+        && issued
+            .sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !hex
+        || issued.bytes == 0
+        || issued.key.trim().is_empty()
+        || issued.template_version.trim().is_empty()
+    {
+        return Err(InvoiceError::InvalidDocument);
+    }
+    match invoice.document(&issued.template_version) {
+        Some(recorded) if recorded.sha256 == issued.sha256 => Ok(vec![]),
+        Some(_) => Err(InvoiceError::DocumentMismatch {
+            template_version: issued.template_version,
+        }),
+        None => Ok(vec![InvoiceEvent::DocumentIssued(issued)]),
     }
 }
 

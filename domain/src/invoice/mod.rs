@@ -18,12 +18,12 @@ pub mod totals;
 
 pub use crate::taxpayer::IssuerSnapshot;
 pub use commands::{
-    AssignNumber, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, RecordCae, RecordRejection,
-    RecordUnknownOutcome, RecordWebhookOutcome, ReleaseNumber, RequestInvoice,
+    AssignNumber, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, RecordCae, RecordDocument,
+    RecordRejection, RecordUnknownOutcome, RecordWebhookOutcome, ReleaseNumber, RequestInvoice,
 };
 pub use error::{InvoiceError, TotalsField};
 pub use events::{
-    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceLine, InvoiceNumberAssigned,
+    ArcaMessage, CaeGranted, DocumentIssued, InvoiceEvent, InvoiceLine, InvoiceNumberAssigned,
     InvoiceNumberReleased, InvoiceRejected, InvoiceRequested, InvoiceSubmitted, IvaLine,
     SubmissionOutcomeUnknown, Totals, WebhookDelivered, WebhookDeliveryFailed,
 };

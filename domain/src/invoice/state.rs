@@ -8,7 +8,7 @@ use time::Date;
 
 use super::commands::InvoiceCommand;
 use super::error::InvoiceError;
-use super::events::{ArcaMessage, InvoiceEvent, InvoiceRejected, InvoiceRequested};
+use super::events::{ArcaMessage, DocumentIssued, InvoiceEvent, InvoiceRejected, InvoiceRequested};
 use super::{decide, lifecycle};
 use crate::aggregate::{Aggregate, Context};
 use crate::envelope::StreamId;
@@ -102,6 +102,8 @@ pub struct Invoice {
     /// Webhook delivery rounds whose final outcome is recorded: (delivery, attempts made by the
     /// end of the round). A manual redelivery starts a new round, whose outcome is recorded too.
     webhook_outcomes: Vec<(uuid::Uuid, u32)>,
+    /// The printable documents recorded, oldest first (one per template version).
+    documents: Vec<DocumentIssued>,
 }
 
 impl Invoice {
@@ -114,6 +116,13 @@ impl Invoice {
     /// recorded.
     pub fn webhook_outcome_recorded(&self, delivery_id: uuid::Uuid, attempts: u32) -> bool {
         self.webhook_outcomes.contains(&(delivery_id, attempts))
+    }
+
+    /// The document recorded for `template_version`, if any.
+    pub fn document(&self, template_version: &str) -> Option<&DocumentIssued> {
+        self.documents
+            .iter()
+            .find(|d| d.template_version == template_version)
     }
 
     /// The status, once requested.
@@ -209,6 +218,7 @@ impl Aggregate for Invoice {
             InvoiceEvent::WebhookDeliveryFailed(e) => {
                 self.webhook_outcomes.push((e.delivery_id, e.attempts));
             }
+            InvoiceEvent::DocumentIssued(e) => self.documents.push(e.clone()),
         }
         self
     }

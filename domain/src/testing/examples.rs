@@ -131,6 +131,13 @@ pub fn invoice_events() -> Vec<InvoiceEvent> {
             last_error: Some("timeout".to_owned()),
             duration_ms: 90_000_000,
         }),
+        InvoiceEvent::DocumentIssued(crate::invoice::DocumentIssued {
+            sha256: "ab".repeat(32),
+            bytes: 39_635,
+            key: "0190b3a2-7c4e-7d1a-9f3e-2b8c5d6e7f80/20267565393/00001-00000042-006.pdf"
+                .to_owned(),
+            template_version: "1".to_owned(),
+        }),
     ]);
     events
 }

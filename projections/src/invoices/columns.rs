@@ -182,13 +182,15 @@ impl Batch {
     }
 
     /// Folds a lifecycle event into its invoice's patch. `Requested` is handled by
-    /// [`Batch::add_requested`]; webhook audit events change no column.
+    /// [`Batch::add_requested`]; webhook audit events and the document record change no column
+    /// (yet: the read model shows documents once they are served).
     pub fn add_lifecycle(&mut self, event: &RecordedEvent, invoice: Uuid, change: &InvoiceEvent) {
         if matches!(
             change,
             InvoiceEvent::Requested(_)
                 | InvoiceEvent::WebhookDelivered(_)
                 | InvoiceEvent::WebhookDeliveryFailed(_)
+                | InvoiceEvent::DocumentIssued(_)
         ) {
             return;
         }
@@ -212,7 +214,8 @@ impl Batch {
         match change {
             InvoiceEvent::Requested(_)
             | InvoiceEvent::WebhookDelivered(_)
-            | InvoiceEvent::WebhookDeliveryFailed(_) => return,
+            | InvoiceEvent::WebhookDeliveryFailed(_)
+            | InvoiceEvent::DocumentIssued(_) => return,
             InvoiceEvent::NumberAssigned(e) => {
                 patch.number = Some(int(e.number));
                 patch.status = "numbered";

@@ -415,3 +415,81 @@ fn a_redelivered_round_records_its_own_outcome_after_the_first_one() {
         .when(RecordWebhookOutcome::Delivered(redelivered))
         .then(vec![]);
 }
+
+fn issued(sha_byte: &str, template_version: &str) -> DocumentIssued {
+    DocumentIssued {
+        sha256: sha_byte.repeat(32),
+        bytes: 39_635,
+        key: "t/20111111112/00001-00000007-001.pdf".to_owned(),
+        template_version: template_version.to_owned(),
+    }
+}
+
+#[test]
+fn an_authorized_invoice_records_its_document_once_per_template_version() {
+    let first = issued("ab", "1");
+    Scenario::<Invoice>::given(authorized())
+        .when(RecordDocument(first.clone()))
+        .then(vec![InvoiceEvent::DocumentIssued(first.clone())]);
+    let mut history = authorized();
+    history.push(InvoiceEvent::DocumentIssued(first.clone()));
+    Scenario::<Invoice>::given(history.clone())
+        .when(RecordDocument(first))
+        .then(vec![]);
+    Scenario::<Invoice>::given(history.clone())
+        .when(RecordDocument(issued("cd", "1")))
+        .then_err(InvoiceError::DocumentMismatch {
+            template_version: "1".to_owned(),
+        });
+    let second = issued("cd", "2");
+    Scenario::<Invoice>::given(history)
+        .when(RecordDocument(second.clone()))
+        .then(vec![InvoiceEvent::DocumentIssued(second)]);
+}
+
+#[test]
+fn only_an_authorized_invoice_gets_a_document() {
+    for (history, from) in [
+        (requested(factura_a()), InvoiceStatus::Requested),
+        (submitted(), InvoiceStatus::Submitted),
+        (unknown(), InvoiceStatus::OutcomeUnknown),
+    ] {
+        Scenario::<Invoice>::given(history)
+            .when(RecordDocument(issued("ab", "1")))
+            .then_err(InvoiceError::InvalidTransition {
+                from,
+                command: "record_document",
+            });
+    }
+}
+
+#[test]
+fn a_document_needs_its_hash_size_key_and_template_version() {
+    let good = issued("ab", "1");
+    for bad in [
+        DocumentIssued {
+            sha256: "AB".repeat(32),
+            ..good.clone()
+        },
+        DocumentIssued {
+            sha256: "ab".repeat(31),
+            ..good.clone()
+        },
+        DocumentIssued {
+            bytes: 0,
+            ..good.clone()
+        },
+        DocumentIssued {
+            key: " ".to_owned(),
+            ..good.clone()
+        },
+        DocumentIssued {
+            template_version: String::new(),
+            ..good
+        },
+    ] {
+        Scenario::<Invoice>::given(authorized())
+            .when(RecordDocument(bad))
+            .then_err(InvoiceError::InvalidDocument);
+    }
+}

@@ -32,7 +32,7 @@ fn committed_event_schemas_match_the_code() {
 #[test]
 fn there_is_one_schema_per_event_type_and_version() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 45);
+    assert_eq!(names.len(), 46);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -43,6 +43,7 @@ fn there_is_one_schema_per_event_type_and_version() {
         "invoice.number_released.v1.json",
         "invoice.webhook_delivered.v1.json",
         "invoice.webhook_delivery_failed.v1.json",
+        "invoice.document_issued.v1.json",
         "series.opened.v1.json",
         "series.numbers_reserved.v1.json",
         "series.submission_started.v1.json",
