@@ -78,6 +78,19 @@ ensure_test_tools() {
   fi
   ensure_py_verifier
   ensure_client_generator
+  ensure_pdf_tools
+}
+
+# The documents adapter's tests read rendered vouchers as a person would: pdftotext and pdftoppm
+# (poppler-utils), zbarimg for the QR (zbar-tools) and qpdf --check.
+ensure_pdf_tools() {
+  local missing=()
+  command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+  command -v zbarimg >/dev/null || missing+=(zbar-tools)
+  command -v qpdf >/dev/null || missing+=(qpdf)
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  apt_install "${missing[@]}"
 }
 
 # A virtualenv at $1 holding the pinned packages $3…, made anew (installing python3 and
