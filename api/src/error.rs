@@ -104,6 +104,15 @@ impl ApiError {
         }
     }
 
+    /// `400 malformed_json`: the body is not JSON, for `reason`.
+    pub fn malformed_json(reason: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {reason}"),
+        )
+    }
+
     /// 404 with code `not_found`.
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", what)
@@ -220,37 +229,33 @@ impl From<CommandError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        let status = rejection.status();
-        let (code, detail) = match &rejection {
-            JsonRejection::JsonSyntaxError(e) => {
-                let reason = std::error::Error::source(e)
+        match &rejection {
+            JsonRejection::JsonSyntaxError(e) => Self::malformed_json(
+                std::error::Error::source(e)
                     .and_then(std::error::Error::source)
-                    .map_or_else(|| e.body_text(), ToString::to_string);
-                (
-                    "malformed_json",
-                    format!("the body is not valid JSON: {reason}"),
-                )
-            }
-            JsonRejection::MissingJsonContentType(_) => (
+                    .map_or_else(|| e.body_text(), ToString::to_string),
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                rejection.status(),
                 "unsupported_media_type",
-                "send the body as JSON, with `Content-Type: application/json`".to_owned(),
+                "send the body as JSON, with `Content-Type: application/json`",
             ),
-            _ if status == StatusCode::PAYLOAD_TOO_LARGE => (
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
-                "the body is larger than this service accepts".to_owned(),
+                "the body is larger than this service accepts",
             ),
-            JsonRejection::JsonDataError(_) => (
+            JsonRejection::JsonDataError(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
-                "the body does not have the fields this operation takes".to_owned(),
+                "the body does not have the fields this operation takes",
             ),
-            _ => ("unreadable_body", "the body could not be read".to_owned()),
-        };
-        let status = if code == "invalid_body" {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            status
-        };
-        Self::new(status, code, detail)
+            _ => Self::new(
+                rejection.status(),
+                "unreadable_body",
+                "the body could not be read",
+            ),
+        }
     }
 }
 

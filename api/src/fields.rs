@@ -29,6 +29,9 @@ coded!(
     domain::values::UnknownCode
 );
 
+/// The largest page a list answers.
+pub const MAX_PAGE: u32 = 100;
+
 /// The field errors found so far.
 #[derive(Debug, Default)]
 pub struct Fields {
@@ -41,6 +44,27 @@ impl Fields {
         result
             .map_err(|e| self.add(field, e.code(), e.to_string()))
             .ok()
+    }
+
+    /// The page size `limit` asks for, 1 to [`MAX_PAGE`]; `default` when absent. Anything else
+    /// is recorded as `invalid_limit` (and `default` returned).
+    pub fn page_size(&mut self, limit: Option<&str>, default: u32) -> u32 {
+        let Some(text) = limit else {
+            return default;
+        };
+        let size = text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n));
+        if size.is_none() {
+            self.add(
+                "limit",
+                "invalid_limit",
+                format!("limit must be a whole number in 1..={MAX_PAGE}, not `{text}`"),
+            );
+        }
+        size.unwrap_or(default)
     }
 
     /// Records an error.

@@ -1,6 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations and committed as
 //! `schemas/api/openapi.json` (a test fails when the two drift apart).
 
+use std::sync::LazyLock;
+
 use axum::{Json, http::Method, response::IntoResponse};
 use utoipa::{
     Modify, OpenApi,
@@ -327,11 +329,15 @@ fn guard(operation: &mut Operation, scope: &str) {
     answers.insert("429".to_owned(), RefOr::T(limited.build()));
 }
 
-/// The document as JSON.
-pub fn document() -> serde_json::Value {
-    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    link(&mut document);
-    document
+/// The document as JSON, built once: served at `/openapi.json`, and read by the explanations of
+/// refused values (`super::plain`).
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        link(&mut document);
+        document
+    });
+    &DOCUMENT
 }
 
 /// `GET /openapi.json`.
@@ -376,7 +382,7 @@ mod tests {
 
     #[test]
     fn committed_openapi_document_matches_the_code() {
-        let generated = serde_json::to_string_pretty(&document()).unwrap() + "\n";
+        let generated = serde_json::to_string_pretty(document()).unwrap() + "\n";
         if std::env::var_os("UPDATE_SCHEMAS").is_some() {
             std::fs::write(COMMITTED, &generated).unwrap();
         }

@@ -3,8 +3,6 @@
 //! clients generate code from), never with the server's own type names. Text Postgres cannot
 //! store (the NUL character) is refused here too, with the field named.
 
-use std::sync::LazyLock;
-
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 use axum::http::StatusCode;
@@ -12,12 +10,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, FieldError};
+use super::openapi;
 
 /// The pattern of a decimal amount sent as a string (`"2"`, `"-1210.50"`), as the document
 /// states it.
 pub const DECIMAL_PATTERN: &str = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$";
-
-static DOCUMENT: LazyLock<Value> = LazyLock::new(super::openapi::document);
 
 /// `raw` as a `T`, the body schema named `schema` in the document; or a `422` naming every NUL
 /// character, else the first field that does not fit and what it must be.
@@ -25,18 +22,15 @@ static DOCUMENT: LazyLock<Value> = LazyLock::new(super::openapi::document);
 /// # Errors
 /// `invalid_character` for NUL in text, `required`, `unknown_field` or `invalid_type`.
 pub fn body<T: DeserializeOwned>(mut raw: Value, schema: &str) -> Result<T, ApiError> {
-    whole_numbers(&mut raw);
     let mut nul = Vec::new();
-    find_nul(&raw, &mut String::new(), &mut nul);
+    prepare(&mut raw, &mut String::new(), &mut nul);
     if !nul.is_empty() {
         return Err(ApiError::validation(
             nul.into_iter().map(nul_error).collect(),
         ));
     }
-    let root = format!("#/components/schemas/{schema}");
-    let expected = schema_at(&root, &[]);
     let is_object = |s: &Value| s.get("type").and_then(Value::as_str) == Some("object");
-    if expected.as_ref().is_some_and(is_object) && !raw.is_object() {
+    if !raw.is_object() && schema_at(schema, &[]).is_some_and(is_object) {
         // serde would read a list as the object's fields in order.
         let sentence = format!("the body must be a JSON object, not {}", kind(&raw));
         return Err(ApiError::validation(vec![FieldError {
@@ -46,10 +40,9 @@ pub fn body<T: DeserializeOwned>(mut raw: Value, schema: &str) -> Result<T, ApiE
         }])
         .with_detail(sentence));
     }
-    let shown = raw.clone();
-    serde_path_to_error::deserialize(raw).map_err(|error| {
+    serde_path_to_error::deserialize(&raw).map_err(|error| {
         let path = field_path(error.path());
-        type_error(&shown, &root, &path, &error.inner().to_string())
+        type_error(&raw, schema, &path, &error.inner().to_string())
     })
 }
 
@@ -64,8 +57,7 @@ pub fn nul_error(field: String) -> FieldError {
 
 /// `400 invalid_path_parameter`: `name` is `value`, which is not what the path takes there.
 pub fn path_error(name: &str, value: &str) -> ApiError {
-    let expected =
-        path_parameter(name).map_or_else(|| "a valid value".to_owned(), |schema| describe(&schema));
+    let expected = path_parameter(name).map_or_else(|| "a valid value".to_owned(), describe);
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_path_parameter",
@@ -127,29 +119,10 @@ pub fn nul_in_query(query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Writes numbers such as `3.0` as the whole numbers they are: JSON Schema counts them as
-/// integers, and so does this API.
-fn whole_numbers(value: &mut Value) {
-    match value {
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0)
-                && f.abs() < 9.0e15
-            {
-                #[expect(clippy::cast_possible_truncation, reason = "whole and within 2^53")]
-                let whole = f as i64;
-                *value = Value::from(whole);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
-        Value::Object(map) => map.values_mut().for_each(whole_numbers),
-        _ => {}
-    }
-}
-
 /// The query parameters `query` holds that the operation `method path` (a route template) does
 /// not take, by the document.
 pub fn unknown_in_query(method: &str, path: &str, query: &str) -> Vec<String> {
-    let Some(parameters) = DOCUMENT
+    let Some(parameters) = openapi::document()
         .pointer(&format!(
             "/paths/{}/{}/parameters",
             path.replace('~', "~0").replace('/', "~1"),
@@ -173,30 +146,41 @@ pub fn unknown_in_query(method: &str, path: &str, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// Records the path of every string (or key) in `value` that holds a NUL character.
-fn find_nul(value: &Value, path: &mut String, found: &mut Vec<String>) {
+/// Readies a body in one walk: records the path of every string (or key) holding a NUL
+/// character, and writes numbers such as `3.0` as the whole numbers they are (JSON Schema counts
+/// them as integers, and so does this API).
+fn prepare(value: &mut Value, path: &mut String, nul: &mut Vec<String>) {
     match value {
-        Value::String(text) if text.contains('\0') => found.push(shown(path)),
+        Value::String(text) if text.contains('\0') => nul.push(shown(path)),
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0)
+                && f.abs() < 9.0e15
+            {
+                #[expect(clippy::cast_possible_truncation, reason = "whole and within 2^53")]
+                let whole = f as i64;
+                *value = Value::from(whole);
+            }
+        }
         Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
+            for (index, item) in items.iter_mut().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{index}]"));
-                find_nul(item, path, found);
+                prepare(item, path, nul);
                 path.truncate(len);
             }
         }
         Value::Object(map) => {
-            for (key, item) in map {
+            for (key, item) in map.iter_mut() {
                 let len = path.len();
                 if !path.is_empty() {
                     path.push('.');
                 }
                 if key.contains('\0') {
                     path.push_str(&key.replace('\0', "\\u0000"));
-                    found.push(shown(path));
+                    nul.push(shown(path));
                 } else {
                     path.push_str(key);
-                    find_nul(item, path, found);
+                    prepare(item, path, nul);
                 }
                 path.truncate(len);
             }
@@ -251,7 +235,6 @@ fn display(steps: &[Step]) -> String {
 /// The 422 for a body that does not fit its type at `path`, from serde's `message`, which is
 /// read for its kind only (its wording names the server's types).
 fn type_error(raw: &Value, root: &str, path: &[Step], message: &str) -> ApiError {
-    let schema = schema_at(root, path);
     let quoted = |prefix: &str| {
         message
             .strip_prefix(prefix)
@@ -269,7 +252,6 @@ fn type_error(raw: &Value, root: &str, path: &[Step], message: &str) -> ApiError
             inner.pop();
         }
         let known = schema_at(root, &inner)
-            .as_ref()
             .and_then(|s| s.get("properties"))
             .and_then(Value::as_object)
             .map(|p| {
@@ -286,9 +268,7 @@ fn type_error(raw: &Value, root: &str, path: &[Step], message: &str) -> ApiError
         };
         (display(&inner), "unknown_field", detail)
     } else {
-        let expected = schema
-            .as_ref()
-            .map_or_else(|| "of another kind".to_owned(), describe);
+        let expected = schema_at(root, path).map_or_else(|| "of another kind".to_owned(), describe);
         let got = value_at(raw, path).map(kind).unwrap_or("nothing");
         (
             display(path),
@@ -326,21 +306,20 @@ fn kind(value: &Value) -> &'static str {
 }
 
 /// Follows `$ref`s and the `null` branch of optional values to the schema that says something.
-fn resolve(schema: &Value) -> Option<Value> {
-    let mut current = schema.clone();
+fn resolve(schema: &'static Value) -> Option<&'static Value> {
+    let mut current = schema;
     for _ in 0..16 {
         if let Some(reference) = current.get("$ref").and_then(Value::as_str) {
-            current = DOCUMENT.pointer(reference.strip_prefix('#')?)?.clone();
+            current = openapi::document().pointer(reference.strip_prefix('#')?)?;
             continue;
         }
         let branches = ["oneOf", "anyOf", "allOf"]
             .iter()
             .find_map(|k| current.get(*k).and_then(Value::as_array));
         if let Some(branches) = branches {
-            let real = branches
+            current = branches
                 .iter()
                 .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))?;
-            current = real.clone();
             continue;
         }
         return Some(current);
@@ -348,9 +327,14 @@ fn resolve(schema: &Value) -> Option<Value> {
     None
 }
 
-/// The schema of the value at `path` below the schema at `root` (a `#/…` reference).
-fn schema_at(root: &str, path: &[Step]) -> Option<Value> {
-    let mut schema = resolve(&serde_json::json!({ "$ref": root }))?;
+/// The schema of the value at `path` in the body schema named `root`.
+fn schema_at(root: &str, path: &[Step]) -> Option<&'static Value> {
+    let mut schema = resolve(
+        openapi::document()
+            .get("components")?
+            .get("schemas")?
+            .get(root)?,
+    )?;
     for step in path {
         let next = match step {
             Step::Key(key) => schema.get("properties")?.get(key)?,
@@ -362,8 +346,8 @@ fn schema_at(root: &str, path: &[Step]) -> Option<Value> {
 }
 
 /// The schema of the path parameter `name` (the first operation declaring it).
-fn path_parameter(name: &str) -> Option<Value> {
-    DOCUMENT
+fn path_parameter(name: &str) -> Option<&'static Value> {
+    openapi::document()
         .get("paths")?
         .as_object()?
         .values()
@@ -378,12 +362,9 @@ fn path_parameter(name: &str) -> Option<Value> {
         .and_then(|p| resolve(p.get("schema")?))
 }
 
-/// What a schema admits, in words: "a whole number from 0 to 65535", "a decimal number as a
+/// What a (resolved) schema admits, in words: "a whole number from 0 to 65535", "a decimal number as a
 /// string, e.g. \"2\"", "one of `a`, `b`".
 fn describe(schema: &Value) -> String {
-    let Some(schema) = resolve(schema) else {
-        return "of another kind".to_owned();
-    };
     let example = schema
         .get("example")
         .or_else(|| schema.get("examples").and_then(|e| e.get(0)))

@@ -257,7 +257,7 @@ async fn check(app: &TestApp, case: &Case) -> Option<String> {
 async fn nul_in_any_value_of_any_operation_is_422_invalid_character_naming_it(pool: PgPool) {
     let app = TestApp::with_issuer(pool).await;
     let doc = api::openapi::document();
-    let cases = cases(&doc);
+    let cases = cases(doc);
     // The walk reaches nested objects, arrays and query parameters.
     for expected in [
         "items[0].description",

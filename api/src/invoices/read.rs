@@ -20,7 +20,12 @@ use uuid::Uuid;
 
 use super::rows::{self, InvoicePage};
 use super::view::InvoiceView;
-use crate::{error::ApiError, extract::ApiPath, fields::Fields, state::AppState};
+use crate::{
+    error::ApiError,
+    extract::ApiPath,
+    fields::{Fields, MAX_PAGE},
+    state::AppState,
+};
 use commands::tenants::Principal;
 use projections::query::InvoiceFilter;
 
@@ -31,8 +36,6 @@ pub const READ_AFTER: HeaderName = HeaderName::from_static("arca-read-after");
 /// Response header of reads answered before the awaited position was reached.
 pub const READ_STALE: HeaderName = HeaderName::from_static("arca-read-stale");
 
-/// The largest page of `GET /v1/invoices`.
-const MAX_LIMIT: u32 = 100;
 /// The page size when `limit` is absent.
 pub(crate) const DEFAULT_LIMIT: u32 = 25;
 
@@ -291,11 +294,11 @@ fn parse_list(p: ListParams) -> Result<InvoiceQuery, ApiError> {
     };
     let total_min = amount("total_min", p.total_min);
     let total_max = amount("total_max", p.total_max);
-    if limit.is_some_and(|l| !(1..=MAX_LIMIT).contains(&l)) {
+    if limit.is_some_and(|l| !(1..=MAX_PAGE).contains(&l)) {
         fields.add(
             "limit",
             "invalid_limit",
-            format!("limit must be 1..={MAX_LIMIT}"),
+            format!("limit must be 1..={MAX_PAGE}"),
         );
     }
     fields.finish()?;

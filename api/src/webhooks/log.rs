@@ -30,8 +30,6 @@ use projections::query::{self, DeliveryFilter};
 
 /// The statuses a delivery can be in.
 const STATUSES: [&str; 4] = query::DELIVERY_STATUSES;
-/// The largest page.
-const MAX_LIMIT: u32 = 100;
 /// The longest range a redelivery request may cover.
 const MAX_RANGE: Duration = Duration::days(31);
 
@@ -96,21 +94,7 @@ fn parse_query(p: DeliveryParams) -> Result<DeliveryQuery, ApiError> {
         EVENT_TYPES,
         p.event_type,
     );
-    let limit = p.limit.and_then(|text| {
-        let parsed = text
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n));
-        if parsed.is_none() {
-            fields.add(
-                "limit",
-                "invalid_limit",
-                format!("limit must be a whole number in 1..={MAX_LIMIT}, not `{text}`"),
-            );
-        }
-        parsed
-    });
+    let limit = fields.page_size(p.limit.as_deref(), DEFAULT_LIMIT);
     fields.finish()?;
     Ok(DeliveryQuery {
         filter: DeliveryFilter {
@@ -118,7 +102,7 @@ fn parse_query(p: DeliveryParams) -> Result<DeliveryQuery, ApiError> {
             status,
             event_type,
         },
-        limit: limit.unwrap_or(DEFAULT_LIMIT),
+        limit,
         cursor: p.cursor.filter(|c| !c.is_empty()),
     })
 }

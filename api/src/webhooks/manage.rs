@@ -252,13 +252,8 @@ pub async fn rotate_secret(
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()
     } else {
-        let raw: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the body is not JSON: {e}"),
-            )
-        })?;
+        let raw: serde_json::Value =
+            serde_json::from_slice(&body).map_err(ApiError::malformed_json)?;
         if raw.is_null() {
             RotateBody::default()
         } else {

@@ -17,13 +17,13 @@ use super::body::{SubscriptionPage, SubscriptionView};
 use crate::{
     error::ApiError,
     extract::ApiPath,
+    fields::Fields,
     invoices::read::{one_row, read_after, stale_headers},
     state::AppState,
 };
 use commands::tenants::Principal;
 use projections::query::{self, SubscriptionRow};
 
-const MAX_LIMIT: u32 = 100;
 const DEFAULT_LIMIT: u32 = 50;
 
 /// Waits for `ARCA-Read-After` when present; answers whether the table is stale.
@@ -111,20 +111,9 @@ pub async fn list(
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params.map_err(|_| crate::plain::unreadable_query())?;
-    let limit = match params.limit.as_deref().map(str::trim) {
-        None => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                ApiError::validation(vec![crate::FieldError {
-                    field: "limit".to_owned(),
-                    code: "invalid_limit".to_owned(),
-                    detail: format!("must be a whole number from 1 to {MAX_LIMIT}, not `{text}`"),
-                }])
-            })?,
-    };
+    let mut fields = Fields::default();
+    let limit = fields.page_size(params.limit.as_deref(), DEFAULT_LIMIT);
+    fields.finish()?;
     let after = params
         .cursor
         .map(|c| Uuid::try_parse(&c))
