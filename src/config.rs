@@ -9,6 +9,7 @@ use arca_ws::cli::Env;
 use domain::{aggregate::Policy, values::Money};
 use nats_bus::BusConfig;
 use workers::certificates::WatchConfig;
+use workers::documents::DocumentsConfig;
 use workers::saga::{ArcaTarget, CircuitPolicy, SagaConfig, SimTarget};
 use workers::upkeep::Schedule;
 use workers::webhooks::DeliveryConfig;
@@ -77,6 +78,19 @@ pub fn delivery(settings: &Settings) -> anyhow::Result<DeliveryConfig> {
     })
 }
 
+/// How documents are rendered and where they are stored.
+///
+/// # Errors
+/// Invalid documents settings (validated at load already).
+pub fn documents(settings: &Settings) -> anyhow::Result<DocumentsConfig> {
+    Ok(DocumentsConfig {
+        store: settings.document_store()?,
+        environment: settings.environment(),
+        qr_base_url: settings.qr_base_url()?,
+        concurrency: settings.documents_concurrency,
+    })
+}
+
 /// `setting` unless blank.
 fn given(setting: &str) -> Option<String> {
     let trimmed = setting.trim();
@@ -135,6 +149,7 @@ pub fn workers_config(settings: &Settings) -> anyhow::Result<WorkersConfig> {
         feed: feed_setup(settings).feed,
         saga: saga(settings).context("the ARCA saga's settings")?,
         webhooks: delivery(settings).context("the webhook settings")?,
+        documents: documents(settings).context("the documents settings")?,
         certificates: WatchConfig {
             environment: settings.environment(),
             keyring: settings.keyring()?,

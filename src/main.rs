@@ -10,5 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // NATS and the S3 client both speak TLS through rustls: one provider for the process.
+    storage::install_crypto_provider();
     arca::cli::run(arca::cli::Cli::parse()).await
 }

@@ -11,6 +11,7 @@ use figment::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod documents;
 mod keyring;
 
 use keyring::{secret_list, text_or_number};
@@ -170,6 +171,25 @@ pub struct Settings {
     pub vacuum_interval_seconds: u64,
     /// Dead rows that make a table of the system due for a vacuum.
     pub vacuum_min_dead_rows: u64,
+    /// Directory of the rendered documents when no S3 endpoint is set.
+    pub documents_dir: String,
+    /// An S3-compatible server's base URL; empty: documents live in `documents_dir`.
+    pub documents_s3_endpoint: String,
+    /// The bucket (which must exist).
+    pub documents_s3_bucket: String,
+    /// The region requests are signed for.
+    pub documents_s3_region: String,
+    /// The access key id.
+    pub documents_s3_access_key_id: String,
+    /// The secret access key (never printed).
+    #[serde(default)]
+    pub documents_s3_secret_access_key: Option<SecretString>,
+    /// Whether the server honours `If-None-Match: *` on PUT.
+    pub documents_s3_conditional_put: bool,
+    /// The URL the QR printed on a PDF starts with (followed by the Base64 of its JSON).
+    pub documents_qr_base_url: String,
+    /// Documents rendered and stored at once, per instance.
+    pub documents_concurrency: usize,
 }
 
 /// A list given as a TOML array or as one comma-separated string (as environment variables are).
@@ -277,6 +297,27 @@ impl std::fmt::Debug for Settings {
             )
             .field("vacuum_interval_seconds", &self.vacuum_interval_seconds)
             .field("vacuum_min_dead_rows", &self.vacuum_min_dead_rows)
+            .field("documents_dir", &self.documents_dir)
+            .field("documents_s3_endpoint", &self.documents_s3_endpoint)
+            .field("documents_s3_bucket", &self.documents_s3_bucket)
+            .field("documents_s3_region", &self.documents_s3_region)
+            .field(
+                "documents_s3_access_key_id",
+                &self.documents_s3_access_key_id,
+            )
+            .field(
+                "documents_s3_secret_access_key",
+                &self
+                    .documents_s3_secret_access_key
+                    .as_ref()
+                    .map(|_| "<redacted>"),
+            )
+            .field(
+                "documents_s3_conditional_put",
+                &self.documents_s3_conditional_put,
+            )
+            .field("documents_qr_base_url", &self.documents_qr_base_url)
+            .field("documents_concurrency", &self.documents_concurrency)
             .finish()
     }
 }
@@ -402,6 +443,11 @@ impl Settings {
         }
         if self.vacuum_min_dead_rows == 0 {
             bail!("vacuum_min_dead_rows must be at least 1");
+        }
+        self.document_store()?;
+        self.qr_base_url()?;
+        if !(1..=64).contains(&self.documents_concurrency) {
+            bail!("documents_concurrency must be between 1 and 64");
         }
         Ok(())
     }

@@ -17,6 +17,7 @@
 
 pub mod certificates;
 pub mod credentials;
+pub mod documents;
 pub mod feeds;
 pub mod once;
 pub mod relay;
@@ -57,6 +58,8 @@ pub struct WorkersConfig {
     pub saga: saga::SagaConfig,
     /// The webhook delivery engine.
     pub webhooks: webhooks::DeliveryConfig,
+    /// The documents engine (rendering and storing PDFs).
+    pub documents: documents::DocumentsConfig,
     /// The certificate expiry watch.
     pub certificates: certificates::WatchConfig,
     /// Vacuum and analyze; `None`: leave it to autovacuum.

@@ -56,9 +56,10 @@ fn check_segment(segment: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The PDF of one authorized voucher, named by its series and number:
-/// `{tenant}/{environment}/{cuit}/{point_of_sale:05}-{voucher_type:03}-{number:08}.pdf`,
-/// such as `0192f0c4-…/produccion/20267565393/00001-006-00000042.pdf`. The series comes in the
+/// The PDF of one authorized voucher, named by its series, number and template version:
+/// `{tenant}/{environment}/{cuit}/{point_of_sale:05}-{voucher_type:03}-{number:08}.v{template}.pdf`,
+/// such as `0192f0c4-…/produccion/20267565393/00001-006-00000042.v1.pdf`; a newer template's
+/// rendering is a new object beside the old one, never a conflict with it. The series comes in the
 /// order of its stream's name (`series-{env}-{cuit}-{pos}-{type}`); the tenant comes first
 /// because two tenants may issue for the same CUIT, each in a series of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,25 +76,28 @@ pub struct VoucherKey<'a> {
     pub voucher_type: u16,
     /// The voucher's number.
     pub number: u64,
+    /// The template version it was rendered with (`1`).
+    pub template: &'a str,
 }
 
 impl VoucherKey<'_> {
     /// The key; fails if the tenant or environment is not one safe segment.
     pub fn key(&self) -> Result<DocumentKey, StoreError> {
-        for part in [self.tenant, self.environment] {
+        for part in [self.tenant, self.environment, self.template] {
             check_segment(part).map_err(|reason| StoreError::InvalidKey {
                 key: part.to_owned(),
                 reason,
             })?;
         }
         DocumentKey::parse(&format!(
-            "{}/{}/{}/{:05}-{:03}-{:08}.pdf",
+            "{}/{}/{}/{:05}-{:03}-{:08}.v{}.pdf",
             self.tenant,
             self.environment,
             self.cuit,
             self.point_of_sale,
             self.voucher_type,
-            self.number
+            self.number,
+            self.template
         ))
     }
 }
@@ -111,13 +115,14 @@ mod tests {
             point_of_sale: 1,
             voucher_type: 6,
             number: 42,
+            template: "1",
         }
         .key()
         .map(|key| key.to_string());
         assert_eq!(
             key.ok().as_deref(),
             Some(
-                "0192f0c4-7a3e-7c41-9d2b-5f0e8a1b2c3d/produccion/20267565393/00001-006-00000042.pdf"
+                "0192f0c4-7a3e-7c41-9d2b-5f0e8a1b2c3d/produccion/20267565393/00001-006-00000042.v1.pdf"
             )
         );
     }
@@ -132,6 +137,7 @@ mod tests {
                 point_of_sale: 1,
                 voucher_type: 11,
                 number: 1,
+                template: "1",
             };
             assert!(
                 matches!(key.key(), Err(StoreError::InvalidKey { .. })),
