@@ -55,6 +55,9 @@ pub enum Cmd {
     /// Numbering series.
     #[command(subcommand)]
     Series(SeriesCmd),
+    /// Invoice documents (PDFs): `verify`.
+    #[command(subcommand)]
+    Documents(crate::documents::DocumentsCmd),
     /// ARCA tools: `sim`, `certs csr|dev`, `wsaa login`, `wsfe dummy|last|get|params|authorize`.
     #[command(flatten)]
     Arca(arca_ws::cli::ArcaCommand),
@@ -177,6 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             resume_series(&settings, domain::TenantId(tenant), &key).await
         }
+        Cmd::Documents(cmd) => crate::documents::run(&settings, cmd).await,
         Cmd::Arca(cmd) => arca_ws::cli::run(cmd).await,
     }
 }

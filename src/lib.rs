@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod documents;
 pub mod harness;
 pub mod http;
 pub mod metrics;

@@ -38,7 +38,7 @@ use super::{
         shapes::CurrencyCode, shapes::IvaRate, shapes::EventType, shapes::Scope,
         shapes::InvoiceStatus, shapes::DeliveryStatus, shapes::PageSize, shapes::WholeNumber,
         shapes::Position, shapes::Version, shapes::IdempotencyKey, shapes::WebhookUrl,
-        shapes::Text, shapes::Text200, shapes::Name200, shapes::Note500, shapes::CertificateName)),
+        shapes::Text, shapes::Text50, shapes::Text200, shapes::Name200, shapes::Note500, shapes::CertificateName)),
     modifiers(&BearerKey, &Guarded),
     tags((name = "taxpayers", description = "Issuers, their points of sale and ARCA certificates"),
          (name = "invoices", description = "Invoices, debit and credit notes, receipts"),

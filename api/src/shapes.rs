@@ -113,6 +113,8 @@ shapes! {
         .examples([json!("https://erp.example.com/hooks/arca")]);
     /// Free text, without the NUL character.
     Text => text(NO_NUL);
+    /// Text of at most 50 characters, without the NUL character.
+    Text50 => text(NO_NUL).max_length(Some(50));
     /// Text of at most 200 characters, without the NUL character.
     Text200 => text(NO_NUL).max_length(Some(200));
     /// A name: 1 to 200 characters, not only white space, without the NUL character.

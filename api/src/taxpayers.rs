@@ -38,6 +38,15 @@ pub struct RegisterTaxpayer {
     #[schema(example = "responsable_inscripto", value_type = String,
              pattern = "^(responsable_inscripto|monotributo|exento)$")]
     pub iva_condition: String,
+    /// Domicilio comercial, printed on the issuer's vouchers.
+    #[schema(value_type = Option<crate::shapes::Text200>, example = "Av. Corrientes 1234, CABA")]
+    pub address: Option<String>,
+    /// Número de Ingresos Brutos, printed on the issuer's vouchers (at most 50 characters).
+    #[schema(value_type = Option<crate::shapes::Text50>, example = "901-123456-7")]
+    pub gross_income_number: Option<String>,
+    /// Inicio de actividades (`YYYY-MM-DD`), printed on the issuer's vouchers.
+    #[schema(value_type = Option<crate::shapes::CalendarDate>)]
+    pub activity_start_date: Option<String>,
 }
 
 /// Body of `POST /v1/taxpayers/{cuit}/points-of-sale`.
@@ -61,6 +70,13 @@ pub struct TaxpayerView {
     pub legal_name: String,
     /// `responsable_inscripto`, `monotributo` or `exento`.
     pub iva_condition: String,
+    /// Domicilio comercial.
+    pub address: Option<String>,
+    /// Número de Ingresos Brutos.
+    pub gross_income_number: Option<String>,
+    /// Inicio de actividades (`YYYY-MM-DD`).
+    #[schema(value_type = Option<crate::shapes::CalendarDate>)]
+    pub activity_start_date: Option<String>,
     /// Registered points of sale.
     pub points_of_sale: Vec<PointOfSaleView>,
     /// Installed ARCA certificates, one per environment (never their keys).
@@ -101,6 +117,17 @@ pub async fn register(
             "must have 1 to 200 characters",
         );
     }
+    let activity_start_date = body.activity_start_date.as_deref().and_then(|text| {
+        domain::values::date::parse(text.trim())
+            .map_err(|_| {
+                fields.add(
+                    "activity_start_date",
+                    "invalid_date",
+                    format!("`{text}` is not a YYYY-MM-DD date"),
+                );
+            })
+            .ok()
+    });
     fields.finish()?;
     let (Some(cuit), Some(iva_condition)) = (cuit, condition) else {
         return Err(ApiError::internal(anyhow::anyhow!(
@@ -110,9 +137,10 @@ pub async fn register(
     let command = TaxpayerCommand::Register(tp::RegisterTaxpayer {
         cuit,
         legal_name,
+        address: body.address,
         iva_condition,
-        gross_income_number: None,
-        activity_start_date: None,
+        gross_income_number: body.gross_income_number,
+        activity_start_date,
     });
     let executed = run(&state, principal, &headers, cuit, command).await?;
     Ok(created(&cuit, &executed))
@@ -210,6 +238,7 @@ fn etag(version: u64) -> HeaderMap {
 }
 
 fn view(taxpayer: &Taxpayer, version: u64) -> TaxpayerView {
+    let profile = taxpayer.profile();
     TaxpayerView {
         cuit: taxpayer.cuit().map(|c| c.to_string()).unwrap_or_default(),
         legal_name: taxpayer
@@ -221,6 +250,11 @@ fn view(taxpayer: &Taxpayer, version: u64) -> TaxpayerView {
             .map(condition_name)
             .unwrap_or_default()
             .to_owned(),
+        address: profile.and_then(|p| p.address.clone()),
+        gross_income_number: profile.and_then(|p| p.gross_income_number.clone()),
+        activity_start_date: profile
+            .and_then(|p| p.activity_start_date)
+            .map(domain::values::date::format),
         points_of_sale: taxpayer
             .points_of_sale()
             .map(|pos| PointOfSaleView {

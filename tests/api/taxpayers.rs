@@ -113,3 +113,32 @@ async fn tenants_register_the_same_cuit_independently(pool: PgPool) {
     app.register_issuer(&other, RI_CUIT, "responsable_inscripto")
         .await;
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_issuer_keeps_what_its_printed_vouchers_show(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let body = json!({
+        "cuit": "20-26756539-3", "legal_name": "Demo SRL", "iva_condition": "responsable_inscripto",
+        "address": " Av. Corrientes 1234, CABA ", "gross_income_number": "901-123456-7",
+        "activity_start_date": "2010-03-01"
+    });
+    let created = app.post("/v1/taxpayers", body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let state = app.get("/v1/taxpayers/20267565393").await;
+    assert_eq!(state.body["address"], "Av. Corrientes 1234, CABA");
+    assert_eq!(state.body["gross_income_number"], "901-123456-7");
+    assert_eq!(state.body["activity_start_date"], "2010-03-01");
+
+    let bad = app
+        .post(
+            "/v1/taxpayers",
+            json!({"cuit": "20111111112", "legal_name": "X", "iva_condition": "monotributo",
+                   "activity_start_date": "01/03/2010", "address": "x".repeat(201)}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "activity_start_date");
+    assert_eq!(bad.body["errors"][0]["code"], "invalid_date");
+    let absent = app.get("/v1/taxpayers/20111111112").await;
+    assert_eq!(absent.status, StatusCode::NOT_FOUND, "nothing was written");
+}

@@ -7,6 +7,8 @@
 //!   ticket broker, circuit breaker and evidence), and in `sim` the simulator it talks to;
 //! - [`webhooks`]: the webhook delivery engine (fan-out, dispatcher, signing keys, redeliveries,
 //!   and the subscriptions projection that keeps its tables: the `webhooks` schema is its own);
+//! - [`documents`]: each authorized voucher rendered as a PDF, stored once and recorded on its
+//!   stream (the intake owes a job per CAE; the engine renders, stores, records and retries);
 //! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due;
 //! - [`reseal`]: `arca credentials reseal`, every sealed row moved to the current key.
 //!
@@ -112,6 +114,13 @@ pub async fn run(
             shutdown.wait()
         ),
         webhooks::run_fanout(&feed, &config.webhooks, metrics, shutdown.wait()),
+        documents::run_intake(&feed, metrics, shutdown.wait()),
+        documents::run_engine(
+            &config.database_url,
+            &config.documents,
+            metrics,
+            shutdown.wait()
+        ),
         webhooks::run_dispatcher(
             &config.database_url,
             &config.webhooks,

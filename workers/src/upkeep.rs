@@ -14,7 +14,7 @@
 //! whole tables: 5 and 8 ms each, where an index lookup takes well under 1 ms.
 //!
 //! So the workers look at `pg_stat_user_tables` every `vacuum_interval_seconds`, at the tables of
-//! the system's own schemas (`es`, `rm`, `webhooks`, `arca_ws`):
+//! the system's own schemas (`es`, `rm`, `webhooks`, `arca_ws`, `documents`):
 //! - a table holding at least `vacuum_min_dead_rows` dead rows is vacuumed;
 //! - a table whose rows changed, since its last analysis, more than autovacuum's default
 //!   threshold (50 rows plus 10 % of the table) is analyzed.
@@ -34,7 +34,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 /// The schemas whose tables this vacuums and analyzes: the system's own.
-pub const SCHEMAS: [&str; 4] = ["es", "rm", "webhooks", "arca_ws"];
+pub const SCHEMAS: [&str; 5] = ["es", "rm", "webhooks", "arca_ws", "documents"];
 
 /// What was done to one table.
 #[derive(Debug, Clone, PartialEq, Eq)]

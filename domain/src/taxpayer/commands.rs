@@ -13,6 +13,9 @@ pub struct RegisterTaxpayer {
     pub cuit: Cuit,
     /// Razón social, 1–200 characters.
     pub legal_name: String,
+    /// Domicilio comercial, printed on vouchers (at most 200 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     /// How the issuer is registered towards IVA; decides the letters it issues.
     pub iva_condition: IssuerIvaCondition,
     /// Número de Ingresos Brutos, printed on vouchers (at most 50 characters).

@@ -16,6 +16,9 @@ pub enum TaxpayerError {
     /// Empty or longer than 200 characters.
     #[error("the legal name must have 1 to 200 characters")]
     InvalidLegalName,
+    /// Longer than 200 characters.
+    #[error("the address must have at most 200 characters")]
+    InvalidAddress,
     /// Longer than 50 characters.
     #[error("the gross income number must have at most 50 characters")]
     InvalidGrossIncomeNumber,
@@ -49,6 +52,7 @@ impl TaxpayerError {
             Self::AlreadyRegistered => "already_registered",
             Self::NotRegistered => "not_registered",
             Self::InvalidLegalName => "invalid_legal_name",
+            Self::InvalidAddress => "invalid_address",
             Self::InvalidGrossIncomeNumber => "invalid_gross_income_number",
             Self::InvalidPointOfSale(_) => "invalid_point_of_sale",
             Self::InvalidPointOfSaleName => "invalid_point_of_sale_name",
@@ -65,6 +69,7 @@ impl TaxpayerError {
         let field = match self {
             Self::AlreadyRegistered | Self::NotRegistered => return None,
             Self::InvalidLegalName => "legal_name",
+            Self::InvalidAddress => "address",
             Self::InvalidGrossIncomeNumber => "gross_income_number",
             Self::InvalidPointOfSale(_) | Self::PointOfSaleExists(_) => "number",
             Self::InvalidPointOfSaleName => "name",

@@ -22,7 +22,7 @@ pub use certificate::{
 };
 pub use commands::{AddPointOfSale, RegisterTaxpayer, TaxpayerCommand};
 pub use error::TaxpayerError;
-pub use events::{PointOfSaleAdded, TaxpayerEvent, TaxpayerRegistered};
+pub use events::{PointOfSaleAdded, TaxpayerEvent, TaxpayerRegistered, TaxpayerRegisteredV1};
 pub use snapshot::IssuerSnapshot;
 pub use state::{PointOfSale, Taxpayer, TaxpayerProfile};
 

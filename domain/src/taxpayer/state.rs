@@ -25,6 +25,8 @@ pub struct TaxpayerProfile {
     pub cuit: Cuit,
     /// Razón social.
     pub legal_name: String,
+    /// Domicilio comercial.
+    pub address: Option<String>,
     /// How the issuer is registered towards IVA.
     pub iva_condition: IssuerIvaCondition,
     /// Número de Ingresos Brutos.
@@ -125,6 +127,13 @@ impl Taxpayer {
         if legal_name.is_empty() || legal_name.chars().count() > MAX_TEXT {
             return Err(TaxpayerError::InvalidLegalName);
         }
+        let address = non_empty(cmd.address);
+        if address
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > MAX_TEXT)
+        {
+            return Err(TaxpayerError::InvalidAddress);
+        }
         let gross_income_number = non_empty(cmd.gross_income_number);
         if gross_income_number
             .as_ref()
@@ -135,6 +144,7 @@ impl Taxpayer {
         Ok(vec![TaxpayerEvent::Registered(TaxpayerRegistered {
             cuit: cmd.cuit,
             legal_name: legal_name.to_owned(),
+            address,
             iva_condition: cmd.iva_condition,
             gross_income_number,
             activity_start_date: cmd.activity_start_date,
@@ -210,6 +220,7 @@ impl Aggregate for Taxpayer {
                 self.profile = Some(TaxpayerProfile {
                     cuit: e.cuit,
                     legal_name: e.legal_name.clone(),
+                    address: e.address.clone(),
                     iva_condition: e.iva_condition,
                     gross_income_number: e.gross_income_number.clone(),
                     activity_start_date: e.activity_start_date,

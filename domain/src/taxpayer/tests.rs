@@ -11,6 +11,7 @@ fn register() -> RegisterTaxpayer {
     RegisterTaxpayer {
         cuit: cuit("20267565393"),
         legal_name: " Empresa de Prueba SA ".to_owned(),
+        address: Some(" Av. Corrientes 1234, CABA ".to_owned()),
         iva_condition: IssuerIvaCondition::ResponsableInscripto,
         gross_income_number: Some("901-123456-7".to_owned()),
         activity_start_date: Some(date!(2010 - 01 - 01)),
@@ -25,6 +26,7 @@ fn monotributista() -> TaxpayerEvent {
     TaxpayerEvent::Registered(TaxpayerRegistered {
         cuit: cuit("20111111112"),
         legal_name: "Monotributista".to_owned(),
+        address: None,
         iva_condition: IssuerIvaCondition::Monotributo,
         gross_income_number: None,
         activity_start_date: None,
@@ -46,6 +48,7 @@ fn registers_a_taxpayer() {
         .then([TaxpayerEvent::Registered(TaxpayerRegistered {
             cuit: cuit("20267565393"),
             legal_name: "Empresa de Prueba SA".to_owned(),
+            address: Some("Av. Corrientes 1234, CABA".to_owned()),
             iva_condition: IssuerIvaCondition::ResponsableInscripto,
             gross_income_number: Some("901-123456-7".to_owned()),
             activity_start_date: Some(date!(2010 - 01 - 01)),
@@ -200,4 +203,29 @@ fn every_event_round_trips_through_its_stored_form() {
         .unwrap();
         assert_eq!(back, event);
     }
+}
+
+#[test]
+fn a_registration_stored_at_version_one_reads_back_without_an_address() {
+    let TaxpayerEvent::Registered(mut current) = registered() else {
+        panic!("not a registration");
+    };
+    let mut v1 = serde_json::to_value(&current).expect("serializes");
+    if let Some(fields) = v1.as_object_mut() {
+        fields.remove("address");
+    }
+    let read = TaxpayerEvent::from_stored("taxpayer.registered", 1, &v1).expect("v1 reads");
+    current.address = None;
+    assert_eq!(read, TaxpayerEvent::Registered(current));
+    assert_eq!(registered().schema_version(), 2);
+}
+
+#[test]
+fn refuses_an_overlong_address() {
+    Scenario::<Taxpayer>::given([])
+        .when(RegisterTaxpayer {
+            address: Some("x".repeat(201)),
+            ..register()
+        })
+        .then_err(TaxpayerError::InvalidAddress);
 }

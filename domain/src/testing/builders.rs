@@ -49,6 +49,7 @@ pub fn ri_taxpayer_events() -> Vec<TaxpayerEvent> {
         TaxpayerEvent::Registered(TaxpayerRegistered {
             cuit: cuit("20267565393"),
             legal_name: "Empresa de Prueba SA".to_owned(),
+            address: Some("Av. Corrientes 1234, CABA".to_owned()),
             iva_condition: IssuerIvaCondition::ResponsableInscripto,
             gross_income_number: None,
             activity_start_date: None,

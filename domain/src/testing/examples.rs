@@ -337,6 +337,18 @@ pub fn api_key_issued_v1() -> ApiKeyIssuedV1 {
     }
 }
 
+/// `taxpayer.registered` as version 1 stored it, before issuers had an address.
+pub fn taxpayer_registered_v1() -> crate::taxpayer::TaxpayerRegisteredV1 {
+    crate::taxpayer::TaxpayerRegisteredV1 {
+        cuit: cuit("20267565393"),
+        legal_name: "Empresa de Prueba SA".to_owned(),
+        iva_condition: crate::values::IssuerIvaCondition::ResponsableInscripto,
+        gross_income_number: Some("901-123456-7".to_owned()),
+        activity_start_date: Some(date!(2010 - 01 - 01)),
+        registered_at: NOW,
+    }
+}
+
 /// One of every webhook subscription event.
 pub fn webhook_events() -> Vec<crate::webhook::SubscriptionEvent> {
     use crate::webhook::{
@@ -416,10 +428,17 @@ pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
         .chain(stored(tenant_events()))
         .chain(stored(webhook_events()))
         .chain(stored(arca_service_events()))
-        .chain([(
-            "tenant.api_key_issued",
-            1,
-            crate::aggregate::encode(&api_key_issued_v1()),
-        )])
+        .chain([
+            (
+                "tenant.api_key_issued",
+                1,
+                crate::aggregate::encode(&api_key_issued_v1()),
+            ),
+            (
+                "taxpayer.registered",
+                1,
+                crate::aggregate::encode(&taxpayer_registered_v1()),
+            ),
+        ])
         .collect()
 }

@@ -25,7 +25,7 @@ pub use deliveries::{
 };
 pub use evidence::{ExchangeRow, evidence};
 pub use filter::{Cursor, InvoiceFilter};
-pub use qr::{QrData, url as qr_url};
+pub use qr::{BASE as QR_BASE, QrData, url as qr_url, url_with_base as qr_url_with_base};
 pub use row::{InvoiceRow, ItemRow, IvaRow};
 pub use subscriptions::{SubscriptionRow, subscription, subscription_count, subscriptions};
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::Date;
 
 /// Where ARCA's QR reader lives.
-const BASE: &str = "https://www.afip.gob.ar/fe/qr/?p=";
+pub const BASE: &str = "https://www.afip.gob.ar/fe/qr/?p=";
 
 /// What the QR carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +70,11 @@ fn number(value: Decimal) -> serde_json::Number {
 
 /// The QR URL, or `None` when the CAE is not a 14-digit number.
 pub fn url(data: &QrData<'_>) -> Option<String> {
+    url_with_base(BASE, data)
+}
+
+/// The QR URL starting with `base` instead of ARCA's reader (a deployment's own verifier).
+pub fn url_with_base(base: &str, data: &QrData<'_>) -> Option<String> {
     if data.cae.len() != 14 || !data.cae.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -91,7 +96,7 @@ pub fn url(data: &QrData<'_>) -> Option<String> {
     };
     let json = serde_json::to_vec(&payload).ok()?;
     Some(format!(
-        "{BASE}{}",
+        "{base}{}",
         base64::engine::general_purpose::STANDARD.encode(json)
     ))
 }

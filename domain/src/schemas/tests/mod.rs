@@ -32,7 +32,7 @@ fn committed_event_schemas_match_the_code() {
 #[test]
 fn there_is_one_schema_per_event_type_and_version() {
     let names: Vec<String> = event_schemas().iter().map(EventSchema::file_name).collect();
-    assert_eq!(names.len(), 46);
+    assert_eq!(names.len(), 47);
     for expected in [
         "invoice.requested.v1.json",
         "invoice.number_assigned.v1.json",
@@ -59,6 +59,7 @@ fn there_is_one_schema_per_event_type_and_version() {
         "series.stalled.v1.json",
         "series.resume_requested.v1.json",
         "taxpayer.registered.v1.json",
+        "taxpayer.registered.v2.json",
         "taxpayer.point_of_sale_added.v1.json",
         "taxpayer.certificate_requested.v1.json",
         "taxpayer.certificate_installed.v1.json",

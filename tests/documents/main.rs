@@ -1,0 +1,380 @@
+//! The documents engine against the real Postgres and a real store: each authorized invoice or
+//! note owed a job from its CAE, rendered, stored once and recorded on its stream; re-runs,
+//! racing engines and a store outage never duplicate nor lose a document; `verify` finds what
+//! was tampered with and renders the log again to the same bytes.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use commands::CommandMetrics;
+use domain::invoice::Invoice;
+use domain::series::Environment;
+use domain::taxpayer::Taxpayer;
+use domain::testing::ri_taxpayer_events;
+use domain::values::Cuit;
+use domain::{DomainEvent as _, EventMetadata, InvoiceId, NewEvent, RecordedEvent, TenantId};
+use eventstore::{EventStore, ExpectedVersion, PgEventStore, ReadOptions};
+use projections::Runner;
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+use sqlx::PgPool;
+use storage::{DocumentKey, DocumentStore, StoreConfig};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use workers::documents::verify::{Problem, VerifyOptions, verify};
+use workers::documents::{DocumentEngine, DocumentsConfig, DocumentsIntake, EngineParts};
+use workers::feeds::StoreLog;
+
+use arca::harness::scratch;
+
+const QR_BASE: &str = "https://www.afip.gob.ar/fe/qr/?p=";
+
+struct World {
+    pool: PgPool,
+    events: Arc<dyn EventStore>,
+    pg: PgEventStore,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new(pool: PgPool) -> Self {
+        let pg = PgEventStore::new(pool.clone());
+        Self {
+            pool,
+            events: Arc::new(pg.clone()),
+            pg,
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn config(&self, dir: &Path) -> DocumentsConfig {
+        DocumentsConfig {
+            store: StoreConfig::Local {
+                dir: dir.to_path_buf(),
+            },
+            environment: Environment::Sim,
+            qr_base_url: QR_BASE.to_owned(),
+            concurrency: 2,
+        }
+    }
+
+    fn store(&self) -> DocumentStore {
+        DocumentStore::open(&self.config(self.dir.path()).store).expect("store")
+    }
+
+    fn engine(&self) -> DocumentEngine {
+        DocumentEngine::new(EngineParts {
+            pool: self.pool.clone(),
+            events: self.events.clone(),
+            store: self.store(),
+            config: self.config(self.dir.path()),
+            commands: CommandMetrics::detached(),
+            metrics: None,
+        })
+    }
+
+    /// A tenant with the responsable inscripto issuer of the fixtures (with its address).
+    async fn tenant(&self) -> TenantId {
+        let tenant = TenantId(Uuid::new_v4());
+        let cuit = Cuit::parse("20267565393").expect("cuit");
+        let events: Vec<NewEvent> = ri_taxpayer_events()
+            .iter()
+            .map(|e| new_event(tenant, e.event_type(), e.schema_version(), e.to_data()))
+            .collect();
+        self.pg
+            .append(
+                &Taxpayer::stream_id(tenant, &cuit),
+                ExpectedVersion::NoStream,
+                &events,
+            )
+            .await
+            .expect("issuer");
+        tenant
+    }
+
+    /// An authorized voucher: the harness's Factura B, or what `shape` makes of its request.
+    async fn authorized(
+        &self,
+        tenant: TenantId,
+        number: u64,
+        shape: impl Fn(&mut serde_json::Value),
+    ) -> InvoiceId {
+        let id = Uuid::new_v4();
+        let mut events = scratch::lifecycle(tenant, id, number, OffsetDateTime::now_utc());
+        shape(&mut events[0].data);
+        self.pg
+            .append(
+                &scratch::invoice_stream(id),
+                ExpectedVersion::NoStream,
+                &events,
+            )
+            .await
+            .expect("invoice");
+        InvoiceId(id)
+    }
+
+    /// The intake run until it has applied the log's last event (other tests' transactions
+    /// may hold the log's watermark back for a moment).
+    async fn intake(&self) {
+        let head: Option<i64> = sqlx::query_scalar("select max(global_position) from es.events")
+            .fetch_one(&self.pool)
+            .await
+            .expect("head");
+        let runner = Runner::new(
+            self.pool.clone(),
+            DocumentsIntake::new(),
+            StoreLog(self.pg.clone()),
+        );
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        while runner.checkpoint().await.expect("checkpoint").position < head.unwrap_or(0) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the log head stayed out of reach"
+            );
+            runner.run_once().await.expect("intake");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn documents_of(&self, tenant: TenantId, invoice: InvoiceId) -> Vec<RecordedEvent> {
+        self.events
+            .read_stream(tenant, &Invoice::stream_id(invoice), ReadOptions::default())
+            .await
+            .expect("stream")
+            .into_iter()
+            .filter(|e| e.event_type == "invoice.document_issued")
+            .collect()
+    }
+
+    async fn jobs(&self) -> Vec<(Uuid, i32, Option<String>)> {
+        sqlx::query_as("select invoice_id, attempts, last_error from documents.jobs")
+            .fetch_all(&self.pool)
+            .await
+            .expect("jobs")
+    }
+
+    async fn make_due(&self) {
+        sqlx::query("update documents.jobs set due_at = now()")
+            .execute(&self.pool)
+            .await
+            .expect("due");
+    }
+}
+
+fn new_event(tenant: TenantId, kind: &str, version: u16, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: kind.to_owned(),
+        schema_version: version,
+        data,
+        metadata: EventMetadata::for_tenant(tenant),
+    }
+}
+
+/// The PDF's text as `pdftotext` reads it; `None` when poppler is not installed, unless
+/// `ARCA_REQUIRE_PDF_TOOLS=1` (as `ops/test` sets), which makes its absence a failure.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("voucher.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
+        _ if std::env::var("ARCA_REQUIRE_PDF_TOOLS").is_ok_and(|v| v == "1") => {
+            panic!("ARCA_REQUIRE_PDF_TOOLS=1 but pdftotext does not run")
+        }
+        _ => {
+            eprintln!("pdftotext is not installed: the page's text is not checked");
+            None
+        }
+    }
+}
+
+/// A Nota de Crédito B adjusting Factura B 0001-00000001.
+fn credit_note(data: &mut serde_json::Value) {
+    data["voucher_type"] = json!(8);
+    data["associated"] = json!([{"voucher_type": 6, "point_of_sale": 1, "number": 1}]);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn an_authorized_invoice_and_a_credit_note_get_their_pdfs_stored_and_recorded_once(
+    pool: PgPool,
+) {
+    let world = World::new(pool).await;
+    let tenant = world.tenant().await;
+    let invoice = world.authorized(tenant, 1, |_| {}).await;
+    let note = world.authorized(tenant, 1, credit_note).await;
+    world.intake().await;
+    assert_eq!(world.jobs().await.len(), 2, "each CAE owes a document");
+
+    let engine = world.engine();
+    let round = engine.run_once().await.expect("round");
+    assert_eq!((round.claimed, round.issued, round.failed), (2, 2, 0));
+    assert!(world.jobs().await.is_empty(), "nothing is owed any more");
+
+    let store = world.store();
+    for (id, key_end) in [
+        (invoice, "/20267565393/00001-006-00000001.v1.pdf"),
+        (note, "/20267565393/00001-008-00000001.v1.pdf"),
+    ] {
+        let recorded = world.documents_of(tenant, id).await;
+        assert_eq!(recorded.len(), 1);
+        let data = &recorded[0].data;
+        let key = data["key"].as_str().expect("key");
+        assert_eq!(key, format!("{}/sim{key_end}", tenant.as_uuid()));
+        let bytes = store
+            .get(&DocumentKey::parse(key).expect("key"))
+            .await
+            .expect("stored");
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert_eq!(data["sha256"], hex::encode(Sha256::digest(&bytes)));
+        assert_eq!(data["bytes"], bytes.len());
+        assert_eq!(data["template_version"], "1");
+        assert_eq!(
+            recorded[0].metadata.actor.as_deref(),
+            Some("documents:renderer")
+        );
+        if let Some(text) = pdf_text(&bytes) {
+            for shown in [
+                "Empresa de Prueba SA",
+                "Av. Corrientes 1234, CABA",
+                "71234567890123",
+            ] {
+                assert!(
+                    text.contains(shown),
+                    "{shown:?} is not on the page:\n{text}"
+                );
+            }
+        }
+    }
+
+    // The log read again, a job put back by hand, a second engine: nothing new.
+    world.intake().await;
+    sqlx::query(
+        "insert into documents.jobs (invoice_id, tenant_id, due_at) values ($1, $2, now())",
+    )
+    .bind(invoice.as_uuid())
+    .bind(tenant.as_uuid())
+    .execute(&world.pool)
+    .await
+    .expect("job again");
+    let again = world.engine().run_once().await.expect("round");
+    assert_eq!((again.claimed, again.issued), (1, 1));
+    assert_eq!(world.documents_of(tenant, invoice).await.len(), 1);
+    assert!(world.jobs().await.is_empty());
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_store_outage_keeps_the_obligation_until_the_store_is_back(pool: PgPool) {
+    let world = World::new(pool).await;
+    let tenant = world.tenant().await;
+    let invoice = world.authorized(tenant, 7, |_| {}).await;
+    world.intake().await;
+    // The tenant's folder cannot be made: a file stands where it would go.
+    let blocker = world.dir.path().join(tenant.as_uuid().to_string());
+    std::fs::write(&blocker, b"not a folder").expect("blocker");
+
+    let engine = world.engine();
+    let failed = engine.run_once().await.expect("round");
+    assert_eq!((failed.issued, failed.failed), (0, 1));
+    let jobs = world.jobs().await;
+    assert_eq!(jobs.len(), 1, "the obligation stays");
+    assert_eq!(jobs[0].1, 1);
+    assert!(
+        jobs[0].2.as_deref().is_some_and(|e| e.contains("stor")),
+        "{jobs:?}"
+    );
+    assert!(world.documents_of(tenant, invoice).await.is_empty());
+    let early = engine.run_once().await.expect("round");
+    assert_eq!(early.claimed, 0, "not before its next attempt is due");
+
+    std::fs::remove_file(&blocker).expect("store back");
+    world.make_due().await;
+    let round = engine.run_once().await.expect("round");
+    assert_eq!((round.issued, round.failed), (1, 0));
+    assert_eq!(world.documents_of(tenant, invoice).await.len(), 1);
+    assert!(world.jobs().await.is_empty());
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn racing_engines_record_each_document_exactly_once(pool: PgPool) {
+    let world = World::new(pool).await;
+    let tenant = world.tenant().await;
+    let mut invoices = Vec::new();
+    for number in 1..=24 {
+        invoices.push(world.authorized(tenant, number, |_| {}).await);
+    }
+    world.intake().await;
+    let (first, second) = (world.engine(), world.engine());
+    // Each engine claims up to 16 at a time: they must share the 24 without overlap.
+    let drain = |engine: DocumentEngine| async move {
+        let mut issued = 0;
+        loop {
+            let round = engine.run_once().await.expect("round");
+            issued += round.issued;
+            if round.claimed == 0 {
+                return issued;
+            }
+        }
+    };
+    let (a, b) = tokio::join!(drain(first), drain(second));
+    assert_eq!(a + b, 24, "{a} + {b}");
+    for invoice in invoices {
+        assert_eq!(world.documents_of(tenant, invoice).await.len(), 1);
+    }
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn verify_renders_the_log_again_to_the_same_bytes_and_finds_tampering(pool: PgPool) {
+    let world = World::new(pool).await;
+    let tenant = world.tenant().await;
+    let kept = world.authorized(tenant, 1, |_| {}).await;
+    let tampered = world.authorized(tenant, 2, |_| {}).await;
+    let lost = world.authorized(tenant, 3, |_| {}).await;
+    world.intake().await;
+    world.engine().run_once().await.expect("round");
+    let store = world.store();
+    let options = VerifyOptions {
+        render_with_qr_base: Some(QR_BASE.to_owned()),
+    };
+    let clean = verify(&world.pool, &world.events, &store, &options)
+        .await
+        .expect("verify");
+    assert_eq!((clean.recorded, clean.matching), (3, 3), "{clean:?}");
+    assert!(clean.is_clean() && clean.unrecorded.is_empty());
+
+    let key_of =
+        |events: Vec<RecordedEvent>| events[0].data["key"].as_str().expect("key").to_owned();
+    let tampered_key = key_of(world.documents_of(tenant, tampered).await);
+    let lost_key = key_of(world.documents_of(tenant, lost).await);
+    let path = |key: &str| world.dir.path().join(key);
+    let mut bytes = std::fs::read(path(&tampered_key)).expect("read");
+    bytes.extend_from_slice(b"%% one more line\n");
+    std::fs::write(path(&tampered_key), bytes).expect("tamper");
+    std::fs::remove_file(path(&lost_key)).expect("lose");
+    let stray = format!("{}/sim/20267565393/stray.pdf", tenant.as_uuid());
+    std::fs::write(path(&stray), b"%PDF-1.7").expect("stray");
+
+    let found = verify(
+        &world.pool,
+        &world.events,
+        &store,
+        &VerifyOptions::default(),
+    )
+    .await
+    .expect("verify");
+    assert_eq!((found.recorded, found.matching), (3, 1));
+    assert!(found.problems.contains(&Problem::Missing { key: lost_key }));
+    assert!(
+        found
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Different { key, .. } if *key == tampered_key))
+    );
+    assert_eq!(found.unrecorded, [stray]);
+    assert_eq!(world.documents_of(tenant, kept).await.len(), 1);
+}

@@ -1,0 +1,113 @@
+//! `documents.jobs`, the renderer's side: claim what is due (a lease), finish, or put off with the
+//! reason. The intake inserts; this module is the only other one with SQL on the table.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// How long a claim holds a job: a renderer that dies leaves it to be claimed again after this.
+pub const LEASE: Duration = Duration::from_secs(300);
+
+/// A claimed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Job {
+    /// The invoice owed a PDF.
+    pub invoice_id: Uuid,
+    /// Its tenant.
+    pub tenant_id: Uuid,
+    /// Attempts made, this one included.
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due jobs, oldest due first, skipping those another renderer holds.
+///
+/// # Errors
+/// Postgres failures.
+pub async fn claim(pool: &PgPool, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
+    sqlx::query_as(
+        "update documents.jobs j \
+         set due_at = now() + make_interval(secs => $2), attempts = j.attempts + 1 \
+         from (select invoice_id from documents.jobs where due_at <= now() \
+               order by due_at limit $1 for update skip locked) due \
+         where j.invoice_id = due.invoice_id \
+         returning j.invoice_id, j.tenant_id, j.attempts",
+    )
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(LEASE.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
+/// Removes the jobs whose PDFs are stored and recorded.
+///
+/// # Errors
+/// Postgres failures.
+pub async fn finish(pool: &PgPool, invoices: &[Uuid]) -> Result<(), sqlx::Error> {
+    if invoices.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("delete from documents.jobs where invoice_id = any($1)")
+        .bind(invoices)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Puts a job off until `after` from now, keeping why it failed.
+///
+/// # Errors
+/// Postgres failures.
+pub async fn put_off(
+    pool: &PgPool,
+    invoice: Uuid,
+    after: Duration,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update documents.jobs set due_at = now() + make_interval(secs => $2), last_error = $3 \
+         where invoice_id = $1",
+    )
+    .bind(invoice)
+    .bind(after.as_secs_f64())
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// When to try again after `attempts` failed attempts: 1 s doubling up to an hour, ±20 %.
+#[must_use]
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 13) - 1).unwrap_or(0);
+    let base = Duration::from_secs(1 << exponent).min(Duration::from_secs(3600));
+    base.mul_f64(rand::random_range(0.8..=1.2))
+}
+
+/// Jobs waiting and the age of the oldest, in seconds.
+///
+/// # Errors
+/// Postgres failures.
+pub async fn depth(pool: &PgPool) -> Result<(i64, f64), sqlx::Error> {
+    sqlx::query_as(
+        "select count(*), coalesce(extract(epoch from now() - min(enqueued_at)), 0)::float8 \
+         from documents.jobs",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_from_a_second_to_an_hour() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(800) && first <= Duration::from_millis(1200));
+        let fifth = backoff(5);
+        assert!(fifth >= Duration::from_millis(12_800) && fifth <= Duration::from_millis(19_200));
+        assert!(backoff(40) <= Duration::from_secs(4320));
+        assert!(backoff(40) >= Duration::from_secs(2880));
+    }
+}
