@@ -2,6 +2,7 @@
 //! one JSON object with its figures as the last line of stdout. Never run from tests.
 
 mod commands;
+mod documents;
 mod lag;
 mod rebuild;
 mod saga;
@@ -32,6 +33,9 @@ pub enum BenchCmd {
     /// Signed webhook deliveries to a receiver this command starts, through the fan-out and
     /// dispatchers, on a scratch database: deliveries/s and event→delivery p50/p99.
     Webhooks(webhooks::Args),
+    /// Authorized invoices rendered, stored and recorded by the documents engine on a scratch
+    /// database: PDFs/s, p50/p99 of one PDF, resident memory.
+    Documents(documents::Args),
 }
 
 /// Runs one benchmark.
@@ -46,5 +50,6 @@ pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Rebuild(args) => rebuild::run(settings, args).await,
         BenchCmd::Saga(args) => saga::run(settings, args).await,
         BenchCmd::Webhooks(args) => webhooks::run(settings, args).await,
+        BenchCmd::Documents(args) => documents::run(settings, args).await,
     }
 }

@@ -71,7 +71,7 @@ pub enum Issued {
 }
 
 /// What one round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Round {
     /// Jobs claimed.
     pub claimed: usize,
@@ -79,6 +79,8 @@ pub struct Round {
     pub issued: usize,
     /// Jobs put off after a failure.
     pub failed: usize,
+    /// How long each document recorded now took (render, store, record).
+    pub took: Vec<Duration>,
 }
 
 /// What the engine is made of.
@@ -145,16 +147,24 @@ impl DocumentEngine {
             claimed: claimed.len(),
             ..Round::default()
         };
-        let outcomes: Vec<(Job, Result<Issued, IssueError>)> = futures::stream::iter(claimed)
-            .map(|job| async move { (job, self.issue(job).await) })
-            .buffer_unordered(slots)
-            .collect()
-            .await;
+        let outcomes: Vec<(Job, Result<Issued, IssueError>, Duration)> =
+            futures::stream::iter(claimed)
+                .map(|job| async move {
+                    let started = Instant::now();
+                    let outcome = self.issue(job).await;
+                    (job, outcome, started.elapsed())
+                })
+                .buffer_unordered(slots)
+                .collect()
+                .await;
         let mut done = Vec::new();
-        for (job, outcome) in outcomes {
+        for (job, outcome, took) in outcomes {
             match outcome {
                 Ok(issued) => {
                     self.count(issued);
+                    if issued == Issued::Recorded {
+                        round.took.push(took);
+                    }
                     round.issued += usize::from(issued != Issued::NotOwed);
                     done.push(job.invoice_id);
                 }
