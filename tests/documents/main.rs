@@ -3,6 +3,9 @@
 //! racing engines and a store outage never duplicate nor lose a document; `verify` finds what
 //! was tampered with and renders the log again to the same bytes.
 
+#[path = "../../adapters/storage/tests/store/seaweedfs.rs"]
+mod seaweedfs;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -63,11 +66,15 @@ impl World {
     }
 
     fn engine(&self) -> DocumentEngine {
+        self.engine_on(self.config(self.dir.path()))
+    }
+
+    fn engine_on(&self, config: DocumentsConfig) -> DocumentEngine {
         DocumentEngine::new(EngineParts {
             pool: self.pool.clone(),
             events: self.events.clone(),
-            store: self.store(),
-            config: self.config(self.dir.path()),
+            store: DocumentStore::open(&config.store).expect("store"),
+            config,
             commands: CommandMetrics::detached(),
             metrics: None,
         })
@@ -377,4 +384,76 @@ async fn verify_renders_the_log_again_to_the_same_bytes_and_finds_tampering(pool
     );
     assert_eq!(found.unrecorded, [stray]);
     assert_eq!(world.documents_of(tenant, kept).await.len(), 1);
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn documents_go_to_an_s3_bucket_once_it_answers(pool: PgPool) {
+    let Some(server) = seaweedfs::Server::start_if_installed()
+        .await
+        .expect("SeaweedFS starts")
+    else {
+        return;
+    };
+    let world = World::new(pool).await;
+    let tenant = world.tenant().await;
+    let invoice = world.authorized(tenant, 42, |_| {}).await;
+    world.intake().await;
+    let s3 = |config: storage::S3Config| DocumentsConfig {
+        store: StoreConfig::S3(config),
+        ..world.config(world.dir.path())
+    };
+
+    // A bucket nobody answers for: the attempt fails, the job stays with the reason.
+    let mut unreachable = server.config(seaweedfs::SECRET_ACCESS_KEY);
+    unreachable.endpoint = format!("http://127.0.0.1:{}", closed_port());
+    unreachable.retry_timeout = std::time::Duration::from_millis(500);
+    let failed = world
+        .engine_on(s3(unreachable))
+        .run_once()
+        .await
+        .expect("round");
+    assert_eq!((failed.issued, failed.failed), (0, 1));
+    let jobs = world.jobs().await;
+    assert!(
+        jobs[0]
+            .2
+            .as_deref()
+            .is_some_and(|e| e.contains("unavailable")),
+        "{jobs:?}"
+    );
+
+    world.make_due().await;
+    let config = s3(server.config(seaweedfs::SECRET_ACCESS_KEY));
+    let round = world
+        .engine_on(config.clone())
+        .run_once()
+        .await
+        .expect("round");
+    assert_eq!((round.issued, round.failed), (1, 0));
+    let recorded = world.documents_of(tenant, invoice).await;
+    let key = recorded[0].data["key"].as_str().expect("key");
+    let bucket = DocumentStore::open(&config.store).expect("bucket");
+    let bytes = bucket
+        .get(&DocumentKey::parse(key).expect("key"))
+        .await
+        .expect("in the bucket");
+    assert_eq!(
+        recorded[0].data["sha256"],
+        hex::encode(Sha256::digest(&bytes))
+    );
+    let found = verify(
+        &world.pool,
+        &world.events,
+        &bucket,
+        &VerifyOptions::default(),
+    )
+    .await
+    .expect("verify");
+    assert!(found.is_clean() && found.matching == 1, "{found:?}");
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
 }
