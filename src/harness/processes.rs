@@ -91,7 +91,16 @@ impl WorkerEnv {
             ("ARCA_PROJECTION_FEED", "store".into()),
             ("ARCA_LOG_FORMAT", "json".into()),
             ("ARCA_WEBHOOK_ALLOW_CIDRS", self.webhook_allow_cidrs.clone()),
+            (
+                "ARCA_DOCUMENTS_DIR",
+                self.documents_dir().display().to_string(),
+            ),
         ]
+    }
+
+    /// Where the children store the PDFs they render: `documents/` in the run's directory.
+    pub fn documents_dir(&self) -> std::path::PathBuf {
+        self.dir.join("documents")
     }
 
     /// Deletes the run's JetStream stream (the children's relay made it); best effort.

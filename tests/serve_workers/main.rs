@@ -174,6 +174,32 @@ async fn a_worker_process_delivers_the_authorized_invoice_signed_to_its_subscrib
         assert!(Instant::now() < deadline, "the delivery was not recorded");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+
+    // And its PDF: rendered by the worker, stored where its settings say, recorded on the stream.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let document: Value = loop {
+        let found: Option<Value> = sqlx::query_scalar(
+            "select data from es.events where stream_id = $1 \
+             and event_type = 'invoice.document_issued'",
+        )
+        .bind(&stream)
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no document was recorded; the worker's log:\n{}",
+            workers.log_tail(0)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let stored =
+        std::fs::read(env.documents_dir().join(document["key"].as_str().unwrap())).unwrap();
+    assert!(stored.starts_with(b"%PDF-"));
+    assert_eq!(document["bytes"], stored.len());
     drop(workers);
     env.delete_stream().await;
 }
