@@ -3,13 +3,15 @@
 //! `workers` crate), the benchmarks, and the end-to-end test harness.
 //!
 //! This is the only crate that names concrete adapters for the API's ports (the Postgres event
-//! store, the credential vault, the delivery engine's keys and redeliveries); the application
+//! store, the credential vault, the delivery engine's keys and redeliveries, the document
+//! store); the application
 //! crates see ports.
 
 pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod document_source;
 pub mod documents;
 pub mod harness;
 pub mod http;

@@ -1,5 +1,6 @@
 //! Wiring of the `api` role: the Postgres event store and the adapters behind the API's ports
-//! (issuers' credentials, webhook signing keys and redeliveries from `workers`), the `api`
+//! (issuers' credentials, webhook signing keys and redeliveries from `workers`, stored
+//! documents), the `api`
 //! crate's router over them, served over HTTP.
 
 use std::{future::Future, sync::Arc, time::Duration};
@@ -24,7 +25,7 @@ use tokio::net::TcpListener;
 use workers::credentials::PgIssuerCredentials;
 use workers::webhooks::{PgRedeliveries, PgSigningKeys};
 
-use crate::{metrics::Metrics, settings::Settings};
+use crate::{document_source::StoredDocuments, metrics::Metrics, settings::Settings};
 
 /// Connects to Postgres with the configured pool size.
 ///
@@ -107,6 +108,8 @@ pub struct ApiConfig {
     pub limits: RequestLimits,
     /// Rate limits and the throttling of failed authentications.
     pub access: api::AccessConfig,
+    /// Where the documents `GET /v1/invoices/{id}/pdf` serves are stored.
+    pub documents: storage::StoreConfig,
 }
 
 /// What bounds the API's work per request.
@@ -206,21 +209,27 @@ impl ApiConfig {
                 subscriptions_per_tenant: settings.webhook_subscriptions_per_tenant,
                 ..api::AccessConfig::default()
             },
+            documents: settings.document_store()?,
         })
     }
 }
 
 /// The `api` crate's router over `store` and the read models in `pool`'s database (read through a
-/// pool of their own, [`ReadPool`]), its ports
-/// served by the Postgres adapters, recording into `metrics` and serving them on `GET /metrics`.
+/// pool of their own, [`ReadPool`]), its ports served by the Postgres adapters and the document
+/// store, recording into `metrics` and serving them on `GET /metrics`.
+///
+/// # Errors
+/// A document store that cannot be opened (a directory that cannot be made).
 pub fn router(
     store: Arc<dyn EventStore>,
     pool: PgPool,
     clock: Arc<dyn Clock>,
     config: &ApiConfig,
     metrics: &Metrics,
-) -> Router {
+) -> anyhow::Result<Router> {
     let reads = config.limits.reads.over(&pool);
+    let documents =
+        StoredDocuments::open(&config.documents).context("opening the document store")?;
     let services = Services {
         keys: ApiKeys::new(Arc::clone(&store), Arc::clone(&clock), config.api_key_cache),
         limiter: PgRateLimiter::new(pool.clone()),
@@ -240,6 +249,7 @@ pub fn router(
                 Arc::new(move |ip| policy.is_allowed(ip))
             }),
         },
+        documents: Arc::new(documents),
         reads,
         store,
         clock,
@@ -252,7 +262,7 @@ pub fn router(
         request_timeout: config.limits.request_timeout,
         access: config.access,
     };
-    api::router(services, &http, metrics.api())
+    Ok(api::router(services, &http, metrics.api()))
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
@@ -275,7 +285,7 @@ pub async fn serve(
         Arc::new(SystemClock),
         &config,
         metrics,
-    );
+    )?;
     tracing::info!(addr = %listener.local_addr()?, "API listening");
     crate::http::serve(listener, app, config.limits.header_read_timeout, shutdown).await;
     Ok(())

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod auth;
 pub mod certificates;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod fields;
@@ -39,6 +40,7 @@ use axum::{
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 pub use access::{Access, AccessConfig};
+pub use documents::{DocumentFetchError, DocumentSource};
 pub use error::{ApiError, FieldError, Problem};
 pub use graphql::GraphqlConfig;
 pub use metrics::ApiMetrics;
@@ -163,6 +165,7 @@ fn v1(state: AppState, body_limit: usize) -> Router {
         )
         .route("/v1/invoices/{id}", get(invoices::read::get))
         .route("/v1/invoices/{id}/events", get(invoices::events))
+        .route("/v1/invoices/{id}/pdf", get(invoices::pdf::get))
         .route(
             "/v1/webhooks/subscriptions",
             post(webhooks::manage::create).get(webhooks::read::list),

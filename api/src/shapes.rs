@@ -111,6 +111,10 @@ shapes! {
         .format(Some(SchemaFormat::Custom("uri".to_owned())))
         .max_length(Some(2000))
         .examples([json!("https://erp.example.com/hooks/arca")]);
+    /// A PDF document, as bytes.
+    Pdf => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .content_media_type("application/pdf");
     /// Free text, without the NUL character.
     Text => text(NO_NUL);
     /// Text of at most 50 characters, without the NUL character.

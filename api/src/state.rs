@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 use infra::{PgLastUsed, PgRateLimiter};
 
 use crate::access::Access;
+use crate::documents::DocumentSource;
 use commands::{
     credentials::{CertificateDeps, IssuerCredentials},
     issuers::IssuerCache,
@@ -56,6 +57,8 @@ pub struct Services {
     pub limiter: PgRateLimiter,
     /// When API keys were last used.
     pub last_used: PgLastUsed,
+    /// The stored documents (invoice PDFs).
+    pub documents: Arc<dyn DocumentSource>,
 }
 
 struct Inner {
@@ -155,6 +158,11 @@ impl AppState {
     /// What webhook endpoint URLs may be.
     pub fn webhook_url_rules(&self) -> &UrlRules {
         &self.inner.services.webhook_urls
+    }
+
+    /// The stored documents (invoice PDFs).
+    pub fn documents(&self) -> &dyn DocumentSource {
+        self.inner.services.documents.as_ref()
     }
 
     /// The longest a read waits for `ARCA-Read-After`.

@@ -44,6 +44,10 @@ pub fn sim_api_config() -> ApiConfig {
             per_key: None,
             ..api::AccessConfig::default()
         },
+        // Outside the working tree: a run serves what its workers stored, if they stored any.
+        documents: storage::StoreConfig::Local {
+            dir: std::env::temp_dir().join("arca-documents"),
+        },
     }
 }
 
@@ -89,7 +93,7 @@ impl Api {
             Arc::new(SystemClock),
             config,
             &Metrics::new()?,
-        );
+        )?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {

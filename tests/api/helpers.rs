@@ -21,6 +21,7 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use storage::StoreConfig;
 use time::macros::datetime;
 use workers::feeds::StoreLog;
 use workers::webhooks::SubscriptionsProjector;
@@ -43,6 +44,9 @@ pub struct TestApp {
     clock: Arc<dyn Clock>,
     limits: RequestLimits,
     access: AccessConfig,
+    /// Where the app reads documents: a directory of the test's own, unless changed.
+    pub documents: StoreConfig,
+    _documents_dir: Arc<tempfile::TempDir>,
 }
 
 pub struct Answer {
@@ -109,50 +113,48 @@ impl TestApp {
         );
         tokio::spawn(async move { subscriptions.run(std::future::pending()).await });
         let store: Arc<dyn EventStore> = Arc::new(store);
-        let addr = Self::serve(&store, &pool, &clock, &metrics, limits, access).await;
-        let key = Self::new_tenant(&store, "acme").await;
-        Self {
-            addr,
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let mut app = Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             client: reqwest::Client::new(),
-            key,
+            key: Self::new_tenant(&store, "acme").await,
             store,
             pool,
             clock,
             limits,
             access,
-        }
+            documents: StoreConfig::Local {
+                dir: dir.path().to_owned(),
+            },
+            _documents_dir: dir,
+        };
+        app.addr = app.serve(&metrics).await;
+        app
     }
 
     /// A second API instance (its own caches) over the same database, used with the same key.
     pub async fn another_instance(&self) -> Self {
-        Self {
-            addr: Self::serve(
-                &self.store,
-                &self.pool,
-                &self.clock,
-                &Metrics::new().unwrap(),
-                self.limits,
-                self.access,
-            )
-            .await,
+        self.instance_reading(self.documents.clone()).await
+    }
+
+    /// Another API instance (as [`TestApp::another_instance`]) reading documents from `documents`.
+    pub async fn instance_reading(&self, documents: StoreConfig) -> Self {
+        let mut app = Self {
             client: reqwest::Client::new(),
             key: self.key.clone(),
             store: Arc::clone(&self.store),
             pool: self.pool.clone(),
             clock: Arc::clone(&self.clock),
-            limits: self.limits,
-            access: self.access,
-        }
+            documents,
+            _documents_dir: Arc::clone(&self._documents_dir),
+            ..*self
+        };
+        app.addr = app.serve(&Metrics::new().unwrap()).await;
+        app
     }
 
-    async fn serve(
-        store: &Arc<dyn EventStore>,
-        pool: &PgPool,
-        clock: &Arc<dyn Clock>,
-        metrics: &Metrics,
-        limits: RequestLimits,
-        access: AccessConfig,
-    ) -> SocketAddr {
+    async fn serve(&self, metrics: &Metrics) -> SocketAddr {
+        let (store, pool, clock, limits) = (&self.store, &self.pool, &self.clock, self.limits);
         let config = ApiConfig {
             body_limit_bytes: 64 * 1024,
             api_key_cache: Duration::from_secs(5),
@@ -164,7 +166,8 @@ impl TestApp {
             keyring: keyring(),
             webhook_addresses: webhooks::AddressPolicy::public_only(),
             limits,
-            access,
+            access: self.access,
+            documents: self.documents.clone(),
         };
         let app = router(
             Arc::clone(store),
@@ -172,7 +175,8 @@ impl TestApp {
             Arc::clone(clock),
             &config,
             metrics,
-        );
+        )
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let header_read = limits.header_read_timeout;

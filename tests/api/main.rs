@@ -14,6 +14,7 @@ mod invoices;
 mod metrics;
 mod nul;
 mod openapi;
+mod pdf;
 mod problems;
 #[path = "../common/prom.rs"]
 mod prom;

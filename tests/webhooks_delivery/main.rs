@@ -2,6 +2,7 @@
 //! log, the dispatcher's attempts, retries, 410, the SSRF guard, rotation, a killed dispatcher.
 
 mod bench;
+mod documents;
 mod lease;
 mod outcomes;
 mod support;

@@ -11,6 +11,7 @@ pub mod body;
 pub mod evidence;
 pub mod finals;
 mod parse;
+pub mod pdf;
 pub mod prefer;
 pub mod read;
 pub mod rows;

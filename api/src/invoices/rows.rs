@@ -193,6 +193,8 @@ fn view(row: &InvoiceRow) -> InvoiceView {
         cae: row.cae.clone(),
         cae_due_date: row.cae_due_date.map(date::format),
         qr_url: row.qr_url(),
+        document_url: row.document_path(),
+        document_sha256: row.document_sha256.clone(),
         observations,
         errors: messages(rejection.and_then(|r| r.get("errors"))),
         requested_at: instant(row.requested_at),

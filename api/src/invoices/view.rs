@@ -64,6 +64,13 @@ pub struct InvoiceView {
     pub cae_due_date: Option<String>,
     /// ARCA's QR code URL (RG 4892), once authorized.
     pub qr_url: Option<String>,
+    /// Where its PDF is served (`GET /v1/invoices/{id}/pdf`); null until the document is
+    /// rendered and stored.
+    #[schema(example = "/v1/invoices/0192f0c4-7d2e-7a51-9c3b-6a1f0e2d4c5b/pdf")]
+    pub document_url: Option<String>,
+    /// Hex SHA-256 of its PDF, as recorded on its stream (the PDF's `ETag`); null until the
+    /// document exists.
+    pub document_sha256: Option<String>,
     /// ARCA's observations.
     pub observations: Vec<ArcaMessageView>,
     /// ARCA's errors, when rejected.

@@ -32,6 +32,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "invoice.authorized",
     "invoice.rejected",
     "invoice.outcome_unknown",
+    "invoice.document_issued",
     "arca.unavailable",
     "arca.available",
     "webhook.test",

@@ -182,6 +182,16 @@ impl Invoice {
     async fn qr_url(&self) -> Option<String> {
         self.0.qr_url()
     }
+    /// Where its PDF is served (`/v1/invoices/{id}/pdf`, with the API key); null until the
+    /// document is rendered and stored.
+    async fn document_url(&self) -> Option<String> {
+        self.0.document_path()
+    }
+    /// Hex SHA-256 of its PDF (the `ETag` it is served with, as recorded on its stream); null
+    /// until the document exists.
+    async fn document_sha256(&self) -> Option<&str> {
+        self.0.document_sha256.as_deref()
+    }
     /// When it was requested.
     async fn requested_at(&self) -> OffsetDateTime {
         self.0.requested_at

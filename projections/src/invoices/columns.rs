@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use domain::RecordedEvent;
-use domain::invoice::{InvoiceEvent, InvoiceRequested};
+use domain::invoice::{DocumentIssued, InvoiceEvent, InvoiceRequested};
 use serde_json::json;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -77,13 +77,16 @@ struct Patch {
     number: Option<i64>,
     /// The number was released (and not assigned again) within the batch.
     clear_number: bool,
-    status: &'static str,
+    /// `None` when only the document changed (the row keeps its status).
+    status: Option<&'static str>,
     cae: Option<String>,
     cae_due_date: Option<Date>,
     rejection: Option<String>,
     observations: Option<String>,
     /// submitted, authorized, rejected.
     instants: [Option<OffsetDateTime>; 3],
+    /// The latest document recorded in the batch.
+    document: Option<DocumentIssued>,
     updated_at: OffsetDateTime,
     position: i64,
     version: i64,
@@ -96,13 +99,17 @@ pub(super) struct Updates {
     pub tenant_id: Vec<Uuid>,
     pub number: Vec<Option<i64>>,
     pub clear_number: Vec<bool>,
-    pub status: Vec<&'static str>,
+    pub status: Vec<Option<&'static str>>,
     pub cae: Vec<Option<String>>,
     pub cae_due_date: Vec<Option<Date>>,
     pub rejection: Vec<Option<String>>,
     pub observations: Vec<Option<String>>,
     /// submitted_at, authorized_at, rejected_at.
     pub instants: [Vec<Option<OffsetDateTime>>; 3],
+    /// The document's sha256, key and template version.
+    pub document: [Vec<Option<String>>; 3],
+    /// The document's size.
+    pub document_bytes: Vec<Option<i64>>,
     pub updated_at: Vec<OffsetDateTime>,
     pub position: Vec<i64>,
     pub version: Vec<i64>,
@@ -182,15 +189,14 @@ impl Batch {
     }
 
     /// Folds a lifecycle event into its invoice's patch. `Requested` is handled by
-    /// [`Batch::add_requested`]; webhook audit events and the document record change no column
-    /// (yet: the read model shows documents once they are served).
+    /// [`Batch::add_requested`]; webhook audit events change no column. A document replaces the
+    /// one folded or shown before it (the latest recorded wins) and leaves the status alone.
     pub fn add_lifecycle(&mut self, event: &RecordedEvent, invoice: Uuid, change: &InvoiceEvent) {
         if matches!(
             change,
             InvoiceEvent::Requested(_)
                 | InvoiceEvent::WebhookDelivered(_)
                 | InvoiceEvent::WebhookDeliveryFailed(_)
-                | InvoiceEvent::DocumentIssued(_)
         ) {
             return;
         }
@@ -200,12 +206,13 @@ impl Batch {
                 tenant_id: event.metadata.tenant_id.as_uuid(),
                 number: None,
                 clear_number: false,
-                status: "requested",
+                status: None,
                 cae: None,
                 cae_due_date: None,
                 rejection: None,
                 observations: None,
                 instants: [None; 3],
+                document: None,
                 updated_at: event.recorded_at,
                 position: 0,
                 version: 0,
@@ -214,15 +221,15 @@ impl Batch {
         match change {
             InvoiceEvent::Requested(_)
             | InvoiceEvent::WebhookDelivered(_)
-            | InvoiceEvent::WebhookDeliveryFailed(_)
-            | InvoiceEvent::DocumentIssued(_) => return,
+            | InvoiceEvent::WebhookDeliveryFailed(_) => return,
+            InvoiceEvent::DocumentIssued(e) => patch.document = Some(e.clone()),
             InvoiceEvent::NumberAssigned(e) => {
                 patch.number = Some(int(e.number));
-                patch.status = "numbered";
+                patch.status = Some("numbered");
             }
             InvoiceEvent::Submitted(e) => {
                 patch.number = Some(int(e.number));
-                patch.status = "submitted";
+                patch.status = Some("submitted");
                 patch.instants[0] = Some(e.submitted_at);
             }
             InvoiceEvent::CaeGranted(e) => {
@@ -230,20 +237,20 @@ impl Batch {
                 patch.cae = Some(e.cae.clone());
                 patch.cae_due_date = Some(e.cae_due_date);
                 patch.observations = json_unless_empty(&e.observations);
-                patch.status = "authorized";
+                patch.status = Some("authorized");
                 patch.instants[1] = Some(event.recorded_at);
             }
             InvoiceEvent::Rejected(e) => {
                 let reasons = json!({ "errors": e.errors, "observations": e.observations });
                 patch.rejection = Some(reasons.to_string());
-                patch.status = "rejected";
+                patch.status = Some("rejected");
                 patch.instants[2] = Some(event.recorded_at);
             }
-            InvoiceEvent::OutcomeUnknown(_) => patch.status = "outcome_unknown",
+            InvoiceEvent::OutcomeUnknown(_) => patch.status = Some("outcome_unknown"),
             InvoiceEvent::NumberReleased(_) => {
                 patch.number = None;
                 patch.clear_number = true;
-                patch.status = "requested";
+                patch.status = Some("requested");
             }
         }
         if patch.number.is_some() {
@@ -273,6 +280,17 @@ impl Batch {
             for (column, instant) in out.instants.iter_mut().zip(p.instants) {
                 column.push(instant);
             }
+            let document = p.document.map(|d| {
+                let bytes = int(d.bytes);
+                ([d.sha256, d.key, d.template_version], bytes)
+            });
+            let (texts, bytes) = document.map_or(([None, None, None], None), |(texts, bytes)| {
+                (texts.map(Some), Some(bytes))
+            });
+            for (column, text) in out.document.iter_mut().zip(texts) {
+                column.push(text);
+            }
+            out.document_bytes.push(bytes);
             out.updated_at.push(p.updated_at);
             out.position.push(p.position);
             out.version.push(p.version);

@@ -137,7 +137,7 @@ impl InvoicesProjector {
             .invoice_id
             .iter()
             .zip(&updates.status)
-            .filter(|(_, status)| matches!(**status, "authorized" | "rejected"))
+            .filter(|(_, status)| matches!(status, Some("authorized" | "rejected")))
             .map(|(id, _)| id.to_string())
             .collect();
         // A payload must stay under 8000 bytes: 200 ids of 36 characters and a comma each.
@@ -236,6 +236,10 @@ impl InvoicesProjector {
             .bind(&u.instants[1])
             .bind(&u.instants[2])
             .bind(&u.clear_number)
+            .bind(&u.document[0])
+            .bind(&u.document[1])
+            .bind(&u.document[2])
+            .bind(&u.document_bytes)
             .execute(&mut *conn)
             .await?;
         Ok(())

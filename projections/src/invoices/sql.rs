@@ -58,13 +58,14 @@ pub(super) fn insert_iva(s: &str) -> String {
     )
 }
 
-/// Lifecycle patches (one per invoice): only ever move a row forward, within its tenant.
+/// Lifecycle patches (one per invoice): only ever move a row forward, within its tenant. A
+/// null status or document keeps the row's.
 pub(super) fn update_invoices(s: &str) -> String {
     format!(
         "update {s}.invoices i set \
                    number = case when p.clear_number then null \
                      else coalesce(p.number, i.number) end, \
-                   status = p.status, \
+                   status = coalesce(p.status, i.status), \
                    cae = coalesce(p.cae, i.cae), \
                    cae_due_date = coalesce(p.cae_due_date, i.cae_due_date), \
                    rejection_errors = coalesce(p.rejection::jsonb, i.rejection_errors), \
@@ -72,15 +73,20 @@ pub(super) fn update_invoices(s: &str) -> String {
                    submitted_at = coalesce(p.submitted_at, i.submitted_at), \
                    authorized_at = coalesce(p.authorized_at, i.authorized_at), \
                    rejected_at = coalesce(p.rejected_at, i.rejected_at), \
+                   document_sha256 = coalesce(p.document_sha256, i.document_sha256), \
+                   document_key = coalesce(p.document_key, i.document_key), \
+                   document_template = coalesce(p.document_template, i.document_template), \
+                   document_bytes = coalesce(p.document_bytes, i.document_bytes), \
                    updated_at = p.updated_at, last_global_position = p.position, \
                    stream_version = p.version \
                  from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], \
                    $6::date[], $7::text[], $8::timestamptz[], $9::bigint[], $10::bigint[], \
                    $11::text[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[], \
-                   $15::bool[]) \
+                   $15::bool[], $16::text[], $17::text[], $18::text[], $19::bigint[]) \
                    as p(invoice_id, tenant_id, number, status, cae, cae_due_date, rejection, \
                    updated_at, position, version, observations, submitted_at, authorized_at, \
-                   rejected_at, clear_number) \
+                   rejected_at, clear_number, document_sha256, document_key, document_template, \
+                   document_bytes) \
                  where i.invoice_id = p.invoice_id and i.tenant_id = p.tenant_id \
                    and i.stream_version < p.version"
     )

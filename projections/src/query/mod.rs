@@ -37,7 +37,8 @@ const COLUMNS: &str = "select invoice_id, tenant_id, issuer_cuit, point_of_sale,
      receiver_iva_condition, currency, exchange_rate, net, not_taxed, exempt, tributes, iva, \
      total, status, waiting_reason, cae, cae_due_date, rejection_errors, observations, service_from, service_to, \
      payment_due_date, tributes_detail, associated_vouchers, associated_period, requested_at, \
-     submitted_at, authorized_at, rejected_at, updated_at, stream_version from rm.invoices";
+     submitted_at, authorized_at, rejected_at, updated_at, stream_version, document_sha256, \
+     document_key, document_bytes, document_template from rm.invoices";
 
 /// One page of a list, newest first.
 #[derive(Debug, Clone, PartialEq)]

@@ -92,6 +92,14 @@ pub struct InvoiceRow {
     pub updated_at: OffsetDateTime,
     /// Version of the invoice's stream the row reflects.
     pub stream_version: i64,
+    /// Hex SHA-256 of its printable document (PDF), once recorded.
+    pub document_sha256: Option<String>,
+    /// Where the document is stored (the document store's key).
+    pub document_key: Option<String>,
+    /// The document's size in bytes.
+    pub document_bytes: Option<i64>,
+    /// The template version that rendered it.
+    pub document_template: Option<String>,
     /// The lines, in request order.
     #[sqlx(skip)]
     pub items: Vec<ItemRow>,
@@ -138,6 +146,13 @@ pub struct IvaRow {
 }
 
 impl InvoiceRow {
+    /// Where the API serves its PDF (`/v1/invoices/{id}/pdf`), once the document is recorded.
+    pub fn document_path(&self) -> Option<String> {
+        self.document_sha256
+            .as_ref()
+            .map(|_| format!("/v1/invoices/{}/pdf", self.invoice_id))
+    }
+
     /// The RG 4892 QR URL, once the invoice is authorized.
     pub fn qr_url(&self) -> Option<String> {
         let (Some(number), Some(cae)) = (self.number, self.cae.as_deref()) else {

@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use domain::invoice::{
-    ArcaMessage, CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceNumberReleased,
-    InvoiceRejected, InvoiceSubmitted, RequestInvoice, SubmissionOutcomeUnknown,
+    ArcaMessage, CaeGranted, DocumentIssued, InvoiceEvent, InvoiceNumberAssigned,
+    InvoiceNumberReleased, InvoiceRejected, InvoiceSubmitted, RequestInvoice,
+    SubmissionOutcomeUnknown,
 };
 use domain::testing::{NOW, factura_a, requested};
 use domain::{
@@ -66,6 +67,18 @@ pub enum Lifecycle {
     Released,
     /// Numbered, released, then numbered again (1000 higher).
     Renumbered,
+    /// Authorized, then its PDF recorded with template 1 and again with template 2.
+    Documented,
+}
+
+/// The document of invoice number `number` rendered with `template`.
+pub fn document(number: u64, template: &str) -> DocumentIssued {
+    DocumentIssued {
+        sha256: format!("{number:0>62}{template:0>2}"),
+        bytes: 1_000 + number,
+        key: format!("t/sim/20111111112/00001-001-{number:08}.v{template}.pdf"),
+        template_version: template.to_owned(),
+    }
 }
 
 pub struct Fixture {
@@ -149,6 +162,13 @@ impl Fixture {
             Lifecycle::UnknownThenAuthorized => vec![numbered, submitted, unknown, granted],
             Lifecycle::Released => vec![numbered, released],
             Lifecycle::Renumbered => vec![numbered, released, renumbered],
+            Lifecycle::Documented => vec![
+                numbered,
+                submitted,
+                granted,
+                InvoiceEvent::DocumentIssued(document(number, "1")),
+                InvoiceEvent::DocumentIssued(document(number, "2")),
+            ],
         };
         events.extend(after_submit);
         let stream = Invoice::stream_id(id);

@@ -27,6 +27,7 @@ const PUBLIC_TYPES: &[(&str, &str)] = &[
         "invoice.submission_outcome_unknown",
         "invoice.outcome_unknown",
     ),
+    ("invoice.document_issued", "invoice.document_issued"),
     ("arca.unavailable", "arca.unavailable"),
     ("arca.available", "arca.available"),
 ];
