@@ -134,6 +134,10 @@ mod tests {
             ("documents_s3_secret_access_key", "x"),
         ]);
         assert!(no_scheme.validate().is_err());
-        assert!(with(&[("documents_qr_base_url", "afip")]).validate().is_err());
+        assert!(
+            with(&[("documents_qr_base_url", "afip")])
+                .validate()
+                .is_err()
+        );
     }
 }

@@ -7,6 +7,8 @@
 //!   ticket broker, circuit breaker and evidence), and in `sim` the simulator it talks to;
 //! - [`webhooks`]: the webhook delivery engine (fan-out, dispatcher, signing keys, redeliveries,
 //!   and the subscriptions projection that keeps its tables: the `webhooks` schema is its own);
+//! - [`mail`]: the email engine (the voucher to its receiver once its PDF exists, notices to a
+//!   tenant's contact address; the `mail` schema is its own), when SMTP is configured;
 //! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due;
 //! - [`reseal`]: `arca credentials reseal`, every sealed row moved to the current key.
 //!
@@ -19,6 +21,7 @@ pub mod certificates;
 pub mod credentials;
 pub mod documents;
 pub mod feeds;
+pub mod mail;
 pub mod once;
 pub mod relay;
 pub mod reseal;
@@ -60,6 +63,8 @@ pub struct WorkersConfig {
     pub webhooks: webhooks::DeliveryConfig,
     /// The documents engine (rendering and storing PDFs).
     pub documents: documents::DocumentsConfig,
+    /// The email engine; `None`: no email is sent.
+    pub mail: Option<mail::MailConfig>,
     /// The certificate expiry watch.
     pub certificates: certificates::WatchConfig,
     /// Vacuum and analyze; `None`: leave it to autovacuum.
@@ -119,6 +124,14 @@ pub async fn run(
             shutdown.wait()
         ),
         saga::run(&config.database_url, &config.saga, metrics, shutdown.wait()),
+        mail::run_outbox(&feed, config.mail.as_ref(), metrics, shutdown.wait()),
+        mail::run_sender(
+            &config.database_url,
+            config.mail.as_ref(),
+            &config.documents.store,
+            metrics,
+            shutdown.wait()
+        ),
         certificates::watch_expiry(
             &config.database_url,
             &config.certificates,

@@ -32,6 +32,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "invoice.authorized",
     "invoice.rejected",
     "invoice.outcome_unknown",
+    "invoice.emailed",
+    "invoice.email_failed",
     "arca.unavailable",
     "arca.available",
     "webhook.test",

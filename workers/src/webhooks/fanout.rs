@@ -27,6 +27,8 @@ const PUBLIC_TYPES: &[(&str, &str)] = &[
         "invoice.submission_outcome_unknown",
         "invoice.outcome_unknown",
     ),
+    ("invoice.emailed", "invoice.emailed"),
+    ("invoice.email_failed", "invoice.email_failed"),
     ("arca.unavailable", "arca.unavailable"),
     ("arca.available", "arca.available"),
 ];
