@@ -10,13 +10,14 @@ create table mail.contacts (
 -- One row per message to send: an invoice's voucher to its receiver (mail_id = the invoice id,
 -- `waiting` until its PDF is recorded), or a notice to a tenant (mail_id = the event it is about).
 -- The projector fills it; the sender claims due `pending` rows (next_attempt_at moves forward
--- as a lease) and ends each one `sent` or `failed`.
+-- as a lease) and ends each one `sent` or `failed`. An invoice whose PDF was recorded while email
+-- was off is `skipped`: turning email on sends only what happens from then on.
 create table mail.outbox (
     mail_id uuid primary key,
     kind text not null check (kind in ('invoice', 'subscription_disabled', 'delivery_exhausted')),
     tenant_id uuid not null,
     recipient text not null,
-    status text not null check (status in ('waiting', 'pending', 'sent', 'failed')),
+    status text not null check (status in ('waiting', 'pending', 'sent', 'failed', 'skipped')),
     -- invoice: the stream it is about; notices: the subscription's stream.
     stream_id text not null,
     -- invoice: the stored PDF and its template version, once recorded.

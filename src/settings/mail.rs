@@ -22,26 +22,59 @@ pub enum SmtpTls {
     Tls,
 }
 
-/// The `smtp_*` settings, flattened into [`Settings`].
+/// The `smtp_*` settings, flattened into [`Settings`]. Flattened values reach serde as they were
+/// given, so numbers written as text (a test's or a file's `"2525"`) and texts made of digits (an
+/// environment variable's password `12345678`) are read either way.
 #[derive(Clone, Deserialize)]
 pub struct SmtpSettings {
     /// The server's host name; empty: no email is sent.
     pub smtp_host: String,
     /// Its port.
+    #[serde(deserialize_with = "number")]
     pub smtp_port: u16,
     /// The user to log in as; empty: no login.
+    #[serde(deserialize_with = "text")]
     pub smtp_username: String,
     /// That user's password (never printed).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "secret")]
     pub smtp_password: Option<SecretString>,
     /// How the connection is protected.
     pub smtp_tls: SmtpTls,
     /// The sender: an address, or `Name <address>`.
     pub smtp_from: String,
     /// Longest wait for each SMTP command, in seconds.
+    #[serde(deserialize_with = "number")]
     pub smtp_timeout_seconds: u64,
     /// Attempts per message before it is given up.
+    #[serde(deserialize_with = "number")]
     pub smtp_max_attempts: u32,
+}
+
+/// A whole number given as a number or as digits.
+fn number<'de, D, T>(de: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64> + std::str::FromStr,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Number(u64),
+        Text(String),
+    }
+    let wrong = || serde::de::Error::custom("expected a whole number in range");
+    match Given::deserialize(de)? {
+        Given::Number(n) => T::try_from(n).map_err(|_| wrong()),
+        Given::Text(text) => text.trim().parse().map_err(|_| wrong()),
+    }
+}
+
+fn text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    Ok(super::keyring::text_or_number(de)?.unwrap_or_default())
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(super::keyring::text_or_number(de)?.map(SecretString::from))
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -181,6 +214,20 @@ mod tests {
             ("smtp_tls", "none"),
         ]);
         assert_eq!(local.mail().expect("loopback").expect("on").smtp.port, 2525);
+        let digits: Settings = Figment::from(Toml::string(super::super::DEFAULTS))
+            .merge(("smtp_host", "localhost"))
+            .merge(("smtp_tls", "none"))
+            .merge(("smtp_from", "f@example.com"))
+            .merge(("smtp_username", 1234))
+            .merge(("smtp_password", 12_345_678))
+            .extract()
+            .expect("digits read as text");
+        let config = digits.mail().expect("valid").expect("on");
+        assert_eq!(config.smtp.username.as_deref(), Some("1234"));
+        assert_eq!(
+            config.smtp.password.map(|p| p.expose_secret().to_owned()),
+            Some("12345678".to_owned())
+        );
         let no_password = with(&[
             ("smtp_host", "smtp.example.com"),
             ("smtp_from", "f@example.com"),

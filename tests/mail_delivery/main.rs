@@ -153,7 +153,11 @@ async fn a_server_that_is_down_is_retried_then_the_failure_is_recorded_once(pool
     );
 }
 
-async fn subscription(pool: &PgPool, tenant: TenantId, url: &str) -> SubscriptionId {
+async fn subscription(
+    pool: &PgPool,
+    tenant: TenantId,
+    url: &str,
+) -> anyhow::Result<SubscriptionId> {
     let id = SubscriptionId(Uuid::new_v4());
     let created = SubscriptionEvent::Created(SubscriptionCreated {
         subscription_id: id,
@@ -162,10 +166,8 @@ async fn subscription(pool: &PgPool, tenant: TenantId, url: &str) -> Subscriptio
         description: None,
         key_id: Uuid::new_v4(),
     });
-    append(pool, tenant, &Subscription::stream_id(id), &[created])
-        .await
-        .unwrap();
-    id
+    append(pool, tenant, &Subscription::stream_id(id), &[created]).await?;
+    Ok(id)
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
@@ -183,8 +185,12 @@ async fn a_tenants_contact_is_told_of_a_disabled_subscription_and_an_exhausted_d
     append(&pool, told, &Tenant::stream_id(told), &[contact])
         .await
         .unwrap();
-    let mine = subscription(&pool, told, "https://erp.example.com/hooks").await;
-    let theirs = subscription(&pool, silent, "https://other.example.com/hooks").await;
+    let mine = subscription(&pool, told, "https://erp.example.com/hooks")
+        .await
+        .unwrap();
+    let theirs = subscription(&pool, silent, "https://other.example.com/hooks")
+        .await
+        .unwrap();
     for (tenant, id) in [(told, mine), (silent, theirs)] {
         let trouble = [
             SubscriptionEvent::DeliveryExhausted(DeliveryExhausted {
@@ -230,4 +236,38 @@ async fn a_tenants_contact_is_told_of_a_disabled_subscription_and_an_exhausted_d
         "Webhook no entregado: https://erp.example.com/hooks"
     );
     assert!(received[1].text.as_deref().unwrap().contains("7 intentos"));
+}
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_voucher_whose_pdf_was_recorded_while_email_was_off_is_never_sent(pool: PgPool) {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let pdfs = Pdfs::with(KEY, &pdf()).await.unwrap();
+    let tenant = tenant();
+    issuer(&pool, tenant).await.unwrap();
+    let before = authorized_invoice(&pool, tenant, Some("antes@example.com"), KEY)
+        .await
+        .unwrap();
+    project_with(&pool, false).await.unwrap();
+    let after = authorized_invoice(&pool, tenant, Some("despues@example.com"), KEY)
+        .await
+        .unwrap();
+    project(&pool).await.unwrap();
+    drain(&pool, &sender(&pool, sink.port(), &pdfs.config, 3).unwrap())
+        .await
+        .unwrap();
+
+    let received = sink.wait_for(1, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.received().len(), 1, "{received:?}");
+    assert_eq!(received[0].rcpt_tos, ["despues@example.com"]);
+    let skipped = stream_events(&pool, &Invoice::stream_id(before))
+        .await
+        .unwrap();
+    assert!(!types(&skipped).contains(&"invoice.emailed"));
+    let sent = stream_events(&pool, &Invoice::stream_id(after))
+        .await
+        .unwrap();
+    assert!(types(&sent).contains(&"invoice.emailed"));
 }

@@ -111,13 +111,18 @@ pub fn document(key: &str, template_version: &str) -> InvoiceEvent {
     })
 }
 
-/// Runs the outbox projector up to the log's head.
+/// Runs the outbox projector (email on) up to the log's head.
 pub async fn project(pool: &PgPool) -> anyhow::Result<()> {
+    project_with(pool, true).await
+}
+
+/// Runs the outbox projector, email on or off, up to the log's head.
+pub async fn project_with(pool: &PgPool, sending: bool) -> anyhow::Result<()> {
     let store = PgEventStore::new(pool.clone());
     let (head,): (Option<i64>,) = sqlx::query_as("select max(global_position) from es.events")
         .fetch_one(pool)
         .await?;
-    let runner = Runner::new(pool.clone(), MailOutbox, StoreLog(store));
+    let runner = Runner::new(pool.clone(), MailOutbox::new(sending), StoreLog(store));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         runner.run_once().await?;

@@ -177,18 +177,7 @@ pub async fn set_rate_limit(
     tenant_id: TenantId,
     limit: Option<RateLimit>,
 ) -> Result<(), CommandError> {
-    let set = SetRateLimit { limit };
-    let metadata = cli_metadata(tenant_id);
-    run(
-        store,
-        &CommandMetrics::detached(),
-        ctx,
-        tenant_id,
-        set.into(),
-        metadata,
-        false,
-    )
-    .await
+    from_cli(store, ctx, tenant_id, SetRateLimit { limit }.into()).await
 }
 
 /// Sets where the tenant is told about trouble with its account (a webhook subscription
@@ -202,18 +191,19 @@ pub async fn set_contact_email(
     tenant_id: TenantId,
     email: Option<domain::values::EmailAddress>,
 ) -> Result<(), CommandError> {
-    let set = SetContactEmail { email };
+    from_cli(store, ctx, tenant_id, SetContactEmail { email }.into()).await
+}
+
+/// Runs a command on an existing tenant from the command line (actor `cli`, uncounted).
+async fn from_cli(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    tenant_id: TenantId,
+    command: TenantCommand,
+) -> Result<(), CommandError> {
     let metadata = cli_metadata(tenant_id);
-    run(
-        store,
-        &CommandMetrics::detached(),
-        ctx,
-        tenant_id,
-        set.into(),
-        metadata,
-        false,
-    )
-    .await
+    let detached = CommandMetrics::detached();
+    run(store, &detached, ctx, tenant_id, command, metadata, false).await
 }
 
 /// The tenant as its stream tells it (not created when the stream is empty).

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use commands::handler::{CommandError, load};
 use documents::{format, labels};
 use domain::invoice::{Invoice, InvoiceRequested};
@@ -88,7 +87,7 @@ pub(super) fn describe(
     invoice: &Invoice,
     issuer_name: &str,
     to: &str,
-    pdf: Bytes,
+    pdf: &[u8],
 ) -> Result<InvoiceMail, ComposeError> {
     let (Some(request), Some(number), Some(authorization)) =
         (invoice.request(), invoice.number(), invoice.authorization())
@@ -131,7 +130,7 @@ pub(super) async fn invoice_mail(
         .profile()
         .map_or_else(|| cuit.to_string(), |p| p.legal_name.clone());
     let pdf = documents.get(&DocumentKey::parse(key)?).await?;
-    describe(&invoice, &issuer_name, to, pdf)
+    describe(&invoice, &issuer_name, to, &pdf)
 }
 
 #[cfg(test)]
@@ -160,13 +159,7 @@ mod tests {
     #[test]
     fn names_the_voucher_its_total_and_the_pdf_as_a_person_reads_them() {
         let invoice = authorized(domain::testing::factura_b());
-        let mail = describe(
-            &invoice,
-            "Emisor SA",
-            "c@example.com",
-            Bytes::from_static(b"%PDF"),
-        )
-        .unwrap();
+        let mail = describe(&invoice, "Emisor SA", "c@example.com", b"%PDF").unwrap();
         assert_eq!(mail.voucher, "Factura B 00001-00000042");
         assert_eq!(mail.subject(), "Factura B 00001-00000042 de Emisor SA");
         assert_eq!(mail.file_name, "FACTURA_B_00001-00000042.pdf");
@@ -194,7 +187,7 @@ mod tests {
     #[test]
     fn an_invoice_without_a_cae_has_no_email() {
         let invoice = Invoice::replay(&requested(domain::testing::factura_b()));
-        let error = describe(&invoice, "E", "c@example.com", Bytes::new()).unwrap_err();
+        let error = describe(&invoice, "E", "c@example.com", &[]).unwrap_err();
         assert!(matches!(error, ComposeError::NotAuthorized));
     }
 }

@@ -8,7 +8,8 @@
 //! - [`MailOutbox`] follows the event log (a checkpointed feed) and fills the tables.
 //! - [`MailSender`] claims due rows and sends them through [`mail::Mailer`].
 //!
-//! Off unless SMTP is configured ([`MailConfig`]): then neither runs.
+//! Off unless SMTP is configured ([`MailConfig`]): then the sender does not run, and the outbox
+//! only keeps track (a voucher whose PDF is recorded meanwhile is never sent).
 
 mod compose;
 mod outbox;
@@ -41,7 +42,7 @@ pub struct MailConfig {
     pub send: SendConfig,
 }
 
-/// Fills the outbox from the log until `shutdown` resolves; nothing when email is off.
+/// Fills the outbox from the log until `shutdown` resolves (queueing nothing when email is off).
 ///
 /// # Errors
 /// Postgres or NATS unusable at start-up.
@@ -51,10 +52,8 @@ pub async fn run_outbox(
     metrics: &WorkerMetrics,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    if config.is_none() {
-        return Ok(());
-    }
-    feeds::run_projector(feed, metrics, MailOutbox, shutdown).await
+    let outbox = MailOutbox::new(config.is_some());
+    feeds::run_projector(feed, metrics, outbox, shutdown).await
 }
 
 /// Sends due messages until `shutdown` resolves; nothing when email is off.

@@ -3,10 +3,13 @@
 //!
 //! - `invoice.requested` with a receiver email: a `waiting` row for the invoice;
 //! - `invoice.document_issued`: that row becomes `pending` with the PDF's key (the first
-//!   document only: an invoice is emailed once);
+//!   document only: an invoice is emailed once), or `skipped` while email is off;
 //! - `tenant.contact_email_set`: the tenant's contact address, or none;
 //! - `webhook.subscription_disabled`, `webhook.delivery_exhausted`: a `pending` notice to the
-//!   tenant's contact address, when it has one.
+//!   tenant's contact address, when it has one and email is on.
+//!
+//! It runs whether email is on or off, so that turning email on later sends only what happens
+//! from then on, not the voucher of every invoice in the log.
 
 use async_trait::async_trait;
 use domain::RecordedEvent;
@@ -20,7 +23,18 @@ pub const MAIL_OUTBOX: &str = "mail_outbox";
 
 /// The outbox projector.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct MailOutbox;
+pub struct MailOutbox {
+    sending: bool,
+}
+
+impl MailOutbox {
+    /// Queues messages when `sending` (email is on); otherwise only keeps track, so that
+    /// nothing from this time is sent later.
+    #[must_use]
+    pub fn new(sending: bool) -> Self {
+        Self { sending }
+    }
+}
 
 /// The id at the end of a stream id (`invoice-{uuid}`, `webhook-subscription-{uuid}`).
 pub(super) fn stream_uuid(stream: &str) -> Option<Uuid> {
@@ -90,9 +104,9 @@ impl Projector for MailOutbox {
             }
         }
         waiting.insert(conn).await?;
-        documents.update(conn).await?;
+        documents.update(conn, self.sending).await?;
         for event in account {
-            apply_account_event(conn, event).await?;
+            apply_account_event(conn, event, self.sending).await?;
         }
         Ok(())
     }
@@ -120,14 +134,15 @@ impl Waiting {
 }
 
 impl Documents {
-    async fn update(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+    async fn update(self, conn: &mut PgConnection, sending: bool) -> Result<(), ProjectionError> {
         if self.invoice.is_empty() {
             return Ok(());
         }
         // An invoice with several documents (template versions) is emailed with its first.
         sqlx::query(
-            "update mail.outbox o set status = 'pending', document_key = d.k, \
-                 template_version = d.v, next_attempt_at = now(), updated_at = now() \
+            "update mail.outbox o set status = case when $4 then 'pending' else 'skipped' end, \
+                 document_key = d.k, template_version = d.v, \
+                 next_attempt_at = case when $4 then now() end, updated_at = now() \
              from (select distinct on (i) i, k, v \
                    from unnest($1::uuid[], $2::text[], $3::text[]) with ordinality as x(i, k, v, n) \
                    order by i, n) d \
@@ -136,16 +151,19 @@ impl Documents {
         .bind(&self.invoice)
         .bind(&self.key)
         .bind(&self.template_version)
+        .bind(sending)
         .execute(conn)
         .await?;
         Ok(())
     }
 }
 
-/// A contact address set, or a notice queued for the tenant's contact (none without one).
+/// A contact address set, or a notice queued for the tenant's contact (none without one, none
+/// while email is off).
 async fn apply_account_event(
     conn: &mut PgConnection,
     event: &RecordedEvent,
+    sending: bool,
 ) -> Result<(), ProjectionError> {
     let tenant = event.metadata.tenant_id.as_uuid();
     if event.event_type == "tenant.contact_email_set" {
@@ -167,6 +185,9 @@ async fn apply_account_event(
                     .await?
             }
         };
+        return Ok(());
+    }
+    if !sending {
         return Ok(());
     }
     let (kind, detail) = if event.event_type == "webhook.subscription_disabled" {
