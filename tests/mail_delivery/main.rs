@@ -4,19 +4,23 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use commands::tenants;
+
 use domain::invoice::Invoice;
-use domain::tenant::{ContactEmailSet, Tenant, TenantEvent};
 use domain::values::EmailAddress;
 use domain::webhook::{
     DeliveryExhausted, DisableReason, Subscription, SubscriptionCreated, SubscriptionDisabled,
     SubscriptionEvent,
 };
-use domain::{SubscriptionId, TenantId};
+use domain::{Context, SubscriptionId, TenantId};
+use eventstore::{EventStore, PgEventStore};
 use mail::testing::{SmtpSink, closed_port};
 use sqlx::PgPool;
 use support::*;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 const KEY: &str = "t/20267565393/00001-006-00000042.v1.pdf";
@@ -177,14 +181,21 @@ async fn a_tenants_contact_is_told_of_a_disabled_subscription_and_an_exhausted_d
     let Some(sink) = SmtpSink::start() else {
         return;
     };
-    let (told, silent) = (tenant(), tenant());
-    let contact = TenantEvent::ContactEmailSet(ContactEmailSet {
-        email: Some(EmailAddress::parse("admin@empresa.com.ar").unwrap()),
-        set_at: domain::testing::NOW,
-    });
-    append(&pool, told, &Tenant::stream_id(told), &[contact])
+    // As `arca tenant create told --contact-email admin@empresa.com.ar` does it.
+    let store: Arc<dyn EventStore> = Arc::new(PgEventStore::new(pool.clone()));
+    let ctx = Context::new(OffsetDateTime::now_utc());
+    let told = tenants::create_tenant(&store, &ctx, "told")
+        .await
+        .unwrap()
+        .tenant_id;
+    let contact = EmailAddress::parse("admin@empresa.com.ar").unwrap();
+    tenants::set_contact_email(&store, &ctx, told, Some(contact))
         .await
         .unwrap();
+    let silent = tenants::create_tenant(&store, &ctx, "silent")
+        .await
+        .unwrap()
+        .tenant_id;
     let mine = subscription(&pool, told, "https://erp.example.com/hooks")
         .await
         .unwrap();
