@@ -126,7 +126,10 @@ async fn a_server_that_is_down_is_retried_then_the_failure_is_recorded_once(pool
         .await
         .unwrap();
     project(&pool).await.unwrap();
-    let sender = sender(&pool, closed_port(), &pdfs.config, 3).unwrap();
+    let registry = prometheus::Registry::new();
+    let counter = workers::mail::email_counter(&registry).unwrap();
+    let sender =
+        counted_sender(&pool, closed_port(), &pdfs.config, 3, Some(counter.clone())).unwrap();
     let mut rounds = 0;
     loop {
         let claimed = sender.run_once().await.unwrap();
@@ -136,6 +139,11 @@ async fn a_server_that_is_down_is_retried_then_the_failure_is_recorded_once(pool
         rounds += claimed;
     }
     assert_eq!(rounds, 3, "one claim per attempt, three attempts");
+    let counted = |outcome| counter.with_label_values(&["invoice", outcome]).get();
+    assert_eq!(
+        (counted("retried"), counted("failed"), counted("sent")),
+        (2, 1, 0)
+    );
 
     let events = stream_events(&pool, &Invoice::stream_id(id)).await.unwrap();
     let (kind, failed) = events.last().unwrap();

@@ -144,6 +144,17 @@ pub fn sender(
     documents: &StoreConfig,
     max_attempts: u32,
 ) -> anyhow::Result<MailSender> {
+    counted_sender(pool, port, documents, max_attempts, None)
+}
+
+/// The same, counting attempts in `counter`.
+pub fn counted_sender(
+    pool: &PgPool,
+    port: u16,
+    documents: &StoreConfig,
+    max_attempts: u32,
+    counter: Option<prometheus::IntCounterVec>,
+) -> anyhow::Result<MailSender> {
     let mailer = Mailer::new(&SmtpConfig {
         host: "127.0.0.1".to_owned(),
         port,
@@ -166,6 +177,7 @@ pub fn sender(
             batch: 8,
             idle: Duration::from_millis(5),
         },
+        counter,
     }))
 }
 

@@ -25,7 +25,7 @@ use storage::{DocumentStore, StoreConfig};
 
 pub use compose::ComposeError;
 pub use outbox::{MAIL_OUTBOX, MailOutbox};
-pub use sender::{MailSender, SendConfig, SendError, SenderParts};
+pub use sender::{MailSender, SendConfig, SendError, SenderParts, email_counter};
 
 use crate::WorkerMetrics;
 use crate::feeds::{self, FeedSetup};
@@ -82,6 +82,7 @@ pub async fn run_sender(
         mailer,
         metrics: metrics.commands.clone(),
         config: config.send,
+        counter: Some(email_counter(metrics.exporter.registry())?),
     });
     tracing::info!(host = config.smtp.host, "email sender started");
     sender.run(shutdown).await;

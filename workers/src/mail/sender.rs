@@ -21,6 +21,7 @@ use eventstore::EventStore;
 use futures::future::join_all;
 use infra::Backoff;
 use mail::{Mailer, NoticeMail};
+use prometheus::IntCounterVec;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -93,6 +94,25 @@ pub struct SenderParts {
     pub metrics: CommandMetrics,
     /// Pacing.
     pub config: SendConfig,
+    /// `emails_total{kind, outcome}`, when counted ([`email_counter`]).
+    pub counter: Option<IntCounterVec>,
+}
+
+/// `emails_total{kind, outcome}`: attempts by kind (`invoice`, `notice`) and outcome (`sent`,
+/// `retried`, `failed`), registered in `registry`.
+///
+/// # Errors
+/// Already registered.
+pub fn email_counter(registry: &prometheus::Registry) -> prometheus::Result<IntCounterVec> {
+    let counter = IntCounterVec::new(
+        prometheus::Opts::new(
+            "emails_total",
+            "Email attempts by kind (invoice, notice) and outcome (sent, retried, failed)",
+        ),
+        &["kind", "outcome"],
+    )?;
+    registry.register(Box::new(counter.clone()))?;
+    Ok(counter)
 }
 
 /// A claimed row.
@@ -171,11 +191,23 @@ impl MailSender {
         Ok(count)
     }
 
+    fn count(&self, due: &Due, outcome: &str) {
+        let kind = if due.kind == "invoice" {
+            "invoice"
+        } else {
+            "notice"
+        };
+        if let Some(counter) = &self.parts.counter {
+            counter.with_label_values(&[kind, outcome]).inc();
+        }
+    }
+
     async fn deliver(&self, due: Due) -> Result<(), SendError> {
         let attempt = self.attempt(&due).await;
         let attempts = u32::try_from(due.attempts).unwrap_or(0).saturating_add(1);
         match attempt {
             Attempt::Sent(message_id) => {
+                self.count(&due, "sent");
                 if due.kind == "invoice" {
                     let sent = InvoiceEmailed {
                         to: Self::address(&due)?,
@@ -190,8 +222,10 @@ impl MailSender {
             Attempt::Failed { error, permanent } => {
                 tracing::info!(mail = %due.mail_id, kind = due.kind, attempts, error, "email attempt failed");
                 if !permanent && attempts < self.parts.config.max_attempts {
+                    self.count(&due, "retried");
                     return self.retry(&due, attempts, &error).await;
                 }
+                self.count(&due, "failed");
                 if due.kind == "invoice" {
                     let failed = InvoiceEmailFailed {
                         to: Self::address(&due)?,
