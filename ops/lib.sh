@@ -80,6 +80,7 @@ ensure_test_tools() {
   ensure_client_generator
   ensure_pdf_tools
   ensure_seaweedfs
+  ensure_smtp_sink
 }
 
 # The documents adapter's tests read rendered vouchers as a person would: pdftotext and pdftoppm
@@ -134,6 +135,16 @@ ensure_client_generator() {
     "import dateutil, importlib.metadata as m; assert m.version('openapi-python-client') == '$CLIENT_GENERATOR_VERSION'" \
     "openapi-python-client==$CLIENT_GENERATOR_VERSION" 'python-dateutil==2.9.0.post0'
   export ARCA_CLIENT_GENERATOR_PYTHON="$CLIENT_GENERATOR_VENV/bin/python"
+}
+
+# The email tests send through a real SMTP server on loopback: ops/smtp-sink.py, an aiosmtpd
+# server that writes each message it receives to a directory as JSON (parsed by Python's email
+# package), run by the python of a virtualenv of its own.
+AIOSMTPD_VERSION=1.4.6
+SMTP_SINK_VENV=${ARCA_SMTP_SINK_VENV:-$STATE_DIR/smtp-sink}
+ensure_smtp_sink() {
+  ensure_pinned_venv "$SMTP_SINK_VENV" aiosmtpd "$AIOSMTPD_VERSION"
+  export ARCA_SMTP_TEST_PYTHON="$SMTP_SINK_VENV/bin/python"
 }
 
 # The storage adapter's tests run a real S3-compatible server of their own, SeaweedFS's `weed mini`

@@ -150,6 +150,7 @@ pub fn workers_config(settings: &Settings) -> anyhow::Result<WorkersConfig> {
         saga: saga(settings).context("the ARCA saga's settings")?,
         webhooks: delivery(settings).context("the webhook settings")?,
         documents: documents(settings).context("the documents settings")?,
+        mail: settings.mail().context("the email settings")?,
         certificates: WatchConfig {
             environment: settings.environment(),
             keyring: settings.keyring()?,

@@ -13,8 +13,10 @@ use serde::Deserialize;
 
 mod documents;
 mod keyring;
+mod mail;
 
 use keyring::{secret_list, text_or_number};
+pub use mail::{SmtpSettings, SmtpTls};
 
 const DEFAULTS: &str = include_str!("defaults.toml");
 
@@ -190,6 +192,9 @@ pub struct Settings {
     pub documents_qr_base_url: String,
     /// Documents rendered and stored at once, per instance.
     pub documents_concurrency: usize,
+    /// The SMTP server email goes through (`smtp_*`; off while `smtp_host` is empty).
+    #[serde(flatten)]
+    pub smtp: SmtpSettings,
 }
 
 /// A list given as a TOML array or as one comma-separated string (as environment variables are).
@@ -318,6 +323,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("documents_qr_base_url", &self.documents_qr_base_url)
             .field("documents_concurrency", &self.documents_concurrency)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }
@@ -449,6 +455,7 @@ impl Settings {
         if !(1..=64).contains(&self.documents_concurrency) {
             bail!("documents_concurrency must be between 1 and 64");
         }
+        self.mail()?;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! `arca tenant …`: the operator's tenant administration, straight on the event store: create a
-//! tenant, issue, list and revoke its API keys, and give it a rate limit of its own.
+//! tenant, issue, list and revoke its API keys, give it a rate limit of its own, and set the
+//! address it is told at about trouble with its account.
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use domain::{
     ApiKeyId, EventMetadata, TenantId,
     aggregate::Context,
     tenant::{RateLimit, Scope},
+    values::EmailAddress,
 };
 use eventstore::EventStore;
 use infra::PgLastUsed;
@@ -30,7 +32,14 @@ pub enum TenantCmd {
     Create {
         /// Display name.
         name: String,
+        /// Where the tenant is told when a webhook subscription is disabled or a delivery given
+        /// up (needs email: `smtp_host`).
+        #[arg(long)]
+        contact_email: Option<String>,
     },
+    /// The address the tenant is told at about trouble with its account.
+    #[command(subcommand)]
+    Contact(ContactCmd),
     /// A tenant's API keys.
     #[command(subcommand)]
     Keys(KeysCmd),
@@ -76,6 +85,24 @@ pub struct CreateKey {
     pub expires_at: Option<String>,
 }
 
+/// `arca tenant contact …`.
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Email the tenant at this address when a webhook subscription is disabled or a delivery
+    /// given up.
+    Set {
+        /// The tenant's id.
+        tenant: Uuid,
+        /// The address.
+        email: String,
+    },
+    /// Email the tenant no more.
+    Clear {
+        /// The tenant's id.
+        tenant: Uuid,
+    },
+}
+
 /// `arca tenant limits …`.
 #[derive(Debug, Subcommand)]
 pub enum LimitsCmd {
@@ -110,10 +137,22 @@ pub async fn run(settings: &Settings, cmd: TenantCmd) -> anyhow::Result<()> {
         policy: config::policy(settings)?,
     };
     match cmd {
-        TenantCmd::Create { name } => {
+        TenantCmd::Create {
+            name,
+            contact_email,
+        } => {
+            let contact = contact_email
+                .as_deref()
+                .map(EmailAddress::parse)
+                .transpose()?;
             let issued = tenants::create_tenant(&store, &ctx, &name)
                 .await
                 .context("creating the tenant")?;
+            if let Some(email) = contact {
+                tenants::set_contact_email(&store, &ctx, issued.tenant_id, Some(email))
+                    .await
+                    .context("setting the contact address")?;
+            }
             println!("tenant_id={}", issued.tenant_id);
             println!("api_key={}", issued.token);
             eprintln!("keep the API key now: it is not stored and cannot be shown again");
@@ -129,6 +168,19 @@ pub async fn run(settings: &Settings, cmd: TenantCmd) -> anyhow::Result<()> {
                 .await
                 .context("revoking the key")?;
             println!("revoked key_id={key}");
+        }
+        TenantCmd::Contact(ContactCmd::Set { tenant, email }) => {
+            let email = EmailAddress::parse(&email)?;
+            tenants::set_contact_email(&store, &ctx, TenantId(tenant), Some(email.clone()))
+                .await
+                .context("setting the contact address")?;
+            println!("tenant {tenant}: notices go to {email}");
+        }
+        TenantCmd::Contact(ContactCmd::Clear { tenant }) => {
+            tenants::set_contact_email(&store, &ctx, TenantId(tenant), None)
+                .await
+                .context("clearing the contact address")?;
+            println!("tenant {tenant}: no notices by email");
         }
         TenantCmd::Limits(LimitsCmd::Set {
             tenant,

@@ -24,6 +24,7 @@ macro_rules! coded {
 coded!(
     domain::values::CuitError,
     domain::values::CurrencyError,
+    domain::values::EmailError,
     domain::values::IvaRateError,
     domain::values::MoneyError,
     domain::values::UnknownCode

@@ -121,6 +121,13 @@ shapes! {
     Text50 => text(NO_NUL).max_length(Some(50));
     /// Text of at most 200 characters, without the NUL character.
     Text200 => text(NO_NUL).max_length(Some(200));
+    /// Text of at most 300 characters, without the NUL character.
+    Text300 => text(NO_NUL).max_length(Some(300));
+    /// An email address: up to 64 letters, digits, dots and `!#$%&'*+/=?^_`{|}~-`, `@`, and a
+    /// domain of two or more labels (letters, digits, inner hyphens); at most 254 characters.
+    EmailAddress => text(domain::values::email::PATTERN)
+        .max_length(Some(domain::values::MAX_EMAIL_LEN))
+        .examples([json!("compras@cliente.com.ar")]);
     /// A name: 1 to 200 characters, not only white space, without the NUL character.
     Name200 => text(NOT_BLANK).min_length(Some(1)).max_length(Some(200));
     /// A note of at most 500 characters, without control characters.

@@ -83,8 +83,8 @@ pub fn invoice_stream(id: Uuid) -> StreamId {
     Invoice::stream_id(InvoiceId(id))
 }
 
-/// An `invoice.requested` v1 as the API writes it: a Factura B to a final consumer, one taxed and
-/// one exempt item.
+/// An `invoice.requested` v2 as the API writes it: a Factura B to a final consumer (no email, no
+/// address), one taxed and one exempt item.
 pub fn requested(tenant: TenantId, invoice: Uuid, now: OffsetDateTime) -> NewEvent {
     let today = now.date().to_string();
     let requested_at = now
@@ -93,7 +93,7 @@ pub fn requested(tenant: TenantId, invoice: Uuid, now: OffsetDateTime) -> NewEve
     NewEvent {
         event_id: Uuid::now_v7(),
         event_type: "invoice.requested".to_owned(),
-        schema_version: 1,
+        schema_version: 2,
         data: json!({
             "iva": [{"base": "7000.00", "rate": "21", "amount": "1470.00"}],
             "items": [

@@ -21,6 +21,7 @@ mod prom;
 mod rate_limits;
 mod read_pool;
 mod reads;
+mod receiver_contact;
 mod reseal;
 mod saga;
 mod series;

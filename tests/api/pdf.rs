@@ -186,7 +186,7 @@ async fn serves_the_stored_pdf_with_its_sha256_as_etag_and_the_vouchers_file_nam
     assert_eq!(text(&answer, header::ETAG), format!("\"{sha256}\""));
     assert_eq!(
         text(&answer, header::CONTENT_DISPOSITION),
-        "attachment; filename=\"FACTURA_B_0001-00000042.pdf\""
+        "attachment; filename=\"FACTURA_B_00001-00000042.pdf\""
     );
     assert_eq!(answer.bytes().await.unwrap(), PDF);
 
@@ -225,7 +225,7 @@ async fn a_credit_note_is_named_as_one(pool: PgPool) {
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(
         text(&answer, header::CONTENT_DISPOSITION),
-        "attachment; filename=\"NOTA_DE_CREDITO_B_0001-00000007.pdf\""
+        "attachment; filename=\"NOTA_DE_CREDITO_B_00001-00000007.pdf\""
     );
 }
 

@@ -9,6 +9,8 @@
 //!   and the subscriptions projection that keeps its tables: the `webhooks` schema is its own);
 //! - [`documents`]: each authorized voucher rendered as a PDF, stored once and recorded on its
 //!   stream (the intake owes a job per CAE; the engine renders, stores, records and retries);
+//! - [`mail`]: the email engine (the voucher to its receiver once its PDF exists, notices to a
+//!   tenant's contact address; the `mail` schema is its own), when SMTP is configured;
 //! - [`certificates`]: the certificate expiry watch; [`upkeep`]: vacuum and analyze when due;
 //! - [`reseal`]: `arca credentials reseal`, every sealed row moved to the current key.
 //!
@@ -21,6 +23,7 @@ pub mod certificates;
 pub mod credentials;
 pub mod documents;
 pub mod feeds;
+pub mod mail;
 pub mod once;
 pub mod relay;
 pub mod reseal;
@@ -62,6 +65,8 @@ pub struct WorkersConfig {
     pub webhooks: webhooks::DeliveryConfig,
     /// The documents engine (rendering and storing PDFs).
     pub documents: documents::DocumentsConfig,
+    /// The email engine; `None`: no email is sent.
+    pub mail: Option<mail::MailConfig>,
     /// The certificate expiry watch.
     pub certificates: certificates::WatchConfig,
     /// Vacuum and analyze; `None`: leave it to autovacuum.
@@ -128,6 +133,14 @@ pub async fn run(
             shutdown.wait()
         ),
         saga::run(&config.database_url, &config.saga, metrics, shutdown.wait()),
+        mail::run_outbox(&feed, config.mail.as_ref(), metrics, shutdown.wait()),
+        mail::run_sender(
+            &config.database_url,
+            config.mail.as_ref(),
+            &config.documents.store,
+            metrics,
+            shutdown.wait()
+        ),
         certificates::watch_expiry(
             &config.database_url,
             &config.certificates,

@@ -65,6 +65,13 @@ pub struct ReceiverBody {
     /// `CondicionIVAReceptorId` (RG 5616): 1 RI, 4 exento, 5 consumidor final, 6 monotributo …
     #[schema(example = 5, maximum = 999)]
     pub iva_condition: u16,
+    /// Where the voucher's PDF is emailed once it exists (when the deployment sends email);
+    /// anything but a plain address is refused with `invalid_email`.
+    #[schema(value_type = Option<crate::shapes::EmailAddress>)]
+    pub email: Option<String>,
+    /// Postal address, printed on the voucher.
+    #[schema(value_type = Option<crate::shapes::Text300>)]
+    pub address: Option<String>,
 }
 
 /// Service period and payment due date.

@@ -8,8 +8,8 @@ use domain::{
     },
     taxpayer::IssuerSnapshot,
     values::{
-        Concept, Cuit, Currency, DocType, IvaCondition, IvaTreatment, Money, TributeKind,
-        VoucherType, date,
+        Concept, Cuit, Currency, DocType, EmailAddress, IvaCondition, IvaTreatment, Money,
+        TributeKind, VoucherType, date,
     },
 };
 use rust_decimal::Decimal;
@@ -165,6 +165,10 @@ fn receiver(f: &mut Fields, body: ReceiverBody) -> Option<Receiver> {
         "receiver.iva_condition",
         IvaCondition::from_code(body.iva_condition),
     );
+    let email = match body.email.as_deref() {
+        Some(text) => Some(f.take("receiver.email", EmailAddress::parse(text))?),
+        None => None,
+    };
     Some(Receiver {
         doc_type: doc_type?,
         doc_number: doc_number?,
@@ -173,6 +177,11 @@ fn receiver(f: &mut Fields, body: ReceiverBody) -> Option<Receiver> {
             .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty()),
         iva_condition: iva_condition?,
+        email,
+        address: body
+            .address
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
     })
 }
 

@@ -17,7 +17,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use domain::values::{VoucherKind, VoucherType};
+use domain::values::VoucherType;
 use projections::query::{self, InvoiceRow};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
@@ -36,7 +36,7 @@ const RETRY_NOT_READY: &str = "2";
         (status = 200, content_type = "application/pdf", body = crate::shapes::Pdf,
          description = "The PDF as stored, checked against the SHA-256 its stream recorded",
          headers(("ETag" = String, description = "`\"<sha256>\"`: the hex SHA-256 of the PDF, as `document_sha256` shows it"),
-                 ("Content-Disposition" = String, description = "`attachment; filename=\"FACTURA_B_0001-00000042.pdf\"`: the voucher type, letter, point of sale and number"))),
+                 ("Content-Disposition" = String, description = "`attachment; filename=\"FACTURA_B_00001-00000042.pdf\"`: the voucher type, letter, point of sale and number"))),
         (status = 304, description = "`If-None-Match` names this PDF: the copy the client holds is current",
          headers(("ETag" = String, description = "`\"<sha256>\"`"))),
         (status = 404, body = crate::Problem,
@@ -150,58 +150,27 @@ fn matches_etag(headers: &HeaderMap, sha256: &str) -> bool {
         })
 }
 
-/// `FACTURA_B_0001-00000042.pdf`: the voucher type's name, its letter, the point of sale and the
-/// number, in ASCII.
+/// `FACTURA_B_00001-00000042.pdf` (see [`VoucherType::file_name`]).
 fn file_name(row: &InvoiceRow) -> String {
-    let title = u16::try_from(row.voucher_type)
+    let number = u64::try_from(row.number.unwrap_or_default()).unwrap_or_default();
+    let point_of_sale = u32::try_from(row.point_of_sale).unwrap_or_default();
+    u16::try_from(row.voucher_type)
         .ok()
         .and_then(|code| VoucherType::from_code(code).ok())
-        .map_or("COMPROBANTE", title);
-    format!(
-        "{title}_{}_{:04}-{:08}.pdf",
-        row.letter,
-        row.point_of_sale,
-        row.number.unwrap_or_default()
-    )
-}
-
-/// A voucher type's name as a file name gives it.
-fn title(voucher: VoucherType) -> &'static str {
-    use VoucherType::{NotaVentaContadoA, NotaVentaContadoB};
-    match (voucher.kind(), voucher.is_fce()) {
-        (VoucherKind::Invoice, true) => "FACTURA_DE_CREDITO_ELECTRONICA",
-        (VoucherKind::DebitNote, true) => "NOTA_DE_DEBITO_ELECTRONICA",
-        (VoucherKind::CreditNote, true) => "NOTA_DE_CREDITO_ELECTRONICA",
-        _ if matches!(voucher, NotaVentaContadoA | NotaVentaContadoB) => "NOTA_DE_VENTA_AL_CONTADO",
-        (VoucherKind::Invoice, false) => "FACTURA",
-        (VoucherKind::DebitNote, false) => "NOTA_DE_DEBITO",
-        (VoucherKind::CreditNote, false) => "NOTA_DE_CREDITO",
-        (VoucherKind::Receipt, _) => "RECIBO",
-    }
+        .map_or_else(
+            || {
+                format!(
+                    "COMPROBANTE_{}_{point_of_sale:05}-{number:08}.pdf",
+                    row.voucher_type
+                )
+            },
+            |voucher| voucher.file_name(point_of_sale, number),
+        )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_every_voucher_type_in_plain_ascii() {
-        let names: Vec<&str> = [1, 7, 13, 15, 5, 206, 203]
-            .map(|code| VoucherType::from_code(code).map_or("?", title))
-            .to_vec();
-        assert_eq!(
-            names,
-            [
-                "FACTURA",
-                "NOTA_DE_DEBITO",
-                "NOTA_DE_CREDITO",
-                "RECIBO",
-                "NOTA_DE_VENTA_AL_CONTADO",
-                "FACTURA_DE_CREDITO_ELECTRONICA",
-                "NOTA_DE_CREDITO_ELECTRONICA"
-            ]
-        );
-    }
 
     #[test]
     fn if_none_match_names_the_pdf_by_its_sha256_alone_or_in_a_list() {

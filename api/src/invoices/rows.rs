@@ -141,6 +141,8 @@ fn view(row: &InvoiceRow) -> InvoiceView {
             document_number: row.receiver_doc_number.to_string(),
             name: row.receiver_name.clone(),
             iva_condition: u8::try_from(row.receiver_iva_condition).unwrap_or_default(),
+            email: row.receiver_email.clone(),
+            address: row.receiver_address.clone(),
         },
         service_period: match (row.service_from, row.service_to, row.payment_due_date) {
             (Some(from), Some(to), Some(due)) => Some(ServicePeriodView {

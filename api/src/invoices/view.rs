@@ -92,6 +92,10 @@ pub struct ReceiverView {
     pub name: Option<String>,
     /// `CondicionIVAReceptorId`.
     pub iva_condition: u8,
+    /// Where the voucher is emailed, when given.
+    pub email: Option<String>,
+    /// Postal address, when given.
+    pub address: Option<String>,
 }
 
 /// The period a service invoice covers.

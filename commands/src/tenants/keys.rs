@@ -1,4 +1,5 @@
-//! Issuing and revoking API keys, setting a tenant's rate limit, and reading a tenant back.
+//! Issuing and revoking API keys, setting a tenant's rate limit and contact address, and reading
+//! a tenant back.
 
 use std::sync::Arc;
 
@@ -6,8 +7,8 @@ use domain::{
     ApiKeyId, EventMetadata, TenantId,
     aggregate::Context,
     tenant::{
-        CreateTenant, IssueApiKey, RateLimit, RevokeApiKey, Scope, SetRateLimit, Tenant,
-        TenantCommand,
+        CreateTenant, IssueApiKey, RateLimit, RevokeApiKey, Scope, SetContactEmail, SetRateLimit,
+        Tenant, TenantCommand,
     },
 };
 use eventstore::EventStore;
@@ -176,18 +177,33 @@ pub async fn set_rate_limit(
     tenant_id: TenantId,
     limit: Option<RateLimit>,
 ) -> Result<(), CommandError> {
-    let set = SetRateLimit { limit };
+    from_cli(store, ctx, tenant_id, SetRateLimit { limit }.into()).await
+}
+
+/// Sets where the tenant is told about trouble with its account (a webhook subscription
+/// disabled, a delivery given up), or (`None`) clears it; from the command line.
+///
+/// # Errors
+/// No such tenant (rejected), or store failures.
+pub async fn set_contact_email(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    tenant_id: TenantId,
+    email: Option<domain::values::EmailAddress>,
+) -> Result<(), CommandError> {
+    from_cli(store, ctx, tenant_id, SetContactEmail { email }.into()).await
+}
+
+/// Runs a command on an existing tenant from the command line (actor `cli`, uncounted).
+async fn from_cli(
+    store: &Arc<dyn EventStore>,
+    ctx: &Context,
+    tenant_id: TenantId,
+    command: TenantCommand,
+) -> Result<(), CommandError> {
     let metadata = cli_metadata(tenant_id);
-    run(
-        store,
-        &CommandMetrics::detached(),
-        ctx,
-        tenant_id,
-        set.into(),
-        metadata,
-        false,
-    )
-    .await
+    let detached = CommandMetrics::detached();
+    run(store, &detached, ctx, tenant_id, command, metadata, false).await
 }
 
 /// The tenant as its stream tells it (not created when the stream is empty).

@@ -1,5 +1,5 @@
-//! Tenants and their API keys: creation, issuing and revoking keys, a tenant's rate limit, and
-//! authentication of bearer tokens.
+//! Tenants and their API keys: creation, issuing and revoking keys, a tenant's rate limit and
+//! contact address, and authentication of bearer tokens.
 //!
 //! A key reads `ak_<tenant>_<key id>_<secret>` (all hex). Only the SHA-256 of the secret (and its
 //! first 8 hex digits, to recognise the key by) is stored, in the tenant's own stream
@@ -13,5 +13,6 @@ mod keys;
 
 pub use auth::{ApiKeys, Authentication, Principal, hash_secret};
 pub use keys::{
-    IssuedKey, KeySpec, create_tenant, issue_api_key, revoke_api_key, set_rate_limit, tenant,
+    IssuedKey, KeySpec, create_tenant, issue_api_key, revoke_api_key, set_contact_email,
+    set_rate_limit, tenant,
 };

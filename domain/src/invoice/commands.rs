@@ -151,6 +151,16 @@ pub enum RecordWebhookOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordDocument(pub super::events::DocumentIssued);
 
+/// Records how emailing the voucher to its receiver ended (accepted once the invoice is
+/// authorized). At most one `emailed` per invoice: recording another changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordEmailOutcome {
+    /// The receiver's mail server accepted the message.
+    Sent(super::events::InvoiceEmailed),
+    /// Every attempt failed.
+    Failed(super::events::InvoiceEmailFailed),
+}
+
 /// Every invoice command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvoiceCommand {
@@ -172,6 +182,8 @@ pub enum InvoiceCommand {
     RecordWebhookOutcome(RecordWebhookOutcome),
     /// See [`RecordDocument`].
     RecordDocument(RecordDocument),
+    /// See [`RecordEmailOutcome`].
+    RecordEmailOutcome(RecordEmailOutcome),
 }
 
 impl InvoiceCommand {
@@ -187,6 +199,7 @@ impl InvoiceCommand {
             Self::ReleaseNumber(_) => "release_number",
             Self::RecordWebhookOutcome(_) => "record_webhook_outcome",
             Self::RecordDocument(_) => "record_document",
+            Self::RecordEmailOutcome(_) => "record_email_outcome",
         }
     }
 }
@@ -215,5 +228,6 @@ from_command!(
     RecordUnknownOutcome,
     ReleaseNumber,
     RecordWebhookOutcome,
-    RecordDocument
+    RecordDocument,
+    RecordEmailOutcome
 );

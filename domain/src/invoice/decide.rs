@@ -15,6 +15,7 @@ pub(super) fn request(
 ) -> Result<Vec<InvoiceEvent>, InvoiceError> {
     issuer::check(&cmd)?;
     receiver::check_document(&cmd)?;
+    receiver::check_address(&cmd)?;
     dates::check_window(&cmd, ctx)?;
     dates::check_service_period(&cmd)?;
     associated::check(&cmd)?;

@@ -107,6 +107,12 @@ pub enum InvoiceError {
         /// total × exchange rate.
         amount: Decimal,
     },
+    /// The receiver's address is longer than [`super::MAX_ADDRESS_LEN`] characters.
+    #[error("the receiver's address has more than {0} characters")]
+    ReceiverAddressTooLong(usize),
+    /// An email outcome without a `Message-ID` or attempts, or a failure without its reason.
+    #[error("an email outcome needs a message id (when sent), a reason (when failed) and attempts")]
+    InvalidEmailOutcome,
     /// Services (concepts 2, 3) need a service period and payment due date (ARCA 10049).
     #[error("services need a service period and a payment due date")]
     ServiceDatesRequired,
@@ -257,6 +263,8 @@ impl InvoiceError {
             InvalidDocumentNumber(_) => "invalid_document_number",
             ReceiverIsIssuer => "receiver_is_issuer",
             ReceiverIdentificationRequired { .. } => "receiver_identification_required",
+            ReceiverAddressTooLong(_) => "invalid_address",
+            InvalidEmailOutcome => "invalid_email_outcome",
             ServiceDatesRequired => "service_dates_required",
             ServiceDatesNotAllowed => "service_dates_not_allowed",
             InvalidPeriod(_) => "invalid_period",
@@ -299,7 +307,9 @@ impl InvoiceError {
             | InvalidTransition { .. }
             | AlreadyAuthorized
             | InvalidDocument
+            | InvalidEmailOutcome
             | DocumentMismatch { .. } => None,
+            ReceiverAddressTooLong(_) => fixed("receiver.address"),
             InvalidRequestHash => fixed("request_hash"),
             RejectionReasonRequired => fixed("errors"),
             ReleaseReasonRequired => fixed("reason"),

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::parts::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
-use crate::aggregate::domain_events;
+use crate::aggregate::{DecodeError, Payload, decode, domain_events};
 use crate::ids::InvoiceId;
 use crate::values::{
-    Concept, Cuit, Currency, ExchangeRate, IssuerIvaCondition, IvaRate, IvaTreatment, Money,
-    VoucherType,
+    Concept, Cuit, Currency, EmailAddress, ExchangeRate, IssuerIvaCondition, IvaRate, IvaTreatment,
+    Money, VoucherType,
 };
 
 /// The amounts of a voucher as ARCA adds them up.
@@ -71,8 +71,8 @@ pub struct ArcaMessage {
     pub message: String,
 }
 
-/// `invoice.requested` v1: a voucher passed validation, with everything needed to number,
-/// authorize and print it.
+/// `invoice.requested` v2: a voucher passed validation, with everything needed to number,
+/// authorize, print and email it. Version 2 added the receiver's optional `email` and `address`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct InvoiceRequested {
     /// The invoice.
@@ -117,6 +117,32 @@ pub struct InvoiceRequested {
     #[serde(with = "time::serde::rfc3339")]
     #[schemars(schema_with = "crate::values::date::timestamp_schema")]
     pub requested_at: OffsetDateTime,
+}
+
+/// The JSON Schema of `invoice.requested` v1 as it was released (committed under
+/// `schemas/events/`): released shapes never change, so the file is read rather than generated.
+const REQUESTED_V1_SCHEMA: &str = include_str!("../../../schemas/events/invoice.requested.v1.json");
+
+impl Payload for Box<InvoiceRequested> {
+    const VERSION: u16 = 2;
+
+    /// Version 1 is version 2 without the receiver's `email` and `address` (both optional), so
+    /// it reads as version 2 with neither.
+    fn decode(
+        event_type: &str,
+        version: u16,
+        data: &serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        match version {
+            1 => decode(event_type, 1, 1, data),
+            _ => decode(event_type, version, Self::VERSION, data),
+        }
+    }
+
+    fn json_schemas() -> Vec<(u16, schemars::schema::RootSchema)> {
+        let v1 = serde_json::from_str(REQUESTED_V1_SCHEMA).unwrap_or_default();
+        vec![(1, v1), (Self::VERSION, schemars::schema_for!(Self))]
+    }
 }
 
 /// `invoice.number_assigned` v1: the invoice got its number in its series.
@@ -233,12 +259,38 @@ pub struct DocumentIssued {
     pub template_version: String,
 }
 
+/// `invoice.emailed` v1: the voucher's PDF was handed to the receiver's mail server. At most
+/// one per invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceEmailed {
+    /// The receiver's address it was sent to.
+    pub to: EmailAddress,
+    /// The message's `Message-ID` (derived from the invoice, so a resend is recognisable).
+    pub message_id: String,
+    /// The template version of the attached PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<String>,
+    /// Attempts made, the successful one included.
+    pub attempts: u32,
+}
+
+/// `invoice.email_failed` v1: every attempt to email the voucher failed; nothing more is tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InvoiceEmailFailed {
+    /// The receiver's address.
+    pub to: EmailAddress,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why the last attempt failed, as the mail server or the network said it.
+    pub last_error: String,
+}
+
 domain_events! {
     /// Every invoice event.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub enum InvoiceEvent {
         /// See [`InvoiceRequested`].
-        Requested(Box<InvoiceRequested>) = "invoice.requested",
+        Requested(Box<InvoiceRequested>) = "invoice.requested" upcast,
         /// See [`InvoiceNumberAssigned`].
         NumberAssigned(InvoiceNumberAssigned) = "invoice.number_assigned",
         /// See [`InvoiceSubmitted`].
@@ -257,5 +309,9 @@ domain_events! {
         WebhookDeliveryFailed(WebhookDeliveryFailed) = "invoice.webhook_delivery_failed",
         /// See [`DocumentIssued`].
         DocumentIssued(DocumentIssued) = "invoice.document_issued",
+        /// See [`InvoiceEmailed`].
+        Emailed(InvoiceEmailed) = "invoice.emailed",
+        /// See [`InvoiceEmailFailed`].
+        EmailFailed(InvoiceEmailFailed) = "invoice.email_failed",
     }
 }

@@ -48,6 +48,7 @@ pub(super) fn decide(
         (_, InvoiceCommand::Request(_)) => Err(InvoiceError::AlreadyRequested),
         (_, InvoiceCommand::RecordWebhookOutcome(outcome)) => Ok(webhook_outcome(invoice, outcome)),
         (Authorized, InvoiceCommand::RecordDocument(cmd)) => document(invoice, cmd),
+        (Authorized, InvoiceCommand::RecordEmailOutcome(cmd)) => super::email::record(invoice, cmd),
         (Requested, InvoiceCommand::AssignNumber(cmd)) => assign(cmd),
         (Requested | Numbered | OutcomeUnknown, InvoiceCommand::MarkSubmitted(cmd)) => {
             submit(invoice, cmd, ctx)

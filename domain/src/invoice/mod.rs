@@ -6,6 +6,7 @@
 
 mod commands;
 mod decide;
+mod email;
 mod error;
 mod events;
 pub mod lifecycle;
@@ -19,14 +20,16 @@ pub mod totals;
 pub use crate::taxpayer::IssuerSnapshot;
 pub use commands::{
     AssignNumber, DeclaredTotals, InvoiceCommand, Item, MarkSubmitted, RecordCae, RecordDocument,
-    RecordRejection, RecordUnknownOutcome, RecordWebhookOutcome, ReleaseNumber, RequestInvoice,
+    RecordEmailOutcome, RecordRejection, RecordUnknownOutcome, RecordWebhookOutcome, ReleaseNumber,
+    RequestInvoice,
 };
 pub use error::{InvoiceError, TotalsField};
 pub use events::{
-    ArcaMessage, CaeGranted, DocumentIssued, InvoiceEvent, InvoiceLine, InvoiceNumberAssigned,
-    InvoiceNumberReleased, InvoiceRejected, InvoiceRequested, InvoiceSubmitted, IvaLine,
-    SubmissionOutcomeUnknown, Totals, WebhookDelivered, WebhookDeliveryFailed,
+    ArcaMessage, CaeGranted, DocumentIssued, InvoiceEmailFailed, InvoiceEmailed, InvoiceEvent,
+    InvoiceLine, InvoiceNumberAssigned, InvoiceNumberReleased, InvoiceRejected, InvoiceRequested,
+    InvoiceSubmitted, IvaLine, SubmissionOutcomeUnknown, Totals, WebhookDelivered,
+    WebhookDeliveryFailed,
 };
-pub use parts::{AssociatedVoucher, Period, Receiver, ServicePeriod, Tribute};
+pub use parts::{AssociatedVoucher, MAX_ADDRESS_LEN, Period, Receiver, ServicePeriod, Tribute};
 pub use rules::dates::voucher_date_window;
 pub use state::{Authorization, Invoice, InvoiceStatus};

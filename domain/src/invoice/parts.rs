@@ -7,7 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::values::{Cuit, DocType, IvaCondition, Money, TributeKind, VoucherType};
+use crate::values::{Cuit, DocType, EmailAddress, IvaCondition, Money, TributeKind, VoucherType};
+
+/// The longest receiver address (`receiver.address`), in characters.
+pub const MAX_ADDRESS_LEN: usize = 300;
 
 /// The receiver of a voucher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -23,6 +26,13 @@ pub struct Receiver {
     pub name: Option<String>,
     /// `CondicionIVAReceptorId`.
     pub iva_condition: IvaCondition,
+    /// Where the voucher is emailed once its PDF exists (since `invoice.requested` v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailAddress>,
+    /// Postal address, for the printed voucher; at most [`MAX_ADDRESS_LEN`] characters (since
+    /// `invoice.requested` v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 /// When services were provided and when they are due (`FchServDesde`, `FchServHasta`, `FchVtoPago`).

@@ -104,6 +104,10 @@ pub struct Invoice {
     webhook_outcomes: Vec<(uuid::Uuid, u32)>,
     /// The printable documents recorded, oldest first (one per template version).
     documents: Vec<DocumentIssued>,
+    /// Whether the voucher was emailed to its receiver.
+    emailed: bool,
+    /// Attempts made by the last recorded email failure.
+    email_failed_after: Option<u32>,
 }
 
 impl Invoice {
@@ -123,6 +127,16 @@ impl Invoice {
         self.documents
             .iter()
             .find(|d| d.template_version == template_version)
+    }
+
+    /// Whether the voucher was emailed to its receiver.
+    pub fn emailed(&self) -> bool {
+        self.emailed
+    }
+
+    /// Attempts made by the last recorded email failure, if one is recorded.
+    pub fn email_failed_after(&self) -> Option<u32> {
+        self.email_failed_after
     }
 
     /// The status, once requested.
@@ -219,6 +233,8 @@ impl Aggregate for Invoice {
                 self.webhook_outcomes.push((e.delivery_id, e.attempts));
             }
             InvoiceEvent::DocumentIssued(e) => self.documents.push(e.clone()),
+            InvoiceEvent::Emailed(_) => self.emailed = true,
+            InvoiceEvent::EmailFailed(e) => self.email_failed_after = Some(e.attempts),
         }
         self
     }

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use super::limit::RateLimit;
 use super::scopes::Scope;
 use crate::ids::{ApiKeyId, TenantId};
+use crate::values::EmailAddress;
 
 /// Opens a tenant account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +42,14 @@ pub struct SetRateLimit {
     pub limit: Option<RateLimit>,
 }
 
+/// Sets where the tenant is told about trouble with its account, or (`None`) clears it.
+/// Setting the address it already has changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetContactEmail {
+    /// The address, or `None` for none.
+    pub email: Option<EmailAddress>,
+}
+
 /// Revokes an API key. Revoking a revoked key changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeApiKey {
@@ -59,6 +68,8 @@ pub enum TenantCommand {
     RevokeApiKey(RevokeApiKey),
     /// See [`SetRateLimit`].
     SetRateLimit(SetRateLimit),
+    /// See [`SetContactEmail`].
+    SetContactEmail(SetContactEmail),
 }
 
 impl From<CreateTenant> for TenantCommand {
@@ -76,6 +87,12 @@ impl From<IssueApiKey> for TenantCommand {
 impl From<RevokeApiKey> for TenantCommand {
     fn from(c: RevokeApiKey) -> Self {
         Self::RevokeApiKey(c)
+    }
+}
+
+impl From<SetContactEmail> for TenantCommand {
+    fn from(c: SetContactEmail) -> Self {
+        Self::SetContactEmail(c)
     }
 }
 

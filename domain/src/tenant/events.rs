@@ -8,6 +8,7 @@ use super::limit::RateLimit;
 use super::scopes::Scope;
 use crate::aggregate::{DecodeError, Payload, decode, domain_events};
 use crate::ids::{ApiKeyId, TenantId};
+use crate::values::EmailAddress;
 
 /// `tenant.created` v1: a tenant account was opened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -125,6 +126,18 @@ pub struct ApiKeyRevoked {
     pub revoked_at: OffsetDateTime,
 }
 
+/// `tenant.contact_email_set` v1: where the tenant is told about trouble with its account (a
+/// webhook subscription disabled, a delivery given up), or (`null`) nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ContactEmailSet {
+    /// The address, or `null` for none.
+    pub email: Option<EmailAddress>,
+    /// When it was set.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(schema_with = "crate::values::date::timestamp_schema")]
+    pub set_at: OffsetDateTime,
+}
+
 domain_events! {
     /// Every tenant event.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,5 +150,7 @@ domain_events! {
         ApiKeyRevoked(ApiKeyRevoked) = "tenant.api_key_revoked",
         /// See [`RateLimitSet`].
         RateLimitSet(RateLimitSet) = "tenant.rate_limit_set",
+        /// See [`ContactEmailSet`].
+        ContactEmailSet(ContactEmailSet) = "tenant.contact_email_set",
     }
 }

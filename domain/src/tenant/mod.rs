@@ -14,10 +14,13 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use commands::{CreateTenant, IssueApiKey, RevokeApiKey, SetRateLimit, TenantCommand};
+pub use commands::{
+    CreateTenant, IssueApiKey, RevokeApiKey, SetContactEmail, SetRateLimit, TenantCommand,
+};
 pub use error::TenantError;
 pub use events::{
-    ApiKeyIssued, ApiKeyIssuedV1, ApiKeyRevoked, RateLimitSet, TenantCreated, TenantEvent,
+    ApiKeyIssued, ApiKeyIssuedV1, ApiKeyRevoked, ContactEmailSet, RateLimitSet, TenantCreated,
+    TenantEvent,
 };
 pub use limit::RateLimit;
 pub use scopes::{Scope, Scopes};

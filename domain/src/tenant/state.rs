@@ -4,14 +4,19 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::commands::{CreateTenant, IssueApiKey, RevokeApiKey, SetRateLimit, TenantCommand};
+use super::commands::{
+    CreateTenant, IssueApiKey, RevokeApiKey, SetContactEmail, SetRateLimit, TenantCommand,
+};
 use super::error::TenantError;
-use super::events::{ApiKeyIssued, ApiKeyRevoked, RateLimitSet, TenantCreated, TenantEvent};
+use super::events::{
+    ApiKeyIssued, ApiKeyRevoked, ContactEmailSet, RateLimitSet, TenantCreated, TenantEvent,
+};
 use super::limit::RateLimit;
 use super::scopes::{Scope, Scopes};
 use crate::aggregate::{Aggregate, Context};
 use crate::envelope::StreamId;
 use crate::ids::{ApiKeyId, TenantId};
+use crate::values::EmailAddress;
 
 const MAX_TEXT: usize = 200;
 
@@ -55,6 +60,7 @@ pub struct Tenant {
     name: String,
     keys: BTreeMap<ApiKeyId, ApiKey>,
     rate_limit: Option<RateLimit>,
+    contact_email: Option<EmailAddress>,
 }
 
 impl Tenant {
@@ -96,6 +102,28 @@ impl Tenant {
     /// The tenant's own rate limit, if it has one (otherwise the deployment's default applies).
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.rate_limit
+    }
+
+    /// Where the tenant is told about trouble with its account, if anywhere.
+    pub fn contact_email(&self) -> Option<&EmailAddress> {
+        self.contact_email.as_ref()
+    }
+
+    fn set_contact_email(
+        &self,
+        cmd: SetContactEmail,
+        ctx: &Context,
+    ) -> Result<Vec<TenantEvent>, TenantError> {
+        if !self.is_created() {
+            return Err(TenantError::NotCreated);
+        }
+        if cmd.email == self.contact_email {
+            return Ok(vec![]);
+        }
+        Ok(vec![TenantEvent::ContactEmailSet(ContactEmailSet {
+            email: cmd.email,
+            set_at: ctx.now,
+        })])
     }
 
     fn create(&self, cmd: &CreateTenant, ctx: &Context) -> Result<Vec<TenantEvent>, TenantError> {
@@ -200,6 +228,7 @@ impl Aggregate for Tenant {
             TenantCommand::IssueApiKey(cmd) => self.issue(cmd, ctx),
             TenantCommand::RevokeApiKey(cmd) => self.revoke(cmd, ctx),
             TenantCommand::SetRateLimit(cmd) => self.set_rate_limit(cmd, ctx),
+            TenantCommand::SetContactEmail(cmd) => self.set_contact_email(cmd, ctx),
         }
     }
 
@@ -228,6 +257,7 @@ impl Aggregate for Tenant {
                 }
             }
             TenantEvent::RateLimitSet(e) => self.rate_limit = e.limit,
+            TenantEvent::ContactEmailSet(e) => self.contact_email.clone_from(&e.email),
         }
         self
     }

@@ -277,3 +277,33 @@ fn refuses_a_rate_limit_of_zero() {
         })
         .then_err(TenantError::InvalidRateLimit);
 }
+
+#[test]
+fn sets_a_contact_email_which_clearing_removes_and_setting_again_changes_nothing() {
+    let email = crate::values::EmailAddress::parse("admin@empresa.com.ar").ok();
+    let set = TenantEvent::ContactEmailSet(ContactEmailSet {
+        email: email.clone(),
+        set_at: NOW,
+    });
+    let state = Scenario::<Tenant>::given([created()])
+        .when(SetContactEmail {
+            email: email.clone(),
+        })
+        .then([set.clone()]);
+    assert_eq!(state.contact_email(), email.as_ref());
+    Scenario::<Tenant>::given([created(), set.clone()])
+        .when(SetContactEmail {
+            email: email.clone(),
+        })
+        .then([]);
+    let cleared = Scenario::<Tenant>::given([created(), set])
+        .when(SetContactEmail { email: None })
+        .then([TenantEvent::ContactEmailSet(ContactEmailSet {
+            email: None,
+            set_at: NOW,
+        })]);
+    assert_eq!(cleared.contact_email(), None);
+    Scenario::<Tenant>::given([])
+        .when(SetContactEmail { email })
+        .then_err(TenantError::NotCreated);
+}

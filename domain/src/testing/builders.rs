@@ -89,6 +89,8 @@ pub fn factura_a() -> RequestInvoice {
             doc_number: 30_000_000_007,
             name: Some("Cliente SA".to_owned()),
             iva_condition: IvaCondition::ResponsableInscripto,
+            email: None,
+            address: None,
         },
         service_period: None,
         currency: Currency::PES,
@@ -115,6 +117,8 @@ pub fn factura_b() -> RequestInvoice {
             doc_number: 0,
             name: None,
             iva_condition: IvaCondition::ConsumidorFinal,
+            email: None,
+            address: None,
         },
         ..factura_a()
     }

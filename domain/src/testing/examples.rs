@@ -73,8 +73,23 @@ pub fn rich_request() -> RequestInvoice {
             from: date!(2025 - 06 - 01),
             to: date!(2025 - 06 - 30),
         }),
+        receiver: crate::invoice::Receiver {
+            email: crate::values::EmailAddress::parse("compras@cliente.com.ar").ok(),
+            address: Some("Av. Corrientes 1234, CABA".to_owned()),
+            ..factura_a().receiver
+        },
         ..factura_a()
     }
+}
+
+/// An `invoice.requested` as version 1 stored it: no receiver email or address.
+pub fn invoice_requested_v1() -> serde_json::Value {
+    let mut data = requested(rich_request()).remove(0).to_data();
+    if let Some(receiver) = data["receiver"].as_object_mut() {
+        receiver.remove("email");
+        receiver.remove("address");
+    }
+    data
 }
 
 fn message(code: u32, text: &str) -> ArcaMessage {
@@ -137,6 +152,19 @@ pub fn invoice_events() -> Vec<InvoiceEvent> {
             key: "0190b3a2-7c4e-7d1a-9f3e-2b8c5d6e7f80/20267565393/00001-00000042-006.pdf"
                 .to_owned(),
             template_version: "1".to_owned(),
+        }),
+        InvoiceEvent::Emailed(crate::invoice::InvoiceEmailed {
+            to: crate::values::EmailAddress::parse("compras@cliente.com.ar")
+                .unwrap_or_else(|e| panic!("{e}")),
+            message_id: "<invoice-0190b3a2@arca.invalid>".to_owned(),
+            template_version: Some("1".to_owned()),
+            attempts: 2,
+        }),
+        InvoiceEvent::EmailFailed(crate::invoice::InvoiceEmailFailed {
+            to: crate::values::EmailAddress::parse("compras@cliente.com.ar")
+                .unwrap_or_else(|e| panic!("{e}")),
+            attempts: 5,
+            last_error: "connection refused".to_owned(),
         }),
     ]);
     events
@@ -324,6 +352,10 @@ pub fn tenant_events() -> Vec<TenantEvent> {
             }),
             set_at: NOW,
         }),
+        TenantEvent::ContactEmailSet(crate::tenant::ContactEmailSet {
+            email: crate::values::EmailAddress::parse("admin@empresa.com.ar").ok(),
+            set_at: NOW,
+        }),
     ]
 }
 
@@ -439,6 +471,7 @@ pub fn example_event_data() -> Vec<(&'static str, u16, serde_json::Value)> {
                 1,
                 crate::aggregate::encode(&taxpayer_registered_v1()),
             ),
+            ("invoice.requested", 1, invoice_requested_v1()),
         ])
         .collect()
 }

@@ -143,6 +143,28 @@ impl VoucherType {
         self.code() >= 201
     }
 
+    /// The file name of this voucher's PDF, in ASCII, as the download and the email name it:
+    /// `FACTURA_B_00001-00000042.pdf` (the point of sale as wide as the printed voucher shows it).
+    pub fn file_name(self, point_of_sale: u32, number: u64) -> String {
+        use VoucherType::{NotaVentaContadoA, NotaVentaContadoB};
+        let title = match (self.kind(), self.is_fce()) {
+            (VoucherKind::Invoice, true) => "FACTURA_DE_CREDITO_ELECTRONICA",
+            (VoucherKind::DebitNote, true) => "NOTA_DE_DEBITO_ELECTRONICA",
+            (VoucherKind::CreditNote, true) => "NOTA_DE_CREDITO_ELECTRONICA",
+            _ if matches!(self, NotaVentaContadoA | NotaVentaContadoB) => {
+                "NOTA_DE_VENTA_AL_CONTADO"
+            }
+            (VoucherKind::Invoice, false) => "FACTURA",
+            (VoucherKind::DebitNote, false) => "NOTA_DE_DEBITO",
+            (VoucherKind::CreditNote, false) => "NOTA_DE_CREDITO",
+            (VoucherKind::Receipt, _) => "RECIBO",
+        };
+        format!(
+            "{title}_{}_{point_of_sale:05}-{number:08}.pdf",
+            self.class()
+        )
+    }
+
     /// Whether this is a debit or credit note (these need associated vouchers or a period).
     pub const fn is_note(self) -> bool {
         matches!(
@@ -155,6 +177,29 @@ impl VoucherType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_pdf_of_every_kind_of_voucher_in_plain_ascii() {
+        let names: Vec<String> = [1, 7, 13, 15, 5, 206, 203]
+            .map(|code| VoucherType::from_code(code).map_or("?".into(), |v| v.file_name(1, 42)))
+            .to_vec();
+        assert_eq!(
+            names,
+            [
+                "FACTURA_A_00001-00000042.pdf",
+                "NOTA_DE_DEBITO_B_00001-00000042.pdf",
+                "NOTA_DE_CREDITO_C_00001-00000042.pdf",
+                "RECIBO_C_00001-00000042.pdf",
+                "NOTA_DE_VENTA_AL_CONTADO_A_00001-00000042.pdf",
+                "FACTURA_DE_CREDITO_ELECTRONICA_B_00001-00000042.pdf",
+                "NOTA_DE_CREDITO_ELECTRONICA_A_00001-00000042.pdf"
+            ]
+        );
+        assert_eq!(
+            VoucherType::FacturaB.file_name(12345, 99_999_999),
+            "FACTURA_B_12345-99999999.pdf"
+        );
+    }
 
     #[test]
     fn every_code_round_trips_and_unknown_codes_are_refused() {

@@ -33,6 +33,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "invoice.rejected",
     "invoice.outcome_unknown",
     "invoice.document_issued",
+    "invoice.emailed",
+    "invoice.email_failed",
     "arca.unavailable",
     "arca.available",
     "webhook.test",

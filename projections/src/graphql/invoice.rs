@@ -28,6 +28,10 @@ pub struct Receiver {
     pub name: Option<String>,
     /// ARCA IVA condition code of the receiver.
     pub iva_condition: i32,
+    /// Email the voucher is sent to, when given.
+    pub email: Option<String>,
+    /// Postal address, when given.
+    pub address: Option<String>,
 }
 
 fn json(value: Option<&serde_json::Value>) -> Option<Json<serde_json::Value>> {
@@ -88,6 +92,8 @@ impl Invoice {
             doc_number: self.0.receiver_doc_number.to_string(),
             name: self.0.receiver_name.clone(),
             iva_condition: self.0.receiver_iva_condition,
+            email: self.0.receiver_email.clone(),
+            address: self.0.receiver_address.clone(),
         }
     }
     /// ARCA currency code.

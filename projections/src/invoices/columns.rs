@@ -44,6 +44,8 @@ pub(super) struct NewInvoices {
     pub service: [Vec<Option<Date>>; 3],
     /// JSON of the other taxes, the associated vouchers and the associated period.
     pub details: [Vec<Option<String>>; 3],
+    /// The receiver's email and postal address.
+    pub contact: [Vec<Option<String>>; 2],
 }
 
 /// `invoice.requested` IVA per rate for `rm.invoice_iva`.
@@ -143,6 +145,8 @@ impl Batch {
         rows.doc_type.push(i32::from(r.receiver.doc_type.code()));
         rows.doc_number.push(int(r.receiver.doc_number));
         rows.receiver_name.push(r.receiver.name.clone());
+        rows.contact[0].push(r.receiver.email.as_ref().map(ToString::to_string));
+        rows.contact[1].push(r.receiver.address.clone());
         rows.iva_condition
             .push(i32::from(r.receiver.iva_condition.code()));
         rows.currency.push(r.currency.code().to_owned());
@@ -197,6 +201,8 @@ impl Batch {
             InvoiceEvent::Requested(_)
                 | InvoiceEvent::WebhookDelivered(_)
                 | InvoiceEvent::WebhookDeliveryFailed(_)
+                | InvoiceEvent::Emailed(_)
+                | InvoiceEvent::EmailFailed(_)
         ) {
             return;
         }
@@ -221,7 +227,9 @@ impl Batch {
         match change {
             InvoiceEvent::Requested(_)
             | InvoiceEvent::WebhookDelivered(_)
-            | InvoiceEvent::WebhookDeliveryFailed(_) => return,
+            | InvoiceEvent::WebhookDeliveryFailed(_)
+            | InvoiceEvent::Emailed(_)
+            | InvoiceEvent::EmailFailed(_) => return,
             InvoiceEvent::DocumentIssued(e) => patch.document = Some(e.clone()),
             InvoiceEvent::NumberAssigned(e) => {
                 patch.number = Some(int(e.number));

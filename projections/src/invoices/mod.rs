@@ -190,6 +190,8 @@ impl InvoicesProjector {
             .bind(&r.details[0])
             .bind(&r.details[1])
             .bind(&r.details[2])
+            .bind(&r.contact[0])
+            .bind(&r.contact[1])
             .execute(&mut *conn)
             .await?;
         Ok(())

@@ -9,25 +9,28 @@ pub(super) fn insert_invoices(s: &str) -> String {
                    exchange_rate, net, not_taxed, exempt, tributes, iva, total, status, \
                    requested_at, updated_at, last_global_position, stream_version, \
                    service_from, service_to, payment_due_date, tributes_detail, \
-                   associated_vouchers, associated_period) \
+                   associated_vouchers, associated_period, receiver_email, receiver_address) \
                  select p.invoice_id, p.tenant_id, p.issuer_cuit, p.pos, p.voucher_type, p.letter, \
                    p.concept, p.issue_date, p.doc_type, p.doc_number, p.receiver_name, \
                    p.iva_condition, p.currency, p.exchange_rate::numeric, p.net::numeric, \
                    p.not_taxed::numeric, p.exempt::numeric, p.tributes_total::numeric, p.iva::numeric, \
                    p.total::numeric, 'requested', p.requested_at, p.updated_at, p.position, \
                    p.version, p.service_from, p.service_to, p.payment_due, \
-                   p.tributes::jsonb, p.associated::jsonb, p.associated_period::jsonb \
+                   p.tributes::jsonb, p.associated::jsonb, p.associated_period::jsonb, \
+                   p.receiver_email, p.receiver_address \
                  from unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::int[], $5::int[], \
                    $6::text[], $7::int[], $8::date[], $9::int[], $10::bigint[], $11::text[], \
                    $12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], \
                    $18::text[], $19::text[], $20::text[], $21::timestamptz[], \
                    $22::timestamptz[], $23::bigint[], $24::bigint[], $25::date[], $26::date[], \
-                   $27::date[], $28::text[], $29::text[], $30::text[]) \
+                   $27::date[], $28::text[], $29::text[], $30::text[], $31::text[], \
+                   $32::text[]) \
                    as p(invoice_id, tenant_id, issuer_cuit, pos, voucher_type, letter, concept, \
                    issue_date, doc_type, doc_number, receiver_name, iva_condition, currency, \
                    exchange_rate, net, not_taxed, exempt, tributes_total, iva, total, \
                    requested_at, updated_at, position, version, service_from, service_to, \
-                   payment_due, tributes, associated, associated_period) \
+                   payment_due, tributes, associated, associated_period, receiver_email, \
+                   receiver_address) \
                  on conflict (invoice_id) do nothing"
     )
 }

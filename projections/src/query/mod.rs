@@ -34,7 +34,7 @@ pub const MAX_PAGE: u32 = 100;
 
 const COLUMNS: &str = "select invoice_id, tenant_id, issuer_cuit, point_of_sale, voucher_type, \
      letter, number, concept, issue_date, receiver_doc_type, receiver_doc_number, receiver_name, \
-     receiver_iva_condition, currency, exchange_rate, net, not_taxed, exempt, tributes, iva, \
+     receiver_iva_condition, receiver_email, receiver_address, currency, exchange_rate, net, not_taxed, exempt, tributes, iva, \
      total, status, waiting_reason, cae, cae_due_date, rejection_errors, observations, service_from, service_to, \
      payment_due_date, tributes_detail, associated_vouchers, associated_period, requested_at, \
      submitted_at, authorized_at, rejected_at, updated_at, stream_version, document_sha256, \

@@ -39,6 +39,10 @@ pub struct InvoiceRow {
     pub receiver_name: Option<String>,
     /// Receiver's IVA condition (`CondicionIVAReceptorId`).
     pub receiver_iva_condition: i32,
+    /// Receiver's email, when given (the voucher is emailed there).
+    pub receiver_email: Option<String>,
+    /// Receiver's postal address, when given.
+    pub receiver_address: Option<String>,
     /// ARCA currency code.
     pub currency: String,
     /// Pesos per unit of currency.

@@ -65,7 +65,7 @@ pub fn voucher(
             doc_number: request.receiver.doc_number,
             name: request.receiver.name.clone(),
             iva_condition: request.receiver.iva_condition.code(),
-            address: None,
+            address: request.receiver.address.clone(),
         },
         sale_condition: None,
         items: request.items.iter().map(item).collect(),

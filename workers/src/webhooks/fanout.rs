@@ -28,6 +28,8 @@ const PUBLIC_TYPES: &[(&str, &str)] = &[
         "invoice.outcome_unknown",
     ),
     ("invoice.document_issued", "invoice.document_issued"),
+    ("invoice.emailed", "invoice.emailed"),
+    ("invoice.email_failed", "invoice.email_failed"),
     ("arca.unavailable", "arca.unavailable"),
     ("arca.available", "arca.available"),
 ];

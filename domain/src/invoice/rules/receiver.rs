@@ -32,6 +32,18 @@ pub fn check_document(cmd: &RequestInvoice) -> Result<(), InvoiceError> {
     Ok(())
 }
 
+/// The receiver's postal address fits the printed voucher: at most
+/// [`crate::invoice::MAX_ADDRESS_LEN`] characters.
+pub fn check_address(cmd: &RequestInvoice) -> Result<(), InvoiceError> {
+    let max = crate::invoice::MAX_ADDRESS_LEN;
+    match &cmd.receiver.address {
+        Some(address) if address.chars().count() > max => {
+            Err(InvoiceError::ReceiverAddressTooLong(max))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A class B voucher to an unidentified receiver (99) must stay below the policy threshold,
 /// comparing total × exchange rate (ARCA 10015, RG 4444).
 pub fn check_identification(

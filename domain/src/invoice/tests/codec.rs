@@ -13,10 +13,36 @@ fn every_event_round_trips_through_its_stored_form() {
     expected.sort_unstable();
     assert_eq!(types, expected);
     for event in events {
-        assert_eq!(event.schema_version(), 1);
-        let back = InvoiceEvent::from_stored(event.event_type(), 1, &event.to_data()).unwrap();
+        let version = event.schema_version();
+        let expected = u16::from(event.event_type() == "invoice.requested") + 1;
+        assert_eq!(version, expected, "{}", event.event_type());
+        let back =
+            InvoiceEvent::from_stored(event.event_type(), version, &event.to_data()).unwrap();
         assert_eq!(back, event);
     }
+}
+
+#[test]
+fn a_version_1_request_reads_back_with_no_receiver_email_or_address() {
+    let v1 = crate::testing::invoice_requested_v1();
+    let Ok(InvoiceEvent::Requested(read)) = InvoiceEvent::from_stored("invoice.requested", 1, &v1)
+    else {
+        panic!("a version 1 invoice.requested does not read back");
+    };
+    assert_eq!(read.receiver.email, None);
+    assert_eq!(read.receiver.address, None);
+    assert_eq!(read.receiver.name.as_deref(), Some("Cliente SA"));
+    let mut v2 = v1;
+    v2["receiver"]["email"] = json!("compras@cliente.com.ar");
+    let Ok(InvoiceEvent::Requested(read)) = InvoiceEvent::from_stored("invoice.requested", 2, &v2)
+    else {
+        panic!("a version 2 invoice.requested does not read back");
+    };
+    assert_eq!(
+        read.receiver.email.map(|e| e.to_string()).as_deref(),
+        Some("compras@cliente.com.ar")
+    );
+    assert!(InvoiceEvent::from_stored("invoice.requested", 3, &v2).is_err());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod amounts;
 mod codec;
 mod dates;
+mod email;
 mod issuer;
 mod lifecycle;
 mod notes;

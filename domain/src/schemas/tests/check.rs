@@ -169,6 +169,9 @@ fn matches_pattern(pattern: &str, text: &str) -> Option<bool> {
         r"^[0-9]+(\.[0-9]{1,6})?$" => {
             digits(int, 1, usize::MAX) && frac.is_none_or(|f| digits(f, 1, 6))
         }
+        p if p == crate::values::email::PATTERN => {
+            crate::values::EmailAddress::parse(text).is_ok_and(|address| address.as_str() == text)
+        }
         _ => return None,
     })
 }
