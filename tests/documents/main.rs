@@ -312,12 +312,19 @@ async fn racing_engines_record_each_document_exactly_once(pool: PgPool) {
     let world = World::new(pool).await;
     let tenant = world.tenant().await;
     let mut invoices = Vec::new();
-    for number in 1..=24 {
+    for number in 1..=48 {
         invoices.push(world.authorized(tenant, number, |_| {}).await);
     }
     world.intake().await;
-    let (first, second) = (world.engine(), world.engine());
-    // Each engine claims up to 16 at a time: they must share the 24 without overlap.
+    let one_at_a_time = DocumentsConfig {
+        concurrency: 1,
+        ..world.config(world.dir.path())
+    };
+    let (first, second) = (
+        world.engine_on(one_at_a_time.clone()),
+        world.engine_on(one_at_a_time),
+    );
+    // Each engine claims up to 32 at a time: whatever share each takes, none is taken twice.
     let drain = |engine: DocumentEngine| async move {
         let mut issued = 0;
         loop {
@@ -329,7 +336,7 @@ async fn racing_engines_record_each_document_exactly_once(pool: PgPool) {
         }
     };
     let (a, b) = tokio::join!(drain(first), drain(second));
-    assert_eq!(a + b, 24, "{a} + {b}");
+    assert_eq!(a + b, 48, "{a} + {b}");
     for invoice in invoices {
         assert_eq!(world.documents_of(tenant, invoice).await.len(), 1);
     }

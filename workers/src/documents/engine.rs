@@ -30,7 +30,7 @@ use super::voucher::{NotPrintable, voucher};
 /// Who the engine's events name as their actor.
 const ACTOR: &str = "documents:renderer";
 /// Jobs claimed per round, per renderer slot.
-const CLAIM_PER_SLOT: usize = 8;
+const CLAIM_PER_SLOT: usize = 32;
 /// The pause between rounds that found nothing due.
 const IDLE: Duration = Duration::from_millis(250);
 /// How long an issuer's profile is trusted before its stream is read again.
