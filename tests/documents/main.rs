@@ -464,3 +464,30 @@ fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn one_tenants_flood_does_not_hold_back_another_tenants_document(pool: PgPool) {
+    let world = World::new(pool).await;
+    let (busy, quiet) = (world.tenant().await, world.tenant().await);
+    for number in 1..=40 {
+        world.authorized(busy, number, |_| {}).await;
+    }
+    world.intake().await;
+    // The quiet tenant's CAE comes after the whole flood is owed.
+    let late = world.authorized(quiet, 1, |_| {}).await;
+    world.intake().await;
+    let one_slot = DocumentsConfig {
+        concurrency: 1,
+        ..world.config(world.dir.path())
+    };
+    let round = world.engine_on(one_slot).run_once().await.expect("round");
+    assert!(
+        round.claimed < 41,
+        "a round takes part of the flood: {round:?}"
+    );
+    assert_eq!(
+        world.documents_of(quiet, late).await.len(),
+        1,
+        "the quiet tenant's document is in the first round"
+    );
+}

@@ -20,20 +20,47 @@ pub struct Job {
     pub attempts: i32,
 }
 
-/// Claims up to `limit` due jobs, oldest due first, skipping those another renderer holds.
+/// Most tenants one claim serves.
+const TENANTS_PER_CLAIM: i64 = 256;
+
+/// Claims up to `limit` due jobs, skipping those another renderer holds, shared out between the
+/// tenants that have jobs due (each gets up to `limit / tenants`, oldest due first), so one
+/// tenant's flood of invoices never holds back another tenant's documents.
 ///
 /// # Errors
 /// Postgres failures.
 pub async fn claim(pool: &PgPool, limit: usize) -> Result<Vec<Job>, sqlx::Error> {
+    // The tenants with jobs due, one index probe each (a loose scan of `jobs_tenant_due`).
+    let tenants: Vec<Uuid> = sqlx::query_scalar(
+        "with recursive due(tenant_id) as ( \
+             (select tenant_id from documents.jobs where due_at <= now() \
+              order by tenant_id limit 1) \
+             union all \
+             select (select j.tenant_id from documents.jobs j \
+                     where j.tenant_id > due.tenant_id and j.due_at <= now() \
+                     order by j.tenant_id limit 1) \
+             from due where due.tenant_id is not null) \
+         select tenant_id from due where tenant_id is not null limit $1",
+    )
+    .bind(TENANTS_PER_CLAIM)
+    .fetch_all(pool)
+    .await?;
+    if tenants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let each = limit.div_ceil(tenants.len()).max(1);
     sqlx::query_as(
         "update documents.jobs j \
-         set due_at = now() + make_interval(secs => $2), attempts = j.attempts + 1 \
-         from (select invoice_id from documents.jobs where due_at <= now() \
-               order by due_at limit $1 for update skip locked) due \
+         set due_at = now() + make_interval(secs => $3), attempts = j.attempts + 1 \
+         from (select mine.invoice_id from unnest($1::uuid[]) as t(tenant_id) \
+               cross join lateral (select invoice_id from documents.jobs \
+                   where tenant_id = t.tenant_id and due_at <= now() \
+                   order by due_at limit $2 for update skip locked) mine) due \
          where j.invoice_id = due.invoice_id \
          returning j.invoice_id, j.tenant_id, j.attempts",
     )
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(&tenants)
+    .bind(i64::try_from(each).unwrap_or(i64::MAX))
     .bind(LEASE.as_secs_f64())
     .fetch_all(pool)
     .await
