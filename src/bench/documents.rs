@@ -17,7 +17,7 @@ use commands::CommandMetrics;
 use domain::taxpayer::{Taxpayer, TaxpayerEvent, TaxpayerRegistered};
 use domain::values::{Cuit, IssuerIvaCondition};
 use domain::{DomainEvent as _, EventMetadata, NewEvent, TenantId};
-use eventstore::{EventStore, ExpectedVersion, PgEventStore};
+use eventstore::{EventStore, ExpectedVersion, PgEventStore, readings};
 use futures::StreamExt as _;
 use projections::Runner;
 use secrecy::ExposeSecret as _;
@@ -135,12 +135,11 @@ async fn measure(
         bail!("{issued} documents recorded of {}", args.count);
     }
     took.sort_unstable();
-    let bytes: i64 = sqlx::query_scalar(
-        "select coalesce(sum((data->>'bytes')::bigint), 0)::bigint from es.events \
-         where event_type = 'invoice.document_issued'",
-    )
-    .fetch_one(pg.pool())
-    .await?;
+    let recorded = readings::events_of_types(pg.pool(), &["invoice.document_issued"]).await?;
+    let bytes: u64 = recorded
+        .iter()
+        .filter_map(|e| e.data.get("bytes")?.as_u64())
+        .sum();
     Ok(json!({
         "bench": "documents",
         "tenant": tenant.as_uuid(),
@@ -150,7 +149,7 @@ async fn measure(
         "pdfs_per_second": round2(issued as f64 / seconds),
         "p50_ms": percentile_ms(&took, 50.0),
         "p99_ms": percentile_ms(&took, 99.0),
-        "avg_pdf_bytes": bytes / i64::try_from(issued.max(1)).unwrap_or(1),
+        "avg_pdf_bytes": bytes / issued.max(1) as u64,
         "peak_rss_mb": round2(peak_rss.load(Ordering::Relaxed) as f64 / 1024.0),
         "intake_seconds": round2(intake_seconds),
     }))
