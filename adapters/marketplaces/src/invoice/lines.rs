@@ -4,7 +4,11 @@
 //! which carry none and take the price as paid. A tax-inclusive line is split so that its net is
 //! round(gross ÷ (1 + rate)): the unit price is the net unit price rounded up to the cent and the
 //! few cents that overshoots go into the line's discount, so quantity × unit − discount lands on
-//! the exact net and the invoice's total matches what the buyer paid within a cent per rate.
+//! the exact net. The rounding left over by one line is carried to the next line of the same
+//! treatment, so the nets of a rate add up to round(Σ gross ÷ (1 + rate)) and the invoice's total
+//! matches what the buyer paid within a cent per rate, however many lines there are.
+
+use std::collections::BTreeMap;
 
 use domain::invoice::{Item, totals};
 use domain::values::{IvaTreatment, Money, VoucherClass};
@@ -47,6 +51,7 @@ pub(super) fn items(
         PriceBasis::Net => false,
     };
     let mut items = Vec::with_capacity(priced.len() + 1);
+    let mut carry = Carry::new();
     for line in &priced {
         let iva = treatment(
             class,
@@ -54,7 +59,7 @@ pub(super) fn items(
             line.sku,
             settings.iva_by_sku.get(line.sku.unwrap_or("")),
         )?;
-        items.push(item(line, iva, inclusive)?);
+        items.push(item(line, iva, inclusive, &mut carry)?);
     }
     if let (Shipping::OwnLine { iva }, true) =
         (settings.shipping, order.shipping_cost > Decimal::ZERO)
@@ -67,7 +72,7 @@ pub(super) fn items(
             discount: Decimal::ZERO,
         };
         let iva = treatment(class, settings, Some("shipping"), iva.as_ref())?;
-        items.push(item(&shipping, iva, inclusive)?);
+        items.push(item(&shipping, iva, inclusive, &mut carry)?);
     }
     Ok(items)
 }
@@ -129,7 +134,16 @@ fn spread_discount(lines: &mut [Priced<'_>], discount: Decimal) -> Result<(), He
     Ok(())
 }
 
-fn item(line: &Priced<'_>, iva: Option<IvaTreatment>, inclusive: bool) -> Result<Item, Held> {
+/// Per treatment, what the nets so far fell short of (positive) or exceeded (negative) the exact
+/// nets by.
+type Carry = BTreeMap<Option<IvaTreatment>, Decimal>;
+
+fn item(
+    line: &Priced<'_>,
+    iva: Option<IvaTreatment>,
+    inclusive: bool,
+    carry: &mut Carry,
+) -> Result<Item, Held> {
     let bad = |why: &str| {
         let detail = format!("line `{}`: {why}", line.description);
         Held::new(HoldReason::InvalidLine, detail)
@@ -147,10 +161,15 @@ fn item(line: &Priced<'_>, iva: Option<IvaTreatment>, inclusive: bool) -> Result
     if gross.is_sign_negative() && !gross.is_zero() {
         return Err(bad("discount above the line's amount"));
     }
-    let net = (gross / divisor).round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
     let unit =
         (line.unit_price / divisor).round_dp_with_strategy(2, RoundingStrategy::ToPositiveInfinity);
-    let discount = (line.quantity * unit - net).max(Decimal::ZERO);
+    let owed = carry.entry(iva).or_default();
+    let exact = gross / divisor + *owed;
+    let net = exact
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
+        .clamp(Decimal::ZERO, line.quantity * unit);
+    *owed = exact - net;
+    let discount = line.quantity * unit - net;
     let money = |v: Decimal| Money::round(v).map_err(|e| bad(&e.to_string()));
     let discount = money(discount)?;
     Ok(Item {
