@@ -111,6 +111,11 @@ fn a_cuit_with_a_wrong_check_digit_is_held_never_guessed() {
         held(map(&o, &settings(), None)).reason,
         HoldReason::InvalidBuyerDocument
     );
+    // The seller buying from themselves: the domain would refuse it, so it is held.
+    o.buyer.doc_number = Some("20267565393".into());
+    let h = held(map(&o, &settings(), None));
+    assert_eq!(h.reason, HoldReason::InvalidBuyerDocument);
+    assert!(h.detail.contains("issuer"), "{}", h.detail);
 }
 
 #[test]

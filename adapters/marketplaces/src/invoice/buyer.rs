@@ -43,6 +43,10 @@ pub(super) fn receiver(
     cx: &MappingContext<'_>,
 ) -> Result<Receiver, Held> {
     let (doc_type, doc_number) = match identity.doc {
+        Some((_, number)) if number == cx.issuer.cuit.as_u64() => {
+            let detail = format!("the buyer's document {number} is the issuer's own CUIT");
+            return Err(Held::new(HoldReason::InvalidBuyerDocument, detail));
+        }
         Some(doc) => doc,
         None => unidentified(
             identity.iva_condition,
