@@ -10,6 +10,12 @@ use super::draft::{Draft, DraftContext, KnownReceiver};
 use super::text::fold;
 
 pub use super::corpus_cases::CASES;
+pub use super::corpus_unseen::UNSEEN;
+
+/// Every case: the tuned ones, then the held-out ones.
+pub fn all() -> Vec<Case> {
+    CASES.iter().chain(UNSEEN).copied().collect()
+}
 
 /// One description and the draft fields expected from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +26,23 @@ pub struct Case {
     pub issuer: IssuerIvaCondition,
     /// `field=value` pairs separated by `|`; unlisted fields expect nothing (currency: `PES`).
     pub expect: &'static str,
+}
+
+/// Shorthands of the case tables.
+pub(super) const R: IssuerIvaCondition = IssuerIvaCondition::ResponsableInscripto;
+pub(super) const M: IssuerIvaCondition = IssuerIvaCondition::Monotributo;
+
+/// A case, in the tables' short form.
+pub(super) const fn c(
+    text: &'static str,
+    issuer: IssuerIvaCondition,
+    expect: &'static str,
+) -> Case {
+    Case {
+        text,
+        issuer,
+        expect,
+    }
 }
 
 /// The scored fields, in the order of the table.

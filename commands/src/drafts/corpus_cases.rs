@@ -4,20 +4,7 @@
 //! or connectors, and without explicit date ranges. Prices are final (IVA included) unless the
 //! text says "+ IVA" or the voucher is an A; class C items carry no rate (`@-`).
 
-use domain::values::IssuerIvaCondition;
-
-use super::corpus::Case;
-
-const R: IssuerIvaCondition = IssuerIvaCondition::ResponsableInscripto;
-const M: IssuerIvaCondition = IssuerIvaCondition::Monotributo;
-
-const fn c(text: &'static str, issuer: IssuerIvaCondition, expect: &'static str) -> Case {
-    Case {
-        text,
-        issuer,
-        expect,
-    }
-}
+use super::corpus::{Case, M, R, c};
 
 /// The corpus.
 pub const CASES: &[Case] = &[

@@ -188,7 +188,7 @@ fn month_at(toks: &[Tok], i: usize, today: Date) -> Option<ServiceDates> {
             let previous = today.replace_day(1).ok()? - Duration::days(1);
             (previous.year(), u8::from(previous.month()))
         }
-        ("este" | "del", "mes") => (today.year(), u8::from(today.month())),
+        ("este", "mes") => (today.year(), u8::from(today.month())),
         _ => {
             let month = month_of(word)?;
             let (year, _) = year_at(toks, i + 1);
@@ -299,7 +299,13 @@ const PRODUCT_STEMS: &[&str] = &[
 fn names_any(toks: &[Tok], used: &[bool], stems: &[&str]) -> bool {
     toks.iter()
         .zip(used)
-        .any(|(t, u)| !u && stems.iter().any(|s| t.norm.starts_with(s)))
+        .any(|(t, u)| !u && stems.iter().any(|s| stem_matches(&t.norm, s)))
+}
+
+/// Long stems match a word's start; short ones only the word and its plural.
+fn stem_matches(word: &str, stem: &str) -> bool {
+    let plural = word.strip_suffix("es").or_else(|| word.strip_suffix('s'));
+    word == stem || plural == Some(stem) || (stem.len() >= 5 && word.starts_with(stem))
 }
 
 /// Decides the concept from the words and the period, and records the service dates.

@@ -216,6 +216,7 @@ impl Draft {
             (
                 Field::ReceiverDocument,
                 self.receiver.doc_type.is_none()
+                    || self.receiver.doc_number.is_none()
                     || (class_a && self.receiver.doc_type != Some(DocType::Cuit)),
             ),
             (

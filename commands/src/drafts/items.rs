@@ -82,10 +82,12 @@ fn read_exchange_rate(toks: &[Tok], used: &mut [bool], draft: &mut Draft) {
             continue;
         }
         let mut at = i + 1;
-        while toks
-            .get(at)
-            .is_some_and(|t| matches!(t.norm.as_str(), "$" | ":" | "de" | "a" | "=" | "del"))
-        {
+        while toks.get(at).is_some_and(|t| {
+            matches!(
+                t.norm.as_str(),
+                "$" | ":" | "de" | "a" | "=" | "del" | "bna" | "oficial" | "bcra"
+            )
+        }) {
             at += 1;
         }
         if let Some((value, end)) = number_at(toks, at) {
@@ -190,7 +192,8 @@ fn amount_at(toks: &[Tok], used: &[bool], at: usize) -> Option<Amount> {
         });
     }
     let (value, end) = number_at(toks, at)?;
-    if let Some(currency) = toks.get(end).and_then(|t| currency_word(&t.norm)) {
+    let suffix = toks.get(end).filter(|t| t.norm != "$");
+    if let Some(currency) = suffix.and_then(|t| currency_word(&t.norm)) {
         return Some(Amount {
             start: at,
             end: end + 1,

@@ -67,7 +67,7 @@ pub(super) fn read(toks: &[Tok], used: &mut [bool]) -> VoucherPhrase {
 fn is_invoice_word(word: &str) -> bool {
     matches!(
         word,
-        "factura" | "facturas" | "facturar" | "facturame" | "facturale" | "fc" | "fact" | "fac"
+        "factura" | "facturar" | "facturame" | "facturale" | "fc" | "fact" | "fac"
     )
 }
 

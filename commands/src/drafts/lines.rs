@@ -15,6 +15,7 @@ fn unit_word(word: &str) -> bool {
     matches!(
         word,
         "hora"
+            | "docena"
             | "unidad"
             | "mes"
             | "kg"
@@ -124,8 +125,15 @@ fn describe(words: &[Tok]) -> String {
         .unwrap_or_default()
 }
 
-/// The clause after an amount ("$15.000 en concepto de honorarios").
-fn forward(toks: &[Tok], used: &[bool], start: usize) -> usize {
+/// The clause after an amount ("$15.000 en concepto de honorarios", "USD 100 a Acme SA por
+/// hosting"): receiver words and fillers at its start are skipped.
+fn forward(toks: &[Tok], used: &[bool], start: usize) -> (usize, usize) {
+    let mut start = start;
+    while start < toks.len()
+        && (used[start] || matches!(toks[start].norm.as_str(), "a" | "para" | "por" | "de"))
+    {
+        start += 1;
+    }
     let mut end = start;
     while end < toks.len()
         && !used[end]
@@ -134,7 +142,35 @@ fn forward(toks: &[Tok], used: &[bool], start: usize) -> usize {
     {
         end += 1;
     }
-    end
+    (start, end)
+}
+
+/// The clause before `end` (connectors skipped): its start, its end, and whether a connector
+/// said the price is per unit ("a", "x").
+fn backward(toks: &[Tok], used: &[bool], end: usize, floor: usize) -> (usize, usize, bool) {
+    let mut clause_end = end;
+    let mut unit_connector = false;
+    while clause_end > floor && !used[clause_end - 1] && connector(&toks[clause_end - 1].norm) {
+        unit_connector |= matches!(toks[clause_end - 1].norm.as_str(), "a" | "x" | "unitario");
+        clause_end -= 1;
+    }
+    let mut start = clause_end;
+    while start > floor && !used[start - 1] && !boundary(&toks[start - 1]) {
+        start -= 1;
+    }
+    (start, clause_end, unit_connector)
+}
+
+/// Words up to an explicit date range ("servicio de limpieza del 1/11 al 30/11" → the service).
+fn before_range(words: &[Tok]) -> &[Tok] {
+    let cut = words
+        .windows(2)
+        .position(|w| matches!(w[0].norm.as_str(), "del" | "desde") && w[1].is_numeric());
+    &words[..cut.unwrap_or(words.len())]
+}
+
+fn only_fillers(words: &[Tok]) -> bool {
+    words.iter().all(|t| filler(&t.norm))
 }
 
 /// The item around `amount`, reading no further back than `floor`; returns where it ends.
@@ -146,23 +182,27 @@ pub(super) fn line_for(
     split_total: &mut bool,
 ) -> (Line, usize) {
     let (per_unit, qty_after, mut end) = after(toks, amount.end);
-    let mut clause_end = amount.start;
-    let mut unit_connector = false;
-    while clause_end > floor && !used[clause_end - 1] && connector(&toks[clause_end - 1].norm) {
-        unit_connector |= matches!(toks[clause_end - 1].norm.as_str(), "a" | "x" | "unitario");
-        clause_end -= 1;
-    }
-    let mut start = clause_end;
-    while start > floor && !used[start - 1] && !boundary(&toks[start - 1]) {
-        start -= 1;
+    let (mut start, mut clause_end, unit_connector) = backward(toks, used, amount.start, floor);
+    if start == clause_end {
+        // "3 horas de diseño a Paula Ríos a $6.000": step over the receiver.
+        let mut k = clause_end;
+        while k > floor && (used[k - 1] || matches!(toks[k - 1].norm.as_str(), "a" | "para")) {
+            k -= 1;
+        }
+        let (s, e, _) = backward(toks, used, k, floor);
+        if !only_fillers(&toks[s..e]) && toks[s..e].iter().any(|t| !t.is_punct()) {
+            (start, clause_end) = (s, e);
+        }
     }
     let (mut qty, mut words) = quantity(&toks[start..clause_end]);
-    if words.iter().all(|t| filler(&t.norm)) {
-        let forward_end = forward(toks, used, end);
-        let (forward_qty, forward_words) = quantity(&toks[end..forward_end]);
-        qty = qty.or(forward_qty);
-        words = forward_words;
-        end = forward_end;
+    if only_fillers(words) {
+        let (forward_start, forward_end) = forward(toks, used, end);
+        let (forward_qty, forward_words) = quantity(&toks[forward_start..forward_end]);
+        if !only_fillers(forward_words) || forward_qty.is_some() {
+            qty = qty.or(forward_qty);
+            words = forward_words;
+            end = forward_end;
+        }
     }
     let quantity = qty_after.or(qty).unwrap_or(Decimal::ONE);
     let mut unit_price = amount.value;
@@ -171,7 +211,7 @@ pub(super) fn line_for(
         *split_total = true;
     }
     let line = Line {
-        description: describe(words),
+        description: describe(before_range(words)),
         quantity,
         unit_price,
     };
@@ -210,7 +250,9 @@ pub(super) fn apply(pricing: &Pricing, draft: &mut Draft) {
         draft.assume("el importe es el total de la cantidad indicada");
     }
     let explicit = pricing.net.is_some() || class_c;
-    draft.set_confidence(Field::Items, if explicit { 0.85 } else { 0.65 });
+    if !pricing.lines.is_empty() {
+        draft.set_confidence(Field::Items, if explicit { 0.85 } else { 0.65 });
+    }
     for (index, line) in pricing.lines.iter().enumerate() {
         let written = match rate {
             Some(rate) if !net => line.unit_price / (Decimal::ONE + rate.rate()),

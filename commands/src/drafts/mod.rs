@@ -5,6 +5,7 @@
 
 pub mod corpus;
 mod corpus_cases;
+mod corpus_unseen;
 mod dates;
 mod draft;
 mod items;

@@ -133,14 +133,14 @@ fn record_document(doc_type: DocType, digits: &str, draft: &mut Draft) {
     let number = digits.parse::<u64>().ok();
     draft.receiver.doc_type = Some(doc_type);
     draft.set_confidence(Field::ReceiverDocument, 0.95);
-    if doc_type.has_check_digit() {
-        if let Some(error) = number.and_then(|n| Cuit::from_u64(n).err()) {
-            let code = InvoiceError::InvalidReceiverCuit { doc_type, error }.code();
-            let detail = format!("el dígito verificador de {digits} no es válido");
-            draft.problem(Field::ReceiverDocument, code, &detail);
-            draft.set_confidence(Field::ReceiverDocument, 0.3);
-            return;
-        }
+    if doc_type.has_check_digit()
+        && let Some(error) = number.and_then(|n| Cuit::from_u64(n).err())
+    {
+        let code = InvoiceError::InvalidReceiverCuit { doc_type, error }.code();
+        let detail = format!("el dígito verificador de {digits} no es válido");
+        draft.problem(Field::ReceiverDocument, code, &detail);
+        draft.set_confidence(Field::ReceiverDocument, 0.3);
+        return;
     }
     draft.receiver.doc_number = number;
 }
@@ -242,7 +242,16 @@ fn name_span(toks: &[Tok], used: &[bool]) -> Option<(usize, usize)> {
     for i in 0..toks.len() {
         let trigger = matches!(
             toks[i].norm.as_str(),
-            "para" | "a" | "al" | "cliente" | "receptor" | "sr" | "sra" | "senor" | "senora"
+            "para"
+                | "a"
+                | "al"
+                | "cliente"
+                | "receptor"
+                | "sr"
+                | "sra"
+                | "senor"
+                | "senora"
+                | "paciente"
         ) || (toks[i].norm == "de" && i > 0 && toks[i - 1].norm == "nombre");
         if !trigger || used[i] {
             continue;
@@ -253,7 +262,7 @@ fn name_span(toks: &[Tok], used: &[bool]) -> Option<(usize, usize)> {
         }
         let start = at;
         while let Some(tok) = toks.get(at) {
-            let linked = matches!(tok.norm.as_str(), "de" | "del" | "la" | "y")
+            let linked = matches!(tok.norm.as_str(), "de" | "del" | "la" | "el" | "y")
                 && toks
                     .get(at + 1)
                     .is_some_and(|n| n.is_capitalised() && !stops_name(n));

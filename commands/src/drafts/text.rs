@@ -116,7 +116,9 @@ fn continues(chars: &[char], at: usize, class: Class) -> bool {
             c.is_ascii_digit() || (".,/-".contains(c) && next.is_some_and(|n| n.is_ascii_digit()))
         }
         Class::Word => {
-            c.is_alphabetic() || (".'/".contains(c) && next.is_some_and(char::is_alphabetic))
+            c.is_alphabetic()
+                || (".'/".contains(c) && next.is_some_and(char::is_alphabetic))
+                || (c.is_ascii_digit() && at == 1 && !"xX".contains(chars[0]))
         }
         Class::Symbol => false,
     }
