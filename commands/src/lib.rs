@@ -9,6 +9,7 @@
 //! [`webhooks::SigningSecrets`] port.
 
 pub mod credentials;
+pub mod drafts;
 pub mod handler;
 pub mod issuers;
 pub mod metrics;
