@@ -3,6 +3,7 @@
 
 mod commands;
 mod documents;
+mod drafts;
 mod lag;
 mod rebuild;
 mod saga;
@@ -36,6 +37,9 @@ pub enum BenchCmd {
     /// Authorized invoices rendered, stored and recorded by the documents engine on a scratch
     /// database: PDFs/s, p50/p99 of one PDF, resident memory.
     Documents(documents::Args),
+    /// The Spanish invoice-draft parser over its corpus: exact-match rate per field (all cases
+    /// and the held-out ones) and drafts/s; no database.
+    Drafts(drafts::Args),
 }
 
 /// Runs one benchmark.
@@ -51,5 +55,6 @@ pub async fn run(settings: &Settings, cmd: BenchCmd) -> anyhow::Result<()> {
         BenchCmd::Saga(args) => saga::run(settings, args).await,
         BenchCmd::Webhooks(args) => webhooks::run(settings, args).await,
         BenchCmd::Documents(args) => documents::run(settings, args).await,
+        BenchCmd::Drafts(args) => drafts::run(&args),
     }
 }
