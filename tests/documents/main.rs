@@ -5,207 +5,16 @@
 
 #[path = "../../adapters/storage/tests/store/seaweedfs.rs"]
 mod seaweedfs;
+mod support;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use commands::CommandMetrics;
-use domain::invoice::Invoice;
-use domain::series::Environment;
-use domain::taxpayer::Taxpayer;
-use domain::testing::ri_taxpayer_events;
-use domain::values::Cuit;
-use domain::{DomainEvent as _, EventMetadata, InvoiceId, NewEvent, RecordedEvent, TenantId};
-use eventstore::{EventStore, ExpectedVersion, PgEventStore, ReadOptions};
-use projections::Runner;
-use serde_json::json;
+use domain::RecordedEvent;
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
 use storage::{DocumentKey, DocumentStore, StoreConfig};
-use time::OffsetDateTime;
-use uuid::Uuid;
 use workers::documents::verify::{Problem, VerifyOptions, verify};
-use workers::documents::{DocumentEngine, DocumentsConfig, DocumentsIntake, EngineParts};
-use workers::feeds::StoreLog;
+use workers::documents::{DocumentEngine, DocumentsConfig};
 
-use arca::harness::scratch;
-
-const QR_BASE: &str = "https://www.afip.gob.ar/fe/qr/?p=";
-
-struct World {
-    pool: PgPool,
-    events: Arc<dyn EventStore>,
-    pg: PgEventStore,
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    async fn new(pool: PgPool) -> Self {
-        let pg = PgEventStore::new(pool.clone());
-        Self {
-            pool,
-            events: Arc::new(pg.clone()),
-            pg,
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn config(&self, dir: &Path) -> DocumentsConfig {
-        DocumentsConfig {
-            store: StoreConfig::Local {
-                dir: dir.to_path_buf(),
-            },
-            environment: Environment::Sim,
-            qr_base_url: QR_BASE.to_owned(),
-            concurrency: 2,
-        }
-    }
-
-    fn store(&self) -> DocumentStore {
-        DocumentStore::open(&self.config(self.dir.path()).store).expect("store")
-    }
-
-    fn engine(&self) -> DocumentEngine {
-        self.engine_on(self.config(self.dir.path()))
-    }
-
-    fn engine_on(&self, config: DocumentsConfig) -> DocumentEngine {
-        DocumentEngine::new(EngineParts {
-            pool: self.pool.clone(),
-            events: self.events.clone(),
-            store: DocumentStore::open(&config.store).expect("store"),
-            config,
-            commands: CommandMetrics::detached(),
-            metrics: None,
-        })
-    }
-
-    /// A tenant with the responsable inscripto issuer of the fixtures (with its address).
-    async fn tenant(&self) -> TenantId {
-        let tenant = TenantId(Uuid::new_v4());
-        let cuit = Cuit::parse("20267565393").expect("cuit");
-        let events: Vec<NewEvent> = ri_taxpayer_events()
-            .iter()
-            .map(|e| new_event(tenant, e.event_type(), e.schema_version(), e.to_data()))
-            .collect();
-        self.pg
-            .append(
-                &Taxpayer::stream_id(tenant, &cuit),
-                ExpectedVersion::NoStream,
-                &events,
-            )
-            .await
-            .expect("issuer");
-        tenant
-    }
-
-    /// An authorized voucher: the harness's Factura B, or what `shape` makes of its request.
-    async fn authorized(
-        &self,
-        tenant: TenantId,
-        number: u64,
-        shape: impl Fn(&mut serde_json::Value),
-    ) -> InvoiceId {
-        let id = Uuid::new_v4();
-        let mut events = scratch::lifecycle(tenant, id, number, OffsetDateTime::now_utc());
-        shape(&mut events[0].data);
-        self.pg
-            .append(
-                &scratch::invoice_stream(id),
-                ExpectedVersion::NoStream,
-                &events,
-            )
-            .await
-            .expect("invoice");
-        InvoiceId(id)
-    }
-
-    /// The intake run until it has applied the log's last event (other tests' transactions
-    /// may hold the log's watermark back for a moment).
-    async fn intake(&self) {
-        let head: Option<i64> = sqlx::query_scalar("select max(global_position) from es.events")
-            .fetch_one(&self.pool)
-            .await
-            .expect("head");
-        let runner = Runner::new(
-            self.pool.clone(),
-            DocumentsIntake::new(),
-            StoreLog(self.pg.clone()),
-        );
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-        while runner.checkpoint().await.expect("checkpoint").position < head.unwrap_or(0) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the log head stayed out of reach"
-            );
-            runner.run_once().await.expect("intake");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    }
-
-    async fn documents_of(&self, tenant: TenantId, invoice: InvoiceId) -> Vec<RecordedEvent> {
-        self.events
-            .read_stream(tenant, &Invoice::stream_id(invoice), ReadOptions::default())
-            .await
-            .expect("stream")
-            .into_iter()
-            .filter(|e| e.event_type == "invoice.document_issued")
-            .collect()
-    }
-
-    async fn jobs(&self) -> Vec<(Uuid, i32, Option<String>)> {
-        sqlx::query_as("select invoice_id, attempts, last_error from documents.jobs")
-            .fetch_all(&self.pool)
-            .await
-            .expect("jobs")
-    }
-
-    async fn make_due(&self) {
-        sqlx::query("update documents.jobs set due_at = now()")
-            .execute(&self.pool)
-            .await
-            .expect("due");
-    }
-}
-
-fn new_event(tenant: TenantId, kind: &str, version: u16, data: serde_json::Value) -> NewEvent {
-    NewEvent {
-        event_id: Uuid::now_v7(),
-        event_type: kind.to_owned(),
-        schema_version: version,
-        data,
-        metadata: EventMetadata::for_tenant(tenant),
-    }
-}
-
-/// The PDF's text as `pdftotext` reads it; `None` when poppler is not installed, unless
-/// `ARCA_REQUIRE_PDF_TOOLS=1` (as `ops/test` sets), which makes its absence a failure.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("voucher.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output();
-    match out {
-        Ok(out) if out.status.success() => Some(String::from_utf8_lossy(&out.stdout).into_owned()),
-        _ if std::env::var("ARCA_REQUIRE_PDF_TOOLS").is_ok_and(|v| v == "1") => {
-            panic!("ARCA_REQUIRE_PDF_TOOLS=1 but pdftotext does not run")
-        }
-        _ => {
-            eprintln!("pdftotext is not installed: the page's text is not checked");
-            None
-        }
-    }
-}
-
-/// A Nota de Crédito B adjusting Factura B 0001-00000001.
-fn credit_note(data: &mut serde_json::Value) {
-    data["voucher_type"] = json!(8);
-    data["associated"] = json!([{"voucher_type": 6, "point_of_sale": 1, "number": 1}]);
-}
+use support::{QR_BASE, World, closed_port, credit_note, pdf_text};
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
 async fn an_authorized_invoice_and_a_credit_note_get_their_pdfs_stored_and_recorded_once(
@@ -457,12 +266,6 @@ async fn documents_go_to_an_s3_bucket_once_it_answers(pool: PgPool) {
     .await
     .expect("verify");
     assert!(found.is_clean() && found.matching == 1, "{found:?}");
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 #[sqlx::test(migrator = "eventstore::MIGRATOR")]
