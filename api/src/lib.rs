@@ -11,6 +11,7 @@ pub mod access;
 pub mod auth;
 pub mod certificates;
 pub mod documents;
+pub mod drafts;
 pub mod error;
 pub mod extract;
 pub mod fields;
@@ -138,6 +139,7 @@ fn v1(state: AppState, body_limit: usize) -> Router {
         .route("/v1/api-keys", post(keys::create).get(keys::list))
         .route("/v1/api-keys/{id}", delete(keys::revoke))
         .route("/v1/taxpayers", post(taxpayers::register))
+        .route("/v1/invoice-drafts", post(drafts::create))
         .route("/v1/taxpayers/{cuit}", get(taxpayers::get))
         .route(
             "/v1/taxpayers/{cuit}/points-of-sale",

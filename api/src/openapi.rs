@@ -16,7 +16,8 @@ use utoipa::{
 };
 
 use super::{
-    access::scopes, certificates, error, invoices, keys, series, shapes, taxpayers, webhooks,
+    access::scopes, certificates, drafts, error, invoices, keys, series, shapes, taxpayers,
+    webhooks,
 };
 
 /// The command API.
@@ -26,7 +27,7 @@ use super::{
          description = "Command API. Errors are RFC 9457 problem documents with a stable `code`."),
     paths(taxpayers::register, taxpayers::get, taxpayers::add_point_of_sale,
           certificates::request, certificates::install, series::get, series::resume,
-          invoices::request, invoices::read::get, invoices::read::list, invoices::events,
+          invoices::request, drafts::create, invoices::read::get, invoices::read::list, invoices::events,
           invoices::pdf::get,
           webhooks::manage::create, webhooks::read::list, webhooks::read::get,
           webhooks::manage::update, webhooks::manage::delete, webhooks::manage::pause,

@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod breaker;
 mod certificates;
+mod drafts;
 mod evidence;
 mod graphql;
 mod helpers;

@@ -7,7 +7,7 @@ use domain::tenant::Scope;
 /// does not name needs `admin`, so a new route is closed until it is given its scope here.
 pub fn required(method: &Method, route: &str) -> Scope {
     let under = |prefix: &str| route == prefix || route.starts_with(&format!("{prefix}/"));
-    if under("/v1/invoices") {
+    if under("/v1/invoices") || under("/v1/invoice-drafts") {
         if method == Method::GET {
             Scope::InvoicesRead
         } else {
@@ -32,6 +32,7 @@ mod tests {
     fn reads_writes_and_management_need_their_own_scopes() {
         let cases = [
             (Method::POST, "/v1/invoices", Scope::InvoicesWrite),
+            (Method::POST, "/v1/invoice-drafts", Scope::InvoicesWrite),
             (Method::GET, "/v1/invoices", Scope::InvoicesRead),
             (
                 Method::GET,

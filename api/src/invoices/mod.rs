@@ -249,7 +249,7 @@ async fn replay(
     )))
 }
 
-fn issuer_not_registered(cuit: Cuit) -> ApiError {
+pub(crate) fn issuer_not_registered(cuit: Cuit) -> ApiError {
     ApiError::validation(vec![FieldError {
         field: "issuer_cuit".to_owned(),
         code: "issuer_not_registered".to_owned(),
