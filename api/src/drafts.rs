@@ -1,22 +1,27 @@
 //! `/v1/invoice-drafts`: an invoice draft read from plain Spanish by the deterministic parser
-//! ([`commands::drafts`]). Only a draft: nothing is stored and nothing is issued from it.
+//! ([`commands::drafts`]), which also recognises the receivers the tenant has invoiced by name
+//! (from the invoices read model). Only a draft: nothing is stored and nothing is issued from it.
 
 use std::collections::BTreeMap;
 
 use axum::{Json, extract::State, response::IntoResponse, response::Response};
 use commands::{
-    drafts::{self, Draft, DraftContext, DraftItem, DraftProblem},
+    drafts::{self, Draft, DraftContext, DraftItem, DraftProblem, KnownReceiver},
     tenants::Principal,
 };
 use domain::{
     TenantId,
-    values::{Cuit, date},
+    values::{Cuit, DocType, IvaCondition, date},
 };
+use projections::query;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{error::ApiError, extract::ApiJson, fields::Fields, state::AppState};
+
+/// Receivers by name the parser is told about (the tenant's most recent distinct ones).
+const KNOWN_RECEIVERS: i64 = 500;
 
 /// Namespace of draft ids, derived from (tenant, issuer, trimmed text).
 const DRAFT_ID: Uuid = Uuid::from_u128(0x3d8e_51a7_c2f4_4b09_9a6e_71d5_0c3b_e812);
@@ -160,12 +165,33 @@ pub async fn create(
     };
     let ctx = DraftContext {
         today: date::argentina_today(state.context().now),
-        known_receivers: Vec::new(),
+        known_receivers: known_receivers(&state, principal.tenant_id).await?,
         issuer: condition,
     };
     let draft = drafts::parse(&body.text, &ctx);
     let id = draft_id(principal.tenant_id, issuer, &body.text);
     Ok(Json(view(id, body.text, draft)).into_response())
+}
+
+/// The receivers the tenant has invoiced by name, for the parser to recognise (rows whose codes
+/// this build does not know are left out).
+async fn known_receivers(
+    state: &AppState,
+    tenant: TenantId,
+) -> Result<Vec<KnownReceiver>, ApiError> {
+    let rows = query::known_receivers(state.reads(), tenant, KNOWN_RECEIVERS).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(KnownReceiver {
+                doc_type: DocType::from_code(u16::try_from(row.doc_type).ok()?).ok()?,
+                doc_number: u64::try_from(row.doc_number).ok()?,
+                iva_condition: IvaCondition::from_code(u16::try_from(row.iva_condition).ok()?)
+                    .ok()?,
+                name: row.name,
+            })
+        })
+        .collect())
 }
 
 /// The draft id of `text` for the tenant and issuer.

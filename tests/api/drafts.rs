@@ -133,3 +133,44 @@ async fn an_issuer_of_another_tenant_or_a_bad_cuit_is_refused(pool: PgPool) {
     let answer = app.post("/v1/invoice-drafts", unknown).await;
     assert!(answer.status.is_client_error(), "{}", answer.body);
 }
+
+#[sqlx::test(migrator = "eventstore::MIGRATOR")]
+async fn a_receiver_invoiced_before_is_recognised_by_name(pool: PgPool) {
+    let app = TestApp::with_issuer(pool).await;
+    let mut invoice = crate::helpers::factura_a();
+    invoice["receiver"]["name"] = json!("Juan Pérez");
+    let requested = app.post("/v1/invoices", invoice).await;
+    assert_eq!(requested.status, StatusCode::ACCEPTED, "{}", requested.body);
+    let id = requested.body["id"].as_str().unwrap().to_owned();
+    let read = app
+        .get_after(&format!("/v1/invoices/{id}"), &requested)
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+
+    let text = "Factura A para juan perez por 3 horas de consultoría a $5000 + IVA";
+    let draft = app
+        .post(
+            "/v1/invoice-drafts",
+            json!({"text": text, "issuer_cuit": RI_CUIT}),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.body);
+    let receiver = &draft.body["receiver"];
+    assert_eq!(receiver["document_type"], 80, "{}", draft.body);
+    assert_eq!(receiver["document_number"], "30000000007");
+    assert_eq!(receiver["iva_condition"], 1);
+
+    // Another tenant has never invoiced him: nothing to recognise.
+    let stranger = TestApp::new_tenant(&app.store, "other").await;
+    let theirs = app
+        .call_as(
+            &stranger,
+            Method::POST,
+            "/v1/invoice-drafts",
+            Some(json!({"text": text})),
+            &[],
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+    assert_ne!(theirs.body["receiver"]["document_number"], "30000000007");
+}

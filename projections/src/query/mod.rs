@@ -7,6 +7,7 @@ mod deliveries;
 mod evidence;
 mod filter;
 mod qr;
+mod receivers;
 mod row;
 mod subscriptions;
 
@@ -26,6 +27,7 @@ pub use deliveries::{
 pub use evidence::{ExchangeRow, evidence};
 pub use filter::{Cursor, InvoiceFilter};
 pub use qr::{BASE as QR_BASE, QrData, url as qr_url, url_with_base as qr_url_with_base};
+pub use receivers::{KnownReceiverRow, known_receivers};
 pub use row::{InvoiceRow, ItemRow, IvaRow};
 pub use subscriptions::{SubscriptionRow, subscription, subscription_count, subscriptions};
 
