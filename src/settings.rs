@@ -516,6 +516,15 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// The built-in defaults with `pairs` set over them, as a file or variables would.
+    pub(super) fn with(pairs: &[(&str, &str)]) -> Settings {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        figment.extract().expect("settings")
+    }
+
     #[test]
     fn built_in_defaults_are_complete_and_valid() {
         let settings: Settings = Figment::from(Toml::string(DEFAULTS))

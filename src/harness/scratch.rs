@@ -6,7 +6,10 @@ use domain::invoice::{CaeGranted, InvoiceEvent, InvoiceNumberAssigned, InvoiceSu
 use domain::{
     DomainEvent, EventMetadata, InvoiceId, NewEvent, StreamId, TenantId, invoice::Invoice,
 };
+use eventstore::readings;
+use projections::{GlobalLog, Projector, Runner};
 use serde_json::json;
+use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase as _;
 use sqlx::postgres::PgConnectOptions;
 use time::OffsetDateTime;
@@ -75,6 +78,29 @@ pub async fn drop_database(url: &str) -> anyhow::Result<()> {
     .await
     .context("dropping the scratch database")?;
     pool.close().await;
+    Ok(())
+}
+
+/// Runs `runner` until it has applied the log's last event as of the call: other tests' open
+/// transactions may hold the log's watermark back for a moment, so it retries for up to 20 s.
+///
+/// # Errors
+/// The projection fails, or the head stays out of reach for 20 s.
+pub async fn run_to_head<P: Projector, L: GlobalLog>(
+    pool: &PgPool,
+    runner: &Runner<P, L>,
+) -> anyhow::Result<()> {
+    let head = readings::head_position(pool).await?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while runner.checkpoint().await?.position < head {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the log head stayed out of reach"
+        );
+        if runner.run_once().await? == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
     Ok(())
 }
 

@@ -77,20 +77,8 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use figment::{
-        Figment,
-        providers::{Format as _, Toml},
-    };
-
+    use super::super::tests::with;
     use super::*;
-
-    fn with(pairs: &[(&str, &str)]) -> Settings {
-        let mut figment = Figment::from(Toml::string(super::super::DEFAULTS));
-        for (key, value) in pairs {
-            figment = figment.merge((*key, *value));
-        }
-        figment.extract().expect("settings")
-    }
 
     #[test]
     fn documents_live_in_a_directory_unless_an_s3_endpoint_is_set() {

@@ -159,21 +159,12 @@ impl Settings {
 
 #[cfg(test)]
 mod tests {
-    use figment::{
-        Figment,
-        providers::{Format as _, Toml},
-    };
+    use figment::Figment;
+    use figment::providers::{Format as _, Toml};
     use secrecy::ExposeSecret as _;
 
+    use super::super::tests::with;
     use super::*;
-
-    fn with(pairs: &[(&str, &str)]) -> Settings {
-        let mut figment = Figment::from(Toml::string(super::super::DEFAULTS));
-        for (key, value) in pairs {
-            figment = figment.merge((*key, *value));
-        }
-        figment.extract().expect("settings")
-    }
 
     #[test]
     fn email_is_off_until_a_host_is_set() {

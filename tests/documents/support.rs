@@ -117,24 +117,14 @@ impl World {
     /// The intake run until it has applied the log's last event (other tests' transactions
     /// may hold the log's watermark back for a moment).
     pub async fn intake(&self) {
-        let head: Option<i64> = sqlx::query_scalar("select max(global_position) from es.events")
-            .fetch_one(&self.pool)
-            .await
-            .expect("head");
         let runner = Runner::new(
             self.pool.clone(),
             DocumentsIntake::new(),
             StoreLog(self.pg.clone()),
         );
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-        while runner.checkpoint().await.expect("checkpoint").position < head.unwrap_or(0) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the log head stayed out of reach"
-            );
-            runner.run_once().await.expect("intake");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        scratch::run_to_head(&self.pool, &runner)
+            .await
+            .expect("intake");
     }
 
     pub async fn documents_of(&self, tenant: TenantId, invoice: InvoiceId) -> Vec<RecordedEvent> {

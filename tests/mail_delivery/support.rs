@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::ensure;
+use arca::harness::scratch;
 use bytes::Bytes;
 use domain::invoice::{
     CaeGranted, DocumentIssued, Invoice, InvoiceEvent, InvoiceSubmitted, RequestInvoice,
@@ -119,22 +120,8 @@ pub async fn project(pool: &PgPool) -> anyhow::Result<()> {
 /// Runs the outbox projector, email on or off, up to the log's head.
 pub async fn project_with(pool: &PgPool, sending: bool) -> anyhow::Result<()> {
     let store = PgEventStore::new(pool.clone());
-    let (head,): (Option<i64>,) = sqlx::query_as("select max(global_position) from es.events")
-        .fetch_one(pool)
-        .await?;
     let runner = Runner::new(pool.clone(), MailOutbox::new(sending), StoreLog(store));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        runner.run_once().await?;
-        if runner.checkpoint().await?.position >= head.unwrap_or(0) {
-            return Ok(());
-        }
-        ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the log head stayed out of reach"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    scratch::run_to_head(pool, &runner).await
 }
 
 /// A sender through the SMTP server on `port`, with no pause between attempts.

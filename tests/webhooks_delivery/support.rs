@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
+use arca::harness::scratch;
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
 use commands::handler::{Command, EventIds, execute};
 use domain::testing::{factura_a, requested};
@@ -198,27 +199,11 @@ pub async fn append_raw(
 /// tests' open transactions hold the log's watermark back).
 pub async fn fan_out(pool: &PgPool) -> anyhow::Result<()> {
     let store = PgEventStore::new(pool.clone());
-    let (head,): (Option<i64>,) = sqlx::query_as("select max(global_position) from es.events")
-        .fetch_one(pool)
-        .await?;
-    let head = head.unwrap_or(0);
     let fan = Runner::new(pool.clone(), FanOut::default(), StoreLog(store.clone()));
     let invoices = Runner::new(pool.clone(), InvoicesProjector::new(), StoreLog(store))
         .generation(projections::SERVING_GENERATION);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        fan.run_once().await?;
-        invoices.run_once().await?;
-        let (a, b) = (fan.checkpoint().await?, invoices.checkpoint().await?);
-        if a.position >= head && b.position >= head {
-            return Ok(());
-        }
-        ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the log head stayed out of reach"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    scratch::run_to_head(pool, &fan).await?;
+    scratch::run_to_head(pool, &invoices).await
 }
 
 /// A dispatcher sending to loopback (`allow_loopback`) or to public addresses only, retrying on

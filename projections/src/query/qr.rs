@@ -9,6 +9,9 @@ use time::Date;
 /// Where ARCA's QR reader lives.
 pub const BASE: &str = "https://www.afip.gob.ar/fe/qr/?p=";
 
+/// ARCA's "Sin identificar" document type.
+const UNIDENTIFIED: i32 = 99;
+
 /// What the QR carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QrData<'a> {
@@ -28,8 +31,9 @@ pub struct QrData<'a> {
     pub currency: &'a str,
     /// `MonCotiz`.
     pub exchange_rate: Decimal,
-    /// Receiver's `DocTipo` and `DocNro`; `None` when there is no receiver document.
-    pub receiver: Option<(i32, i64)>,
+    /// Receiver's `DocTipo` and `DocNro`; left out of the QR for an unidentified receiver
+    /// (`99`, `0`).
+    pub receiver: (i32, i64),
     /// The CAE (14 digits).
     pub cae: &'a str,
 }
@@ -79,6 +83,7 @@ pub fn url_with_base(base: &str, data: &QrData<'_>) -> Option<String> {
         return None;
     }
     let cae: u64 = data.cae.parse().ok()?;
+    let receiver = (data.receiver != (UNIDENTIFIED, 0)).then_some(data.receiver);
     let payload = Payload {
         ver: 1,
         fecha: domain::values::date::format(data.date),
@@ -89,8 +94,8 @@ pub fn url_with_base(base: &str, data: &QrData<'_>) -> Option<String> {
         importe: number(data.total),
         moneda: data.currency,
         ctz: number(data.exchange_rate),
-        tipo_doc_rec: data.receiver.map(|(kind, _)| kind),
-        nro_doc_rec: data.receiver.map(|(_, number)| number),
+        tipo_doc_rec: receiver.map(|(kind, _)| kind),
+        nro_doc_rec: receiver.map(|(_, number)| number),
         tipo_cod_aut: "E",
         cod_aut: cae.into(),
     };
@@ -120,7 +125,7 @@ mod tests {
             total: dec!(12100.00),
             currency: "DOL",
             exchange_rate: dec!(65.000000),
-            receiver: Some((80, 20_000_000_001)),
+            receiver: (80, 20_000_000_001),
             cae: "70417054367476",
         }
     }
@@ -144,7 +149,7 @@ mod tests {
         let data = QrData {
             total: dec!(1210.50),
             exchange_rate: dec!(1),
-            receiver: None,
+            receiver: (UNIDENTIFIED, 0),
             ..vector()
         };
         let json = decoded(&url(&data).unwrap_or_default());

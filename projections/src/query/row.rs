@@ -7,9 +7,6 @@ use uuid::Uuid;
 
 use super::qr::{self, QrData};
 
-/// ARCA's "Sin identificar" document type (final consumers without a document).
-const NO_DOCUMENT: i32 = 99;
-
 /// One row of `rm.invoices` with its items and IVA lines.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InvoiceRow {
@@ -162,8 +159,6 @@ impl InvoiceRow {
         let (Some(number), Some(cae)) = (self.number, self.cae.as_deref()) else {
             return None;
         };
-        let receiver = (self.receiver_doc_type != NO_DOCUMENT || self.receiver_doc_number != 0)
-            .then_some((self.receiver_doc_type, self.receiver_doc_number));
         qr::url(&QrData {
             date: self.issue_date,
             cuit: self.issuer_cuit,
@@ -173,7 +168,7 @@ impl InvoiceRow {
             total: self.total,
             currency: &self.currency,
             exchange_rate: self.exchange_rate,
-            receiver,
+            receiver: (self.receiver_doc_type, self.receiver_doc_number),
             cae,
         })
     }

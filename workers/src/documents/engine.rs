@@ -11,7 +11,7 @@ use bytes::Bytes;
 use commands::CommandMetrics;
 use commands::handler::{self, Command, CommandError, EventIds, execute_from};
 use documents::{RenderError, TEMPLATE_VERSION, Template};
-use domain::invoice::{DocumentIssued, Invoice, InvoiceCommand, InvoiceStatus, RecordDocument};
+use domain::invoice::{DocumentIssued, Invoice, InvoiceCommand, RecordDocument};
 use domain::taxpayer::{Taxpayer, TaxpayerProfile};
 use domain::values::Cuit;
 use domain::{Context, EventMetadata, InvoiceId, TenantId};
@@ -179,7 +179,7 @@ impl DocumentEngine {
     }
 
     async fn put_off(&self, job: Job, error: &IssueError) -> Result<(), sqlx::Error> {
-        let after = jobs::backoff(job.attempts);
+        let after = jobs::RETRY.delay(u32::try_from(job.attempts).unwrap_or(1));
         let reason = infra::Causes(error).to_string();
         tracing::warn!(invoice = %job.invoice_id, attempts = job.attempts, retry_in = ?after,
             error = %reason, "a document was not issued; trying again later");
@@ -214,17 +214,17 @@ impl DocumentEngine {
         if invoice.document(TEMPLATE_VERSION).is_some() {
             return Ok(Issued::AlreadyRecorded);
         }
-        let Some(request) = invoice
-            .request()
-            .filter(|_| invoice.status() == Some(InvoiceStatus::Authorized))
-        else {
-            tracing::warn!("an invoice owed a document is not authorized; nothing to print");
+        let Some(request) = invoice.request() else {
+            tracing::warn!("an invoice owed a document was never requested; nothing to print");
             return Ok(Issued::NotOwed);
         };
         let issuer = self.issuer(tenant, request.issuer_cuit).await?;
         let printable = match voucher(&invoice, &issuer, &self.parts.config.qr_base_url) {
             Ok(printable) => printable,
-            Err(NotPrintable::NotAuthorized) => return Ok(Issued::NotOwed),
+            Err(NotPrintable::NotAuthorized) => {
+                tracing::warn!("an invoice owed a document is not authorized; nothing to print");
+                return Ok(Issued::NotOwed);
+            }
             Err(other) => return Err(other.into()),
         };
         let (number, point_of_sale, voucher_type) = (

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use infra::Backoff;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -103,13 +104,9 @@ pub async fn put_off(
     Ok(())
 }
 
-/// When to try again after `attempts` failed attempts: 1 s doubling up to an hour, ±20 %.
-#[must_use]
-pub fn backoff(attempts: i32) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(1, 13) - 1).unwrap_or(0);
-    let base = Duration::from_secs(1 << exponent).min(Duration::from_secs(3600));
-    base.mul_f64(rand::random_range(0.8..=1.2))
-}
+/// When to try again after failed attempts: 1 s doubling up to an hour, ±20 %.
+pub const RETRY: Backoff =
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(3600)).jittered(0.8, 1.2);
 
 /// Jobs waiting and the age of the oldest, in seconds.
 ///
@@ -122,19 +119,4 @@ pub async fn depth(pool: &PgPool) -> Result<(i64, f64), sqlx::Error> {
     )
     .fetch_one(pool)
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off_from_a_second_to_an_hour() {
-        let first = backoff(1);
-        assert!(first >= Duration::from_millis(800) && first <= Duration::from_millis(1200));
-        let fifth = backoff(5);
-        assert!(fifth >= Duration::from_millis(12_800) && fifth <= Duration::from_millis(19_200));
-        assert!(backoff(40) <= Duration::from_secs(4320));
-        assert!(backoff(40) >= Duration::from_secs(2880));
-    }
 }

@@ -11,9 +11,6 @@ use domain::taxpayer::TaxpayerProfile;
 use domain::values::{IvaTreatment, Money};
 use projections::query::{QrData, qr_url_with_base};
 
-/// ARCA's "Sin identificar" document type.
-const NO_DOCUMENT: u16 = 99;
-
 /// Why an invoice cannot be printed (yet).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotPrintable {
@@ -92,11 +89,10 @@ pub fn voucher(
 
 /// The RG 4892 QR URL, from the same fields the read model's QR is made of.
 fn qr(request: &InvoiceRequested, number: u64, cae: &str, base: &str) -> Option<String> {
-    let doc_type = request.receiver.doc_type.code();
-    let doc_number = request.receiver.doc_number;
-    let receiver = (doc_type != NO_DOCUMENT || doc_number != 0)
-        .then(|| Some((i32::from(doc_type), i64::try_from(doc_number).ok()?)))
-        .flatten();
+    let receiver = (
+        i32::from(request.receiver.doc_type.code()),
+        i64::try_from(request.receiver.doc_number).ok()?,
+    );
     qr_url_with_base(
         base,
         &QrData {

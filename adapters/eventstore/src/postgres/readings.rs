@@ -177,6 +177,17 @@ pub async fn streams_last_marked<'c>(
     .await
 }
 
+/// The global position of the log's last event (0 when it has none), committed or not yet
+/// visible to readers: a head a reader of the log catches up to once its writer commits.
+///
+/// # Errors
+/// Database failures.
+pub async fn head_position<'c>(db: impl PgExecutor<'c>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select coalesce(max(global_position), 0)::int8 from es.events")
+        .fetch_one(db)
+        .await
+}
+
 /// How many events the store holds.
 ///
 /// # Errors
